@@ -1,0 +1,80 @@
+"""The `shared-inbox` command line: argument parsing and error reporting.
+
+Every failure a user can cause or meet (bad config, server down, wrong
+password, a store in use) ends as one clear sentence and a non-zero exit code,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from shared_inbox import __version__
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="shared-inbox",
+        description="A terminal shared inbox for small support teams.",
+    )
+    parser.add_argument(
+        "--config", metavar="PATH", help="config file (default: $SHARED_INBOX_CONFIG, else XDG)"
+    )
+    parser.add_argument("--version", action="version", version=f"shared-inbox {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    config = sub.add_parser("config", help="check the configuration")
+    config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    config_sub.add_parser("check", help="validate the config file and try the passwords")
+
+    sync = sub.add_parser("sync", help="mirror the mailbox into the local store")
+    mode = sync.add_mutually_exclusive_group()
+    mode.add_argument("--once", action="store_true", help="sync once and exit (the default)")
+    mode.add_argument("--watch", action="store_true", help="keep syncing; new mail arrives via IDLE")
+    sync.add_argument("--headers-only", action="store_true", help="skip caching message bodies")
+    sync.add_argument("--quiet", action="store_true", help="no progress output")
+
+    listing = sub.add_parser("list", help="print conversations")
+    listing.add_argument("--json", action="store_true", help="JSON for scripts")
+    listing.add_argument("--query", default="", help='filter, e.g. "status:active assignee:me tag:vip"')
+    listing.add_argument("--limit", type=int, default=0, help="at most this many (0: all)")
+
+    change = sub.add_parser("set", help="change a conversation's state")
+    change.add_argument("id", help="conversation id (from `list`) or a Message-ID in it")
+    who = change.add_mutually_exclusive_group()
+    who.add_argument("--assign", metavar="WHO", help="assign to a teammate (email, or 'me')")
+    who.add_argument("--unassign", action="store_true")
+    change.add_argument("--status", choices=["active", "pending", "closed", "spam"])
+    change.add_argument("--tag", action="append", default=[], metavar="TAG")
+    change.add_argument("--untag", action="append", default=[], metavar="TAG")
+    change.add_argument("--json", action="store_true", help="print the resulting conversation as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    from shared_inbox.cli.commands import run
+
+    try:
+        return run(args, os.environ)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130

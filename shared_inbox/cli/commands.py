@@ -1,0 +1,169 @@
+"""What each CLI command does, on top of the service layer."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from shared_inbox.config import ConfigError, check_report, load_config, locate_config
+from shared_inbox.domain.model import Conversation
+from shared_inbox.domain.query import QueryError
+from shared_inbox.imap.connection import MailServerError
+from shared_inbox.services.commands import CommandError
+from shared_inbox.services.session import Session, open_session
+from shared_inbox.services.syncing import SyncRound
+from shared_inbox.store import StoreError
+
+EXIT_OK, EXIT_FAILURE = 0, 1
+
+
+def fail(message: str) -> int:
+    print(f"shared-inbox: {message}", file=sys.stderr)
+    return EXIT_FAILURE
+
+
+def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    path = locate_config(args.config, env)
+    if args.command == "config":
+        ok, report = check_report(path, env)
+        print(report)
+        return EXIT_OK if ok else EXIT_FAILURE
+    try:
+        config = load_config(path, env)
+    except FileNotFoundError:
+        return fail(f"no config file at {path}; write one (see README) or pass --config PATH.")
+    except ConfigError as exc:
+        return fail(f"the config file {path} has problems:\n{exc}")
+    for warning in config.warnings:
+        print(f"shared-inbox: warning: {warning}", file=sys.stderr)
+    try:
+        with open_session(config) as session:
+            return dispatch(args, session)
+    except StoreError as exc:
+        return fail(str(exc))
+    except MailServerError as exc:
+        return fail(str(exc))
+    except (CommandError, QueryError) as exc:
+        return fail(str(exc))
+
+
+def dispatch(args: argparse.Namespace, session: Session) -> int:
+    if args.command == "sync":
+        return sync(args, session)
+    if args.command == "list":
+        return list_conversations(args, session)
+    if args.command == "set":
+        return set_state(args, session)
+    return fail(f"unknown command {args.command}")
+
+
+def sync(args: argparse.Namespace, session: Session) -> int:
+    from shared_inbox.cli.progress import SyncProgress
+
+    with SyncProgress(quiet=args.quiet) as progress:
+        service = session.sync_service(progress, fetch_bodies=not args.headers_only)
+        if not args.watch:
+            result = service.sync_once()
+            session.inbox.add_messages(result.new_ids)
+            if not args.quiet:
+                print(summary(result, session), file=sys.stderr)
+            return EXIT_OK
+        stop = threading.Event()
+        failure: list[str] = []
+
+        def on_round(result: SyncRound) -> None:
+            session.inbox.add_messages(result.new_ids)
+            if not args.quiet and result.changed:
+                print(summary(result, session), file=sys.stderr, flush=True)
+
+        def on_state(state: str, detail: str) -> None:
+            if state == "auth-failed":
+                failure.append(detail)
+            if state in {"offline", "auth-failed"} or (state == "idle" and not args.quiet):
+                print(f"[{state}] {detail}", file=sys.stderr, flush=True)
+
+        try:
+            service.watch(stop, on_round, on_state)
+        except KeyboardInterrupt:
+            stop.set()
+        return fail(failure[0]) if failure else EXIT_OK
+
+
+def summary(result: SyncRound, session: Session) -> str:
+    new = sum(r.new for r in result.reports)
+    flags = sum(r.flag_updates for r in result.reports)
+    gone = sum(r.expunged for r in result.reports)
+    resets = [r.folder for r in result.reports if r.uidvalidity_reset]
+    parts = [f"{new} new", f"{flags} flag changes", f"{gone} removed", f"{result.bodies} bodies cached"]
+    line = "Synced: " + ", ".join(parts) + f"; {len(session.inbox.conversations())} conversations."
+    if resets:
+        line += f" Re-read after a UIDVALIDITY change: {', '.join(resets)}."
+    return line
+
+
+def conversation_json(conv: Conversation) -> dict[str, Any]:
+    state = conv.state
+    customer = None
+    if conv.customer is not None:
+        customer = {
+            "name": conv.customer.name,
+            "email": conv.customer.email,
+            "organisation": conv.customer.organisation,
+        }
+    return {
+        "id": conv.id,
+        "subject": conv.subject,
+        "status": state.status.value,
+        "assignee": state.assignee,
+        "customer": customer,
+        "tags": sorted(state.tags),
+        "snoozed_until": state.snoozed_until.isoformat() if state.snoozed_until else None,
+        "last_activity": conv.last_activity.isoformat() if conv.last_activity else None,
+        "last_customer_message": (
+            conv.last_customer_message.isoformat() if conv.last_customer_message else None
+        ),
+        "unread": conv.unread,
+        "message_count": len(conv.message_ids),
+        "message_ids": list(conv.message_ids),
+    }
+
+
+def list_conversations(args: argparse.Namespace, session: Session) -> int:
+    convs = session.inbox.conversations(args.query)
+    if args.limit > 0:
+        convs = convs[: args.limit]
+    if args.json:
+        json.dump([conversation_json(c) for c in convs], sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    from shared_inbox.cli.table import print_table
+
+    print_table(convs)
+    return EXIT_OK
+
+
+def set_state(args: argparse.Namespace, session: Session) -> int:
+    commands = session.commands
+    ref = args.id
+    if not (args.assign or args.unassign or args.status or args.tag or args.untag):
+        return fail("nothing to change: give --assign, --unassign, --status, --tag or --untag.")
+    if args.assign:
+        who = session.config.team.me if args.assign == "me" else args.assign
+        commands.assign(ref, who)
+    if args.unassign:
+        commands.unassign(ref)
+    if args.status:
+        commands.set_status(ref, args.status)
+    for tag in args.tag:
+        commands.tag(ref, tag)
+    for tag in args.untag:
+        commands.untag(ref, tag)
+    conv = session.inbox.conversation(ref)
+    if args.json and conv is not None:
+        print(json.dumps(conversation_json(conv), ensure_ascii=False, indent=1))
+    return EXIT_OK
+

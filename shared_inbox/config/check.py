@@ -1,0 +1,132 @@
+"""The report printed by `shared-inbox config check`.
+
+It summarises what the program understood from the file, lists every problem
+with its line, and tries each password source, saying only whether it worked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from shared_inbox.config.errors import ConfigError, PasswordError
+from shared_inbox.config.load import load_config
+from shared_inbox.config.model import (
+    Config,
+    ConnectionConfig,
+    ImapConfig,
+    PasswordKind,
+    PasswordSource,
+    SmtpConfig,
+)
+from shared_inbox.config.passwords import PASSWORD_COMMAND_TIMEOUT, resolve_password
+
+_LABEL_WIDTH = 10
+
+
+def check_report(
+    path: Path,
+    env: Mapping[str, str],
+    *,
+    resolve_passwords: bool = True,
+    timeout: float = PASSWORD_COMMAND_TIMEOUT,
+) -> tuple[bool, str]:
+    """Validate the file at `path` and describe it. Returns (everything ok, report text)."""
+    try:
+        config = load_config(path, env)
+    except ConfigError as exc:
+        return False, str(exc) + "\n\nResult: the configuration cannot be used.\n"
+    lines = [f"Configuration: {path}", ""]
+    lines.extend(_row(label, text) for label, text in summarise(config))
+    if config.warnings:
+        lines += ["", "Warnings:"]
+        lines.extend(f"  {warning}" for warning in config.warnings)
+    ok = True
+    if resolve_passwords:
+        lines += ["", "Passwords:"]
+        outcomes: dict[int, str] = {}
+        for label, conn in (("imap", config.imap), ("smtp", config.smtp)):
+            result = _password_outcome(conn, env, timeout, outcomes)
+            ok = ok and not result.startswith("failed")
+            lines.append(_row(label, result))
+    lines += [
+        "",
+        "Result: ok." if ok else "Result: the configuration is valid, but a password could not be obtained.",
+    ]
+    return ok, "\n".join(lines) + "\n"
+
+
+def summarise(config: Config) -> list[tuple[str, str]]:
+    """One line per section, in the order of the file format."""
+    team = config.team
+    me = config.me
+    threading = config.threading
+    merge = (
+        f"subject merge on, within {threading.subject_merge_window_days} days"
+        if threading.subject_merge
+        else "subject merge off"
+    )
+    keys = (
+        f"{len(config.keys)} custom binding{'s' if len(config.keys) != 1 else ''}"
+        if config.keys
+        else "defaults"
+    )
+    return [
+        ("account", f"{config.account.name} <{config.account.address}>"),
+        ("imap", _describe_connection(config.imap)),
+        ("smtp", _describe_connection(config.smtp)),
+        ("team", f"me = {me.display()}; {len(team.members)} member{'s' if len(team.members) != 1 else ''}"),
+        ("store", str(config.store.path)),
+        ("threading", merge),
+        ("keys", keys),
+        ("theme", config.theme or "default"),
+    ]
+
+
+def _describe_connection(conn: ConnectionConfig) -> str:
+    login = f"as {conn.username}" if conn.username else "without login"
+    parts = [f"{conn.host}:{conn.port}, security {conn.security}, {login}"]
+    if conn.password is not None:
+        parts.append(f"password from {_describe_source(conn.password, conn.password_same_as_imap)}")
+    if conn.tls_ca_file is not None:
+        parts.append(f"CA file {conn.tls_ca_file}")
+    if isinstance(conn, ImapConfig):
+        parts.append(f"folders {', '.join(conn.folders)}; sent folder {conn.sent_folder}")
+        parts.append(f"IDLE {'on' if conn.idle else 'off'}; batches of {conn.batch_size}")
+    elif isinstance(conn, SmtpConfig):
+        saves = conn.server_saves_sent
+        parts.append("the server files sent mail" if saves else "sent mail is filed by shared-inbox")
+    return "; ".join(parts)
+
+
+def _describe_source(source: PasswordSource, shared: bool) -> str:
+    if shared:
+        return "the [imap] section"
+    if source.kind is PasswordKind.COMMAND:
+        return "password_command"
+    if source.kind is PasswordKind.ENV:
+        return f"${source.env_var}"
+    if source.kind is PasswordKind.KEYRING:
+        return "the system keyring"
+    return "the config file (plain password)"
+
+
+def _password_outcome(
+    conn: ConnectionConfig, env: Mapping[str, str], timeout: float, seen: dict[int, str]
+) -> str:
+    """ "ok" / "failed: reason" / "not needed"; a source shared by both connections is tried once."""
+    if conn.password is None:
+        return "not needed (no login)"
+    key = id(conn.password)
+    if key not in seen:
+        try:
+            resolve_password(conn, env, timeout=timeout)
+        except PasswordError as exc:
+            seen[key] = f"failed: {exc}"
+        else:
+            seen[key] = "ok"
+    return seen[key]
+
+
+def _row(label: str, text: str) -> str:
+    return f"  {label:<{_LABEL_WIDTH}}{text}"

@@ -1,0 +1,172 @@
+"""The validated configuration: frozen, fully typed values.
+
+Everything here is produced by one validation pass over the TOML file, so code
+that receives a `Config` never has to re-check types, ranges or defaults.
+Secrets are not stored here (except a plain `password`, which is discouraged):
+`PasswordSource` only says *how* to obtain one, resolved later on demand.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from types import MappingProxyType
+
+KEYRING_SERVICE = "shared-inbox"
+
+
+class Security(enum.StrEnum):
+    """How a connection is protected. `none` is only accepted for loopback hosts."""
+
+    TLS = "tls"
+    STARTTLS = "starttls"
+    NONE = "none"
+
+
+class PasswordKind(enum.StrEnum):
+    """Where a connection's password comes from."""
+
+    COMMAND = "password_command"
+    ENV = "password_env"
+    KEYRING = "keyring"
+    PLAIN = "password"
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordSource:
+    """How to obtain a password; resolving it is deferred so nothing runs at load time.
+
+    `key` is the dotted config key the source came from, so error messages can
+    point the user at the line to fix.
+    """
+
+    kind: PasswordKind
+    key: str
+    argv: tuple[str, ...] = ()
+    env_var: str = ""
+    keyring_user: str = ""
+    plain: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConnectionConfig:
+    """The shape shared by the IMAP and SMTP connections.
+
+    `password` is None when the connection does not authenticate (only possible
+    for SMTP without a username).
+    """
+
+    host: str
+    port: int
+    security: Security
+    username: str | None
+    tls_ca_file: Path | None = None
+    password: PasswordSource | None = None
+    password_same_as_imap: bool = False
+
+    @property
+    def verifies_tls(self) -> bool:
+        return self.security is not Security.NONE
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImapConfig(ConnectionConfig):
+    """The support mailbox. IMAP always authenticates, so `username` is a string."""
+
+    username: str
+    folders: tuple[str, ...] = ("INBOX",)
+    sent_folder: str = "Sent"
+    idle: bool = True
+    batch_size: int = 500
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmtpConfig(ConnectionConfig):
+    """Outgoing mail. `server_saves_sent` skips our own APPEND to the Sent folder."""
+
+    server_saves_sent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AccountConfig:
+    """Who the team is to customers: the display name and the support address."""
+
+    name: str
+    address: str  # lower-cased
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One agent of the team."""
+
+    name: str
+    email: str  # lower-cased
+    signature: str = ""
+
+    def display(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+
+@dataclass(frozen=True, slots=True)
+class TeamConfig:
+    """The team, and which member runs this copy.
+
+    `members` is never empty: when the file lists none, one member is
+    synthesised from `me`.
+    """
+
+    me: str  # lower-cased email of the agent running this copy
+    members: tuple[Member, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoreConfig:
+    path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadingConfig:
+    """Subject merging is off by default: generic subjects would glue strangers together."""
+
+    subject_merge: bool = False
+    subject_merge_window_days: int = 7
+
+    @property
+    def subject_merge_window(self) -> timedelta:
+        return timedelta(days=self.subject_merge_window_days)
+
+
+def _empty_keys() -> Mapping[str, str]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    """The whole validated configuration."""
+
+    account: AccountConfig
+    imap: ImapConfig
+    smtp: SmtpConfig
+    team: TeamConfig
+    store: StoreConfig
+    threading: ThreadingConfig = field(default_factory=ThreadingConfig)
+    keys: Mapping[str, str] = field(default_factory=_empty_keys)  # action id -> key, checked by the UI
+    theme: str | None = None  # checked by the UI
+    source: Path | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def me(self) -> Member:
+        """The member running this copy (validation guarantees there is one)."""
+        for member in self.team.members:
+            if member.email == self.team.me:
+                return member
+        raise LookupError(f"team.me {self.team.me!r} is not a team member")
+
+    @property
+    def our_addresses(self) -> frozenset[str]:
+        """Mail from these addresses is the team's own."""
+        return frozenset({self.account.address, *(m.email for m in self.team.members)})

@@ -1,0 +1,183 @@
+"""One typed pass from TOML text to a frozen `Config`, collecting every problem."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+
+import platformdirs
+
+from shared_inbox.config.connections import FileContext, read_imap, read_smtp
+from shared_inbox.config.errors import ConfigError, Problem
+from shared_inbox.config.lines import LineIndex
+from shared_inbox.config.model import (
+    AccountConfig,
+    Config,
+    Member,
+    StoreConfig,
+    TeamConfig,
+    ThreadingConfig,
+)
+from shared_inbox.config.reader import Collector, Table, did_you_mean
+
+APP_NAME = "shared-inbox"
+
+TOP_KEYS = frozenset(
+    {"name", "address", "theme", "account", "imap", "smtp", "team", "store", "threading", "keys"}
+)
+ACCOUNT_KEYS = frozenset({"name", "address"})
+TEAM_KEYS = frozenset({"me", "members"})
+MEMBER_KEYS = frozenset({"name", "email", "signature"})
+STORE_KEYS = frozenset({"path"})
+THREADING_KEYS = frozenset({"subject_merge", "subject_merge_window_days"})
+
+# Keys users put at the top level by mistake, and the section they belong to.
+_MISPLACED = {
+    "me": "[team]",
+    "members": "[team]",
+    "host": "[imap] or [smtp]",
+    "port": "[imap] or [smtp]",
+    "username": "[imap] or [smtp]",
+    "path": "[store]",
+    "subject_merge": "[threading]",
+    "subject_merge_window_days": "[threading]",
+}
+_EMAIL = re.compile(r"[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+")
+_SYNTAX_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def default_store_path() -> Path:
+    return platformdirs.user_data_path(APP_NAME) / "store"
+
+
+def parse_config(
+    text: str,
+    *,
+    source: str = "<config>",
+    file_mode: int | None = None,
+    env: Mapping[str, str] | None = None,
+    base_dir: Path | None = None,
+) -> Config:
+    """Validate configuration text. Raises ConfigError listing every problem found.
+
+    `file_mode` (the file's permission bits) decides whether a plain password is
+    acceptable; `env` supplies HOME for ``~`` in paths; `base_dir` anchors
+    relative paths (the config file's directory).
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([_syntax_problem(exc)], source=source) from None
+    environ = os.environ if env is None else env
+    home = Path(environ["HOME"]) if environ.get("HOME") else Path.home()
+    ctx = FileContext(source=source, file_mode=file_mode, base_dir=base_dir, home=home)
+    collector = Collector(LineIndex(text))
+    root = Table(collector, (), data, TOP_KEYS, elsewhere=_MISPLACED)
+
+    account = _account(root)
+    imap = read_imap(root, ctx)
+    smtp = read_smtp(root, ctx, imap)
+    team = _team(root)
+    store = _store(root, ctx)
+    threading = _threading(root)
+    keys = root.string_table("keys") if root.has("keys") else {}
+    theme = root.optional_text("theme")
+    if collector.problems:
+        raise ConfigError(collector.problems, source=source)
+    return Config(
+        account=account,
+        imap=imap,
+        smtp=smtp,
+        team=team,
+        store=store,
+        threading=threading,
+        keys=MappingProxyType(dict(keys)),
+        theme=theme,
+        warnings=tuple(collector.warnings),
+    )
+
+
+def _syntax_problem(exc: tomllib.TOMLDecodeError) -> Problem:
+    message = str(exc)
+    position = _SYNTAX_POSITION.search(message)
+    line = int(position.group(1)) if position else None
+    if position:
+        message = message[: position.start()].rstrip()
+        message += f" (column {position.group(2)})"
+    return Problem("", line, f"TOML syntax error: {message}", "see https://toml.io for the file format")
+
+
+def read_email(table: Table, key: str, *, required: bool, what: str = "") -> str:
+    """A lower-cased email address; a problem (and "") when missing or malformed."""
+    value = table.required_text(key, what=what) if required else table.optional_text(key)
+    if not value:
+        return ""
+    address = value.strip()
+    if not _EMAIL.fullmatch(address):
+        table.problem(
+            key, f"{value!r} is not an email address", "write only the address, e.g. ann@example.com"
+        )
+        return ""
+    return address.lower()
+
+
+def _account(root: Table) -> AccountConfig:
+    """`name` and `address` may sit at the top level or in [account]."""
+    section = root.table("account", ACCOUNT_KEYS)
+    values: dict[str, Table] = {}
+    for key in ("name", "address"):
+        if root.has(key) and section.has(key):
+            root.problem(key, f"'{key}' is set both at the top level and in [account]; keep one")
+        values[key] = root if root.has(key) else section
+    name = values["name"].required_text("name", what="your company or team name, shown to customers")
+    address = read_email(
+        values["address"], "address", required=True, what="the support address customers write to"
+    )
+    return AccountConfig(name=name, address=address)
+
+
+def _team(root: Table) -> TeamConfig:
+    if not root.has("team"):
+        root.problem("team", 'missing required section [team] (at least me = "your email address")')
+        return TeamConfig(me="", members=())
+    table = root.table("team", TEAM_KEYS)
+    me = read_email(table, "me", required=True, what="the email address of the agent using this copy")
+    members: list[Member] = []
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(table.tables("members", MEMBER_KEYS)):
+        name = entry.required_text("name")
+        email = read_email(entry, "email", required=True)
+        signature = entry.text("signature", "", multiline=True, allow_empty=True)
+        if email and email in seen:
+            entry.problem("email", f"{email} is listed twice (also member {seen[email] + 1})")
+        elif email:
+            seen[email] = index
+        members.append(Member(name=name, email=email, signature=signature))
+    if not members:
+        if me:
+            members.append(Member(name=me.partition("@")[0], email=me))
+    elif me and me not in seen:
+        hint = did_you_mean(me, seen) or "add a [[team.members]] entry for yourself"
+        table.problem("me", f"{me} is not one of the team.members", hint)
+    return TeamConfig(me=me, members=tuple(members))
+
+
+def _store(root: Table, ctx: FileContext) -> StoreConfig:
+    table = root.table("store", STORE_KEYS)
+    raw = table.optional_text("path")
+    path = ctx.expand(raw) if raw is not None else default_store_path()
+    if path.exists() and not path.is_dir():
+        table.problem("path", f"{path} exists and is not a directory")
+    return StoreConfig(path=path)
+
+
+def _threading(root: Table) -> ThreadingConfig:
+    table = root.table("threading", THREADING_KEYS)
+    return ThreadingConfig(
+        subject_merge=table.flag("subject_merge", False),
+        subject_merge_window_days=table.integer("subject_merge_window_days", 7, minimum=1, maximum=365),
+    )

@@ -1,0 +1,126 @@
+"""Putting conversations together: messages from the thread index plus team events.
+
+A message is *outgoing* when the team sent it (``meta.outgoing``, or the sender is
+one of our addresses); everything else comes from the customer. Only customer
+messages count as unread, reopen conversations and make a customer wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+
+from shared_inbox.domain.events import Event, reduce_state
+from shared_inbox.domain.model import Conversation, Customer, MessageMeta, Status
+from shared_inbox.domain.threading import ThreadIndex
+
+__all__ = ["assemble", "assemble_one", "group_events", "is_outgoing", "waiting_since"]
+
+
+def is_outgoing(meta: MessageMeta, our_addresses: frozenset[str]) -> bool:
+    return meta.outgoing or meta.sender.email.lower() in our_addresses
+
+
+def group_events(index: ThreadIndex, events: Iterable[Event]) -> dict[str, list[Event]]:
+    """Events by conversation id, routed through their anchor Message-ID.
+
+    Events whose anchor is not (yet) a known message are left out; they find their
+    conversation once that message has been synced.
+    """
+    grouped: dict[str, list[Event]] = {}
+    for event in events:
+        conv_id = index.conversation_of(event.anchor)
+        if conv_id is not None:
+            grouped.setdefault(conv_id, []).append(event)
+    return grouped
+
+
+def assemble(
+    index: ThreadIndex,
+    messages: Mapping[str, MessageMeta],
+    events_by_conversation: Mapping[str, Sequence[Event]],
+    our_addresses: frozenset[str],
+) -> list[Conversation]:
+    """Every conversation of the index that has at least one message in ``messages``."""
+    ours = frozenset(address.lower() for address in our_addresses)
+    conversations = []
+    for conv_id, message_ids in index.conversations().items():
+        metas = [messages[mid] for mid in message_ids if mid in messages]
+        if metas:
+            events = events_by_conversation.get(conv_id, ())
+            conversations.append(assemble_one(conv_id, metas, events, ours))
+    return conversations
+
+
+def assemble_one(
+    conv_id: str,
+    metas: Sequence[MessageMeta],
+    events: Iterable[Event],
+    our_addresses: frozenset[str],
+) -> Conversation:
+    """One conversation from its messages (any order) and its events."""
+    ordered = sorted(metas, key=lambda meta: (meta.date, meta.message_id))
+    incoming = [meta for meta in ordered if not is_outgoing(meta, our_addresses)]
+    # Arrival time, not the Date header: a customer's wrong clock must not keep
+    # a closed conversation closed after they wrote again.
+    customer_times = [meta.arrived for meta in incoming]
+    return Conversation(
+        id=conv_id,
+        subject=_subject(ordered),
+        message_ids=[meta.message_id for meta in ordered],
+        customer=_customer(ordered, incoming, our_addresses),
+        state=reduce_state(events, customer_times),
+        last_activity=ordered[-1].date if ordered else None,
+        last_customer_message=max(customer_times) if customer_times else None,
+        unread=sum(1 for meta in incoming if meta.unread),
+    )
+
+
+def _subject(ordered: Sequence[MessageMeta]) -> str:
+    """The first message's subject; a later one when the first has none."""
+    return next((meta.subject for meta in ordered if meta.subject.strip()), "")
+
+
+def _customer(
+    ordered: Sequence[MessageMeta], incoming: Sequence[MessageMeta], our_addresses: frozenset[str]
+) -> Customer | None:
+    """Who the conversation is with.
+
+    The sender of the first customer message, or the address that message asks replies to
+    go to (web contact forms send from their own address with the customer in Reply-To).
+    For a conversation we started, its first recipient who is not us.
+    """
+    if incoming:
+        first = incoming[0]
+        reply_to = [a.email for a in first.reply_to if a.email and a.email.lower() not in our_addresses]
+        email = reply_to[0] if reply_to else first.sender.email
+    else:
+        recipients = (address for meta in ordered for address in (*meta.to, *meta.cc))
+        email = next((a.email for a in recipients if a.email.lower() not in our_addresses), "")
+    if not email:
+        return None
+    return Customer(email=email.lower(), name=_name_for(email, ordered))
+
+
+def _name_for(email: str, ordered: Sequence[MessageMeta]) -> str:
+    """The first display name anyone used for ``email`` in the conversation."""
+    wanted = email.lower()
+    for meta in ordered:
+        for address in (meta.sender, *meta.reply_to, *meta.to, *meta.cc):
+            if address.email.lower() == wanted and address.name:
+                return address.name
+    return ""
+
+
+def waiting_since(conv: Conversation) -> datetime | None:
+    """Since when the customer has been waiting for us, or ``None`` if they are not.
+
+    They wait when their last message is the latest in the conversation (nothing from
+    us after it) and the conversation is active: pending, closed and spam conversations
+    are not waiting on the team, and a newer customer message reopens them anyway.
+    """
+    if conv.state.status is not Status.ACTIVE or conv.last_customer_message is None:
+        return None
+    if conv.last_activity is not None and conv.last_activity > conv.last_customer_message:
+        return None
+    return conv.last_customer_message

@@ -1,0 +1,1 @@
+"""IMAP access: connecting, syncing folders, waiting with IDLE."""

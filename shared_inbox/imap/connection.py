@@ -1,0 +1,128 @@
+"""Opening an IMAP connection, with every failure turned into one clear sentence.
+
+imapclient is blocking; callers run this in a thread (a Textual thread worker or
+the CLI's own thread).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError, LoginError
+
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+class MailServerError(Exception):
+    """A connection or protocol failure, phrased for the person at the keyboard."""
+
+
+class AuthError(MailServerError):
+    """The server refused the credentials: retrying will not help."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where and how to connect; built from the [imap] config section."""
+
+    host: str
+    port: int
+    security: str  # "tls" | "starttls" | "none"
+    username: str
+    password: str | None
+    ca_file: Path | None = None
+    timeout: float = 30.0
+
+
+def tls_context(ca_file: Path | None) -> ssl.SSLContext:
+    """A verifying client context; a private CA replaces the system store when given."""
+    if ca_file is not None:
+        return ssl.create_default_context(cafile=str(ca_file))
+    return ssl.create_default_context()
+
+
+def describe_os_error(kind: str, host: str, port: int, exc: BaseException) -> str:
+    """Turn low-level socket/TLS errors into a sentence naming the server."""
+    where = f"{kind} server {host}:{port}"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        reason = exc.verify_message or str(exc)
+        return f"The certificate of {where} is not trusted ({reason}); set tls_ca_file for a private CA."
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS with {where} failed ({exc.reason or exc}); check the port and the security setting."
+    if isinstance(exc, socket.gaierror):
+        return f"Cannot resolve the host name of {where}."
+    if isinstance(exc, ConnectionRefusedError):
+        return f"The {where} refused the connection; is it running and is the port right?"
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return f"The {where} did not answer in time."
+    if isinstance(exc, ConnectionError | EOFError):
+        return f"The connection to {where} was dropped."
+    return f"Cannot talk to {where}: {exc}."
+
+
+def connect_imap(endpoint: Endpoint) -> IMAPClient:
+    """Connect, secure and log in. Raises MailServerError / AuthError only."""
+    context = tls_context(endpoint.ca_file)
+    try:
+        client = IMAPClient(
+            endpoint.host,
+            port=endpoint.port,
+            ssl=endpoint.security == "tls",
+            ssl_context=context,
+            timeout=endpoint.timeout,
+        )
+    except (OSError, ssl.SSLError) as exc:
+        raise MailServerError(describe_os_error("IMAP", endpoint.host, endpoint.port, exc)) from None
+    try:
+        if endpoint.security == "starttls":
+            client.starttls(context)
+        elif endpoint.security == "none" and endpoint.host not in LOOPBACK_HOSTS:
+            raise MailServerError(f"Refusing to log in to {endpoint.host} without TLS.")
+        if endpoint.password is None:
+            raise AuthError(f"No password is configured for IMAP user {endpoint.username}.")
+        client.login(endpoint.username, endpoint.password)
+        enable_condstore(client)
+    except LoginError as exc:
+        _close_quietly(client)
+        said = _server_words(exc)
+        raise AuthError(f"IMAP login failed for user {endpoint.username}: {said}") from None
+    except (OSError, ssl.SSLError) as exc:
+        _close_quietly(client)
+        raise MailServerError(describe_os_error("IMAP", endpoint.host, endpoint.port, exc)) from None
+    except IMAPClientError as exc:
+        _close_quietly(client)
+        raise MailServerError(f"IMAP server {endpoint.host} said: {_server_words(exc)}") from None
+    return client
+
+
+def enable_condstore(client: IMAPClient) -> None:
+    """Ask for CONDSTORE so flag changes can be fetched incrementally (RFC 7162).
+
+    ENABLE is only valid before a mailbox is selected, so it happens right after
+    login; the outcome is remembered on the client for the sync engine.
+    """
+    enabled = False
+    if client.has_capability("CONDSTORE"):
+        try:
+            client.enable("CONDSTORE")
+            enabled = True
+        except IMAPClientError:
+            enabled = False
+    client.condstore_enabled = enabled  # type: ignore[attr-defined]
+
+
+def _server_words(exc: BaseException) -> str:
+    text = str(exc)
+    if text.startswith("b'") or text.startswith('b"'):
+        text = text[2:-1]
+    return text.strip() or "no reason given"
+
+
+def _close_quietly(client: IMAPClient) -> None:
+    with contextlib.suppress(Exception):  # closing a broken socket may fail in many ways
+        client.shutdown()

@@ -1,0 +1,53 @@
+"""Waiting for new mail with IMAP IDLE (RFC 2177).
+
+imapclient's idle_check() returns an empty list both when nothing happened and
+when the server closed the socket, so a closed connection is recognised by
+idle_check returning early and empty several times in a row.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from imapclient import IMAPClient
+
+# Servers may drop an IDLE after 30 minutes (RFC 2177); renew well before.
+IDLE_RENEW_SECONDS = 24 * 60
+_SLICE = 1.0
+CHANGE_WORDS = frozenset({b"EXISTS", b"EXPUNGE", b"FETCH", b"VANISHED", b"RECENT"})
+
+
+class IdleConnectionLost(ConnectionError):
+    """The server went away while we were idling."""
+
+
+def is_change(response: tuple[object, ...]) -> bool:
+    return any(isinstance(part, bytes) and part.upper() in CHANGE_WORDS for part in response)
+
+
+def wait_for_change(client: IMAPClient, folder: str, timeout: float, stop: threading.Event) -> bool:
+    """Idle on `folder` until it changes (True), or until timeout/stop (False)."""
+    client.select_folder(folder, readonly=True)
+    client.idle()
+    changed = False
+    early_empty = 0
+    deadline = time.monotonic() + min(timeout, IDLE_RENEW_SECONDS)
+    while not stop.is_set():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        slice_ = min(_SLICE, remaining)
+        started = time.monotonic()
+        responses = client.idle_check(timeout=slice_)
+        if any(is_change(r) for r in responses):
+            changed = True
+            break
+        if not responses and time.monotonic() - started < slice_ / 2:
+            early_empty += 1
+            if early_empty >= 3:
+                raise IdleConnectionLost("the server closed the connection while idling")
+        else:
+            early_empty = 0
+    client.idle_done()
+    return changed

@@ -1,0 +1,326 @@
+"""Mirror IMAP folders into the local store: headers first, bodies later.
+
+The sync is resumable at any instant because every batch is written to the
+store (durably) before the next one is fetched, and because progress is
+derived from what the store holds (message locations), not from a separate
+cursor that could drift. State is keyed by Message-ID; UIDs are only a way to
+find a message on the server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from imapclient import IMAPClient
+
+from shared_inbox.domain.model import SYNCED_FLAGS, Location, MessageMeta
+from shared_inbox.mail.headers import parse_header_block
+from shared_inbox.store import FolderState, Store
+
+log = logging.getLogger(__name__)
+
+HEADER_ITEMS = [b"FLAGS", b"INTERNALDATE", b"RFC822.SIZE", b"BODY.PEEK[HEADER]"]
+FLAG_CHUNK = 5000
+# Background body fetches stop at this size; bigger messages come on demand so
+# one huge mail cannot hold up everything behind it.
+BACKGROUND_BODY_LIMIT = 8 * 1024 * 1024
+BODY_BATCH_BYTES = 4 * 1024 * 1024
+
+Progress = Callable[[str, str, int, int], None]  # folder, phase, done, total
+
+
+def _no_progress(folder: str, phase: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass
+class FolderReport:
+    folder: str
+    new: int = 0
+    flag_updates: int = 0
+    expunged: int = 0
+    uidvalidity_reset: bool = False
+    unchanged: bool = False
+    new_ids: list[str] = field(default_factory=list)
+
+
+def normalise_flags(raw: Iterable[bytes | str]) -> frozenset[str]:
+    """Keep the system flags we track; IMAP flags are case-insensitive."""
+    wanted = {f.lower(): f for f in SYNCED_FLAGS}
+    out = set()
+    for flag in raw:
+        text = flag.decode("ascii", "replace") if isinstance(flag, bytes) else flag
+        canonical = wanted.get(text.lower())
+        if canonical:
+            out.add(canonical)
+    return frozenset(out)
+
+
+def distinct_identity(existing: MessageMeta | None, meta: MessageMeta) -> MessageMeta:
+    """Give a different message that reuses a known Message-ID an id of its own.
+
+    The same message seen twice (INBOX and Sent, or a copy) keeps its id; a
+    broken mailer that reuses an id for unrelated mail must not merge them.
+    """
+    if existing is None:
+        return meta
+    same = (
+        existing.sender.email == meta.sender.email
+        and existing.subject == meta.subject
+        and abs((existing.date - meta.date).total_seconds()) < 120
+    )
+    if same:
+        return meta
+    digest = hashlib.sha256(
+        f"{meta.sender.email}|{meta.subject}|{meta.date.isoformat()}".encode("utf-8", "replace")
+    ).hexdigest()[:10]
+    return replace(meta, message_id=f"{meta.message_id}#dup-{digest}")
+
+
+class FolderSync:
+    """Syncs folders over one logged-in connection."""
+
+    def __init__(
+        self,
+        client: IMAPClient,
+        store: Store,
+        *,
+        our_addresses: frozenset[str],
+        sent_folder: str,
+        batch_size: int = 500,
+        progress: Progress | None = None,
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.our_addresses = our_addresses
+        self.sent_folder = sent_folder
+        self.batch_size = max(1, batch_size)
+        self.progress = progress or _no_progress
+        # ENABLE CONDSTORE is sent once per connection, by connect_imap.
+        self.condstore = getattr(client, "condstore_enabled", False)
+
+    # -- the whole folder ------------------------------------------------
+
+    def sync_folder(self, folder: str) -> FolderReport:
+        report = FolderReport(folder)
+        stored = self.store.folder_state(folder)
+        if stored is not None and self._unchanged(folder, stored):
+            report.unchanged = True
+            return report
+        selected = self.client.select_folder(folder)
+        uidvalidity = int(selected[b"UIDVALIDITY"])
+        uidnext = int(selected.get(b"UIDNEXT", 0))
+        exists = int(selected.get(b"EXISTS", 0))
+        modseq_raw = selected.get(b"HIGHESTMODSEQ")
+        modseq = int(modseq_raw) if modseq_raw is not None else None
+
+        if stored is not None and stored.uidvalidity != uidvalidity:
+            log.warning("UIDVALIDITY of %s changed; re-reading it, local state is kept", folder)
+            self.store.drop_folder_locations(folder)
+            report.uidvalidity_reset = True
+            stored = None
+
+        known = self.store.uid_map(folder)
+        highest = max(known, default=0)
+        new_uids = [u for u in self.client.search(["UID", f"{highest + 1}:*"]) if u > highest]
+        if len(known) + len(new_uids) != exists:
+            server_uids = set(self.client.search("ALL"))
+            gone = [u for u in known if u not in server_uids]
+            if gone:
+                self.store.remove_locations(folder, gone)
+                report.expunged = len(gone)
+                known = {u: m for u, m in known.items() if u in server_uids}
+            new_uids = sorted(u for u in server_uids if u not in known)
+
+        self._fetch_headers(folder, uidvalidity, new_uids, report)
+        if known:
+            since = stored.highestmodseq if stored is not None else None
+            report.flag_updates = self._refresh_flags(known, since)
+        self.store.save_folder_state(
+            FolderState(
+                name=folder,
+                uidvalidity=uidvalidity,
+                uidnext=uidnext,
+                highestmodseq=modseq,
+                last_full_flag_sync=datetime.now(UTC).isoformat(),
+            )
+        )
+        return report
+
+    def _unchanged(self, folder: str, stored: FolderState) -> bool:
+        """A STATUS round trip tells whether anything moved since last time."""
+        what = [b"MESSAGES", b"UIDNEXT", b"UIDVALIDITY"]
+        if self.condstore and stored.highestmodseq is not None:
+            what.append(b"HIGHESTMODSEQ")
+        status = self.client.folder_status(folder, what)
+        if int(status[b"UIDVALIDITY"]) != stored.uidvalidity or int(status[b"UIDNEXT"]) != stored.uidnext:
+            return False
+        if b"HIGHESTMODSEQ" not in status:
+            return False  # no cheap way to know flags did not change
+        if int(status[b"HIGHESTMODSEQ"]) != stored.highestmodseq:
+            return False
+        return int(status[b"MESSAGES"]) == len(self.store.uid_map(folder))
+
+    # -- headers ---------------------------------------------------------
+
+    def _fetch_headers(
+        self, folder: str, uidvalidity: int, uids: Sequence[int], report: FolderReport
+    ) -> None:
+        total = len(uids)
+        self.progress(folder, "headers", 0, total)
+        is_sent = folder == self.sent_folder
+        for start in range(0, total, self.batch_size):
+            batch = list(uids[start : start + self.batch_size])
+            response = self.client.fetch(batch, HEADER_ITEMS)
+            metas: list[MessageMeta] = []
+            seen_ids: dict[str, MessageMeta] = {}
+            for uid in batch:
+                item = response.get(uid)
+                if item is None:
+                    continue  # expunged between SEARCH and FETCH
+                meta = self._parse(item, Location(folder, uidvalidity, uid), is_sent)
+                existing = seen_ids.get(meta.message_id) or self.store.message(meta.message_id)
+                meta = distinct_identity(existing, meta)
+                seen_ids[meta.message_id] = meta
+                metas.append(meta)
+            report.new_ids.extend(self.store.upsert_messages(metas))
+            report.new += len(metas)
+            self.progress(folder, "headers", min(start + len(batch), total), total)
+
+    def _parse(self, item: dict[bytes, object], location: Location, is_sent: bool) -> MessageMeta:
+        header = item.get(b"BODY[HEADER]") or b""
+        internal = item.get(b"INTERNALDATE")
+        internal_date = None
+        if isinstance(internal, datetime):
+            internal_date = internal if internal.tzinfo else internal.replace(tzinfo=UTC)
+            internal_date = internal_date.astimezone(UTC)
+        flags = normalise_flags(item.get(b"FLAGS") or ())  # type: ignore[arg-type]
+        size = item.get(b"RFC822.SIZE") or 0
+        return parse_header_block(
+            header if isinstance(header, bytes) else bytes(header),  # type: ignore[arg-type]
+            internal_date=internal_date,
+            flags=flags,
+            size=int(size),  # type: ignore[call-overload]
+            location=location,
+            our_addresses=self.our_addresses,
+            sent_folder=is_sent,
+        )
+
+    # -- flags -------------------------------------------------------------
+
+    def _refresh_flags(self, known: dict[int, str], since_modseq: int | None) -> int:
+        # imapclient only accepts explicit UID lists, and servers cap the command
+        # line length, so UIDs go in chunks. CHANGEDSINCE keeps the answers small.
+        changes: dict[str, frozenset[str]] = {}
+        modifiers = [f"CHANGEDSINCE {since_modseq}"] if self.condstore and since_modseq is not None else None
+        uids = sorted(known)
+        for start in range(0, len(uids), FLAG_CHUNK):
+            response = self.client.fetch(uids[start : start + FLAG_CHUNK], [b"FLAGS"], modifiers=modifiers)
+            self._collect_flag_changes(response, known, changes)
+        if changes:
+            self.store.update_flags(changes)
+        return len(changes)
+
+    def _collect_flag_changes(
+        self, response: dict[int, dict[bytes, object]], known: dict[int, str], out: dict[str, frozenset[str]]
+    ) -> None:
+        for uid, item in response.items():
+            mid = known.get(uid)
+            if mid is None:
+                continue
+            flags = normalise_flags(item.get(b"FLAGS") or ())  # type: ignore[arg-type]
+            current = self.store.message(mid)
+            if current is not None and current.flags != flags:
+                out[mid] = flags
+
+    def push_flags(self, changes: Sequence[tuple[str, str, bool]]) -> list[tuple[str, str, bool]]:
+        """Apply local flag changes (message_id, flag, add) on the server.
+
+        Returns the changes that could not be applied because the message has no
+        known location (they are dropped by the caller after logging).
+        """
+        by_folder: dict[tuple[str, str, bool], list[int]] = {}
+        unplaced = []
+        for mid, flag, add in changes:
+            meta = self.store.message(mid)
+            if meta is None or not meta.locations:
+                unplaced.append((mid, flag, add))
+                continue
+            for loc in meta.locations:
+                by_folder.setdefault((loc.folder, flag, add), []).append(loc.uid)
+        for (folder, flag, add), uids in sorted(by_folder.items()):
+            self.client.select_folder(folder)
+            if add:
+                self.client.add_flags(uids, [flag.encode()], silent=True)
+            else:
+                self.client.remove_flags(uids, [flag.encode()], silent=True)
+        return unplaced
+
+    # -- bodies ------------------------------------------------------------
+
+    def fetch_bodies(self, folder: str, *, limit: int | None = None) -> int:
+        """Cache raw messages of a folder in the background, small batches first."""
+        known = self.store.uid_map(folder)
+        wanted: list[tuple[int, int, str]] = []
+        for uid, mid in known.items():
+            if self.store.has_raw(mid):
+                continue
+            meta = self.store.message(mid)
+            size = meta.size if meta else 0
+            if size > BACKGROUND_BODY_LIMIT:
+                continue
+            wanted.append((size, uid, mid))
+        if not wanted:
+            return 0
+        wanted.sort(key=lambda w: (-w[1],))  # newest first: those are read first
+        if limit is not None:
+            wanted = wanted[:limit]
+        self.client.select_folder(folder, readonly=True)
+        done = 0
+        self.progress(folder, "bodies", 0, len(wanted))
+        batch: list[tuple[int, int, str]] = []
+        batch_bytes = 0
+        for entry in wanted:
+            batch.append(entry)
+            batch_bytes += entry[0]
+            if batch_bytes >= BODY_BATCH_BYTES or len(batch) >= self.batch_size:
+                done += self._fetch_body_batch(batch)
+                self.progress(folder, "bodies", done, len(wanted))
+                batch, batch_bytes = [], 0
+        if batch:
+            done += self._fetch_body_batch(batch)
+            self.progress(folder, "bodies", done, len(wanted))
+        return done
+
+    def _fetch_body_batch(self, batch: Sequence[tuple[int, int, str]]) -> int:
+        response = self.client.fetch([uid for _, uid, _ in batch], [b"BODY.PEEK[]"])
+        items = []
+        for _, uid, mid in batch:
+            raw = response.get(uid, {}).get(b"BODY[]")
+            if isinstance(raw, bytes):
+                items.append((mid, raw))
+        self.store.save_raw_many(items)
+        return len(items)
+
+    def fetch_body(self, message_id: str) -> bytes | None:
+        """Fetch one message now (a conversation was opened), from any folder that has it."""
+        cached = self.store.load_raw(message_id)
+        if cached is not None:
+            return cached
+        meta = self.store.message(message_id)
+        if meta is None:
+            return None
+        for loc in meta.locations:
+            selected = self.client.select_folder(loc.folder, readonly=True)
+            if int(selected[b"UIDVALIDITY"]) != loc.uidvalidity:
+                continue
+            raw = self.client.fetch([loc.uid], [b"BODY.PEEK[]"]).get(loc.uid, {}).get(b"BODY[]")
+            if isinstance(raw, bytes):
+                self.store.save_raw(message_id, raw)
+                return raw
+        return None
+

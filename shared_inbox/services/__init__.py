@@ -1,0 +1,1 @@
+"""The service layer between front ends (CLI, TUI) and the domain and adapters."""

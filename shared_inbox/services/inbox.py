@@ -1,0 +1,153 @@
+"""The inbox as the UI and the CLI see it: conversations built from the store.
+
+Holds the thread index and the event log in memory and keeps them current as
+sync adds messages or commands add events. Callers get plain domain objects.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+
+from shared_inbox.domain.conversations import assemble, assemble_one, group_events
+from shared_inbox.domain.events import Event, EventError, event_from_json
+from shared_inbox.domain.model import Conversation, MessageMeta
+from shared_inbox.domain.query import parse_query
+from shared_inbox.domain.threading import ThreadIndex
+from shared_inbox.store import Store
+
+log = logging.getLogger(__name__)
+
+# Above this many new messages at once, rebuilding everything is cheaper.
+INCREMENTAL_LIMIT = 2000
+
+
+class Inbox:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        our_addresses: frozenset[str],
+        me: str,
+        subject_merge: bool = False,
+        subject_merge_window: timedelta = timedelta(days=7),
+    ) -> None:
+        self.store = store
+        self.our_addresses = our_addresses
+        self.me = me
+        self.index = ThreadIndex(subject_merge=subject_merge, window=subject_merge_window)
+        self.messages: dict[str, MessageMeta] = {}
+        self.events: list[Event] = []
+        self._event_ids: set[str] = set()
+        self._conversations: dict[str, Conversation] | None = None
+        self._events_by_conv: dict[str, list[Event]] = {}
+
+    def load(self) -> Inbox:
+        metas = list(self.store.messages())
+        self.messages = {m.message_id: m for m in metas}
+        self.index.add_many(metas)
+        for raw in self.store.events():
+            self._take_event(raw)
+        self._conversations = None
+        return self
+
+    def _take_event(self, raw: dict[str, object]) -> Event | None:
+        try:
+            event = event_from_json(raw)
+        except EventError as exc:
+            log.warning("ignoring a malformed event in the store: %s", exc)
+            return None
+        if event.id in self._event_ids:
+            return None
+        self._event_ids.add(event.id)
+        self.events.append(event)
+        return event
+
+    # -- updates -------------------------------------------------------------
+
+    def add_messages(self, message_ids: Iterable[str]) -> None:
+        """Bring messages the sync just stored into the index."""
+        fresh = []
+        for mid in message_ids:
+            meta = self.store.message(mid)
+            if meta is not None:
+                fresh.append(meta)
+                self.messages[mid] = meta
+        if not fresh:
+            return
+        self.index.add_many(fresh)
+        if self._conversations is None or len(fresh) > INCREMENTAL_LIMIT:
+            self._conversations = None
+            return
+        # Threads may have merged: regroup events, drop ids that no longer exist,
+        # and rebuild only the conversations the new messages touched.
+        self._events_by_conv = group_events(self.index, self.events)
+        live = self.index.conversations()
+        for stale in [cid for cid in self._conversations if cid not in live]:
+            del self._conversations[stale]
+        touched = {self.index.conversation_of(meta.message_id) for meta in fresh}
+        for conv_id in touched:
+            if conv_id is not None:
+                self._rebuild(conv_id)
+
+    def reload_message(self, message_id: str) -> None:
+        meta = self.store.message(message_id)
+        if meta is None:
+            return
+        self.messages[message_id] = meta
+        conv_id = self.index.conversation_of(message_id)
+        if self._conversations is not None and conv_id is not None:
+            self._rebuild(conv_id)
+
+    def add_event(self, event: Event) -> None:
+        if event.id in self._event_ids:
+            return
+        self._event_ids.add(event.id)
+        self.events.append(event)
+        conv_id = self.index.conversation_of(event.anchor)
+        if self._conversations is None or conv_id is None:
+            return
+        self._events_by_conv.setdefault(conv_id, []).append(event)
+        self._rebuild(conv_id)
+
+    def _rebuild(self, conv_id: str) -> None:
+        assert self._conversations is not None
+        metas = [self.messages[m] for m in self.index.members(conv_id) if m in self.messages]
+        if not metas:
+            self._conversations.pop(conv_id, None)
+            return
+        events = self._events_by_conv.get(conv_id, ())
+        self._conversations[conv_id] = assemble_one(conv_id, metas, events, self.our_addresses)
+
+    # -- reads ---------------------------------------------------------------
+
+    def _all(self) -> dict[str, Conversation]:
+        if self._conversations is None:
+            self._events_by_conv = group_events(self.index, self.events)
+            convs = assemble(self.index, self.messages, self._events_by_conv, self.our_addresses)
+            self._conversations = {c.id: c for c in convs}
+        return self._conversations
+
+    def conversations(self, query: str = "") -> list[Conversation]:
+        """Conversations matching `query`, the one waiting longest first."""
+        convs: Sequence[Conversation] = list(self._all().values())
+        if query.strip():
+            q = parse_query(query, me=self.me)
+            convs = [c for c in convs if q.matches(c, self.messages_of(c))]
+        return sorted(convs, key=lambda c: (c.last_activity is None, c.last_activity), reverse=False)
+
+    def conversation(self, ref: str) -> Conversation | None:
+        """Find a conversation by its id, an old id it merged from, or a Message-ID in it."""
+        table = self._all()
+        ref = ref.strip()
+        if ref in table:
+            return table[ref]
+        resolved = self.index.resolve(ref)
+        if resolved and resolved in table:
+            return table[resolved]
+        conv_id = self.index.conversation_of(ref.strip("<>"))
+        return table.get(conv_id) if conv_id else None
+
+    def messages_of(self, conv: Conversation) -> list[MessageMeta]:
+        return [self.messages[m] for m in conv.message_ids if m in self.messages]

@@ -1,0 +1,83 @@
+"""Wiring: from a validated Config to an open store, inbox, commands and sync."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from types import TracebackType
+
+from shared_inbox.config import Config, resolve_password
+from shared_inbox.imap.connection import Endpoint
+from shared_inbox.imap.sync import Progress
+from shared_inbox.services.commands import Commands, Now, utc_now
+from shared_inbox.services.inbox import Inbox
+from shared_inbox.services.syncing import SyncPlan, SyncService
+from shared_inbox.store import Store
+
+
+def sync_plan(config: Config, env: Mapping[str, str] | None = None, *, fetch_bodies: bool = True) -> SyncPlan:
+    imap = config.imap
+    password = resolve_password(imap, env if env is not None else os.environ)
+    folders = ["INBOX"] + [f for f in imap.folders if f != "INBOX"]
+    if imap.sent_folder and imap.sent_folder not in folders:
+        folders.append(imap.sent_folder)
+    return SyncPlan(
+        endpoint=Endpoint(
+            host=imap.host,
+            port=imap.port,
+            security=imap.security,
+            username=imap.username,
+            password=password,
+            ca_file=imap.tls_ca_file,
+        ),
+        inbox="INBOX",
+        folders=tuple(folders),
+        sent_folder=imap.sent_folder,
+        our_addresses=config.our_addresses,
+        batch_size=imap.batch_size,
+        fetch_bodies=fetch_bodies,
+        idle=imap.idle,
+    )
+
+
+@dataclass
+class Session:
+    """Everything a front end needs, opened once; close() releases the store lock."""
+
+    config: Config
+    store: Store
+    inbox: Inbox
+    commands: Commands
+
+    def sync_service(self, progress: Progress | None = None, *, fetch_bodies: bool = True) -> SyncService:
+        return SyncService(sync_plan(self.config, fetch_bodies=fetch_bodies), self.store, progress)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def open_session(config: Config, *, now: Now = utc_now) -> Session:
+    store = Store.open(config.store.path)
+    try:
+        inbox = Inbox(
+            store,
+            our_addresses=config.our_addresses,
+            me=config.team.me,
+            subject_merge=config.threading.subject_merge,
+            subject_merge_window=timedelta(days=config.threading.subject_merge_window_days),
+        ).load()
+        commands = Commands(inbox, author=config.team.me, now=now)
+    except BaseException:
+        store.close()
+        raise
+    return Session(config=config, store=store, inbox=inbox, commands=commands)

@@ -1,0 +1,193 @@
+"""Running a sync: once, or continuously with IDLE and reconnect-with-backoff.
+
+This is blocking code meant for a thread (the CLI's main thread, or a Textual
+thread worker). Results leave through callbacks; nothing here touches a UI.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from shared_inbox.imap.connection import AuthError, Endpoint, MailServerError, connect_imap, describe_os_error
+from shared_inbox.imap.idle import IdleConnectionLost, wait_for_change
+from shared_inbox.imap.sync import FolderReport, FolderSync, Progress
+from shared_inbox.services.flags import PendingFlags
+from shared_inbox.store import Store
+
+log = logging.getLogger(__name__)
+
+OTHER_FOLDERS_EVERY = 300.0  # seconds between checks of folders we do not IDLE on
+BACKOFF_START = 1.0
+BACKOFF_MAX = 120.0
+
+
+@dataclass(frozen=True)
+class SyncPlan:
+    """Which folders to mirror and how; derived once from the config."""
+
+    endpoint: Endpoint
+    inbox: str
+    folders: tuple[str, ...]  # INBOX first, then configured folders, then Sent
+    sent_folder: str
+    our_addresses: frozenset[str]
+    batch_size: int = 500
+    fetch_bodies: bool = True
+    idle: bool = True
+
+
+@dataclass
+class SyncRound:
+    reports: list[FolderReport] = field(default_factory=list)
+    bodies: int = 0
+    pushed_flags: int = 0
+
+    @property
+    def new_ids(self) -> list[str]:
+        return [mid for r in self.reports for mid in r.new_ids]
+
+    @property
+    def changed(self) -> bool:
+        return any(not r.unchanged for r in self.reports) or self.pushed_flags > 0
+
+
+class SyncService:
+    def __init__(self, plan: SyncPlan, store: Store, progress: Progress | None = None) -> None:
+        self.plan = plan
+        self.store = store
+        self.progress = progress
+        self.pending = PendingFlags(store)
+
+    def connect(self) -> IMAPClient:
+        return connect_imap(self.plan.endpoint)
+
+    def run_round(self, client: IMAPClient, folders: Sequence[str] | None = None) -> SyncRound:
+        """Push local flag changes, then pull headers (all folders), then bodies."""
+        engine = FolderSync(
+            client,
+            self.store,
+            our_addresses=self.plan.our_addresses,
+            sent_folder=self.plan.sent_folder,
+            batch_size=self.plan.batch_size,
+            progress=self.progress,
+        )
+        result = SyncRound()
+        pending = self.pending.load()
+        if pending:
+            unplaced = engine.push_flags(pending)
+            for change in unplaced:
+                log.warning("flag change for %s dropped: the message is not on the server", change[0])
+            self.pending.clear(pending)
+            result.pushed_flags = len(pending)
+        names = list(folders or self.plan.folders)
+        existing = self._existing_folders(client)
+        for name in names:
+            if existing is not None and name not in existing:
+                log.warning("folder %s does not exist on the server; skipped", name)
+                continue
+            result.reports.append(engine.sync_folder(name))
+        if self.plan.fetch_bodies:
+            for name in names:
+                if existing is None or name in existing:
+                    result.bodies += engine.fetch_bodies(name)
+        return result
+
+    def _existing_folders(self, client: IMAPClient) -> set[str] | None:
+        try:
+            return {name for _, _, name in client.list_folders()}
+        except IMAPClientError:
+            return None
+
+    def sync_once(self) -> SyncRound:
+        client = self.connect()
+        try:
+            return self._guarded(lambda: self.run_round(client))
+        finally:
+            _logout(client)
+
+    def _guarded(self, action: Callable[[], SyncRound]) -> SyncRound:
+        try:
+            return action()
+        except (OSError, EOFError) as exc:
+            ep = self.plan.endpoint
+            raise MailServerError(describe_os_error("IMAP", ep.host, ep.port, exc)) from None
+        except IMAPClientError as exc:
+            raise MailServerError(f"IMAP server {self.plan.endpoint.host} said: {exc}") from None
+
+    def watch(
+        self,
+        stop: threading.Event,
+        on_round: Callable[[SyncRound], None],
+        on_state: Callable[[str, str], None] = lambda state, detail: None,
+    ) -> None:
+        """Sync, then IDLE on the inbox, until `stop` is set. Reconnects with backoff.
+
+        on_state receives ("connected" | "idle" | "syncing" | "offline" | "auth-failed", detail).
+        An authentication failure stops the loop: retrying would only lock the account.
+        """
+        backoff = BACKOFF_START
+        while not stop.is_set():
+            try:
+                on_state("connecting", self.plan.endpoint.host)
+                client = self.connect()
+            except AuthError as exc:
+                on_state("auth-failed", str(exc))
+                return
+            except MailServerError as exc:
+                on_state("offline", f"{exc} Retrying in {backoff:.0f} s.")
+                stop.wait(backoff)
+                backoff = min(backoff * 2, BACKOFF_MAX)
+                continue
+            backoff = BACKOFF_START
+            try:
+                self._watch_connected(client, stop, on_round, on_state)
+            except (MailServerError, OSError, EOFError, IMAPClientError, IdleConnectionLost) as exc:
+                on_state("offline", f"Connection lost ({exc}); reconnecting.")
+                stop.wait(BACKOFF_START)
+            finally:
+                _logout(client)
+
+    def _watch_connected(
+        self,
+        client: IMAPClient,
+        stop: threading.Event,
+        on_round: Callable[[SyncRound], None],
+        on_state: Callable[[str, str], None],
+    ) -> None:
+        on_state("syncing", "full")
+        on_round(self.run_round(client))
+        last_full = time.monotonic()
+        idle_ok = self.plan.idle and client.has_capability("IDLE")
+        while not stop.is_set():
+            if idle_ok:
+                on_state("idle", self.plan.inbox)
+                wait = max(1.0, OTHER_FOLDERS_EVERY - (time.monotonic() - last_full))
+                changed = wait_for_change(client, self.plan.inbox, wait, stop)
+            else:
+                on_state("connected", "polling")
+                stop.wait(30.0)
+                changed = True
+            if stop.is_set():
+                return
+            full = time.monotonic() - last_full >= OTHER_FOLDERS_EVERY or self.pending.load()
+            folders = None if full else [self.plan.inbox]
+            if changed or full:
+                on_state("syncing", "full" if full else self.plan.inbox)
+                on_round(self.run_round(client, folders))
+                if full:
+                    last_full = time.monotonic()
+
+
+def _logout(client: IMAPClient) -> None:
+    try:
+        client.logout()
+    except Exception:  # noqa: BLE001 - the connection may already be gone
+        with contextlib.suppress(Exception):
+            client.shutdown()

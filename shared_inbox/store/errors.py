@@ -1,0 +1,23 @@
+"""Errors the store raises; each message is a sentence a user can act on."""
+
+from __future__ import annotations
+
+
+class StoreError(Exception):
+    """Base class for every problem with the local store."""
+
+
+class StoreLocked(StoreError):
+    """Another process has the store open; two writers would corrupt it."""
+
+
+class StoreCorrupt(StoreError):
+    """A store file cannot be read; the message names the file."""
+
+
+class StoreTooNew(StoreError):
+    """The store was written by a newer shared-inbox; reading it could lose data."""
+
+
+class StoreNotFound(StoreError):
+    """There is no store at the path and creating one was not allowed."""

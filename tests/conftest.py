@@ -1,0 +1,93 @@
+"""Fixtures for tests that talk to real servers: Dovecot and an SMTP receiver.
+
+One Dovecot runs for the whole test session; every test that asks for `mailbox` gets
+its own fresh user, so tests never see each other's mail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.rig.dovecot import DovecotServer, RigMailbox, find_dovecot
+from tests.rig.smtp import SmtpReceiver
+from tests.rig.tls import TlsFiles, make_tls_files
+
+SERVER_FIXTURES = frozenset({"dovecot", "mailbox", "smtp_receiver", "smtp_receiver_factory"})
+
+# The fixed users of the shared server, for tests that want well-known names.
+FIXED_USERS = {"support": "support-pass", "alice": "alice-pass", "bob": "bob-pass"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that uses a real server is an integration test, marked or not."""
+    for item in items:
+        if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def rig_tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    """One test CA and server certificate (localhost, 127.0.0.1) for every rig server."""
+    return make_tls_files(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="session")
+def dovecot(rig_tls: TlsFiles) -> Iterator[DovecotServer]:
+    """A running Dovecot with users support/support-pass, alice/alice-pass, bob/bob-pass."""
+    if find_dovecot() is None:
+        message = "Dovecot missing: .ci/run must install it"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    server = DovecotServer(tls=rig_tls)
+    for name, password in FIXED_USERS.items():
+        server.add_user(name, password)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def mailbox(dovecot: DovecotServer) -> Iterator[RigMailbox]:
+    """A fresh, empty user on the shared server (host, port, tls_port, user, password, ca_file)."""
+    if not dovecot.running:
+        dovecot.start()  # an earlier test stopped the shared server
+    box = dovecot.new_mailbox("t")
+    yield box
+    shutil.rmtree(box.home / "Maildir", ignore_errors=True)
+
+
+@pytest.fixture
+def smtp_receiver_factory(rig_tls: TlsFiles) -> Iterator[Callable[..., SmtpReceiver]]:
+    """Start SMTP receivers with options (tls=True, auth=True, onward=..., drop_after_data=True)."""
+    started: list[SmtpReceiver] = []
+
+    def start(*, tls: bool = False, **options: Any) -> SmtpReceiver:
+        receiver = SmtpReceiver(tls=rig_tls if tls else None, **options)
+        receiver.start()
+        started.append(receiver)
+        return receiver
+
+    yield start
+    for receiver in started:
+        receiver.stop()
+
+
+@pytest.fixture
+def smtp_receiver(smtp_receiver_factory: Callable[..., SmtpReceiver]) -> SmtpReceiver:
+    """A plain SMTP receiver (no TLS, no AUTH) on a free loopback port."""
+    return smtp_receiver_factory()
+
+
+@pytest.fixture
+def rig_ca_file(rig_tls: TlsFiles) -> Path:
+    """The CA file clients must trust to verify any rig server."""
+    return rig_tls.ca_file

@@ -106,10 +106,9 @@ def address(name: str, email: str, charset: str = "utf-8", mode: str = "B") -> s
     return f'"{escaped}" <{email}>'
 
 
-def address_list(
-    addresses: list[tuple[str, str]] | tuple[tuple[str, str], ...], charset: str = "utf-8"
-) -> str:
-    return ",\r\n ".join(address(name, email, charset) for name, email in addresses)
+def address_list(addresses: tuple[tuple[str, str], ...], charset: str = "utf-8", mode: str = "B") -> str:
+    """Several mailboxes, one per continuation line."""
+    return ",\r\n ".join(address(name, email, charset, mode) for name, email in addresses)
 
 
 def message_id_list(ids: list[str] | tuple[str, ...]) -> str:

@@ -31,9 +31,9 @@ def render(spec: MailSpec, receiving_host: str) -> bytes:
         )
     headers.append(("Date", local_date))
     headers.append(("From", mime.address(spec.sender[0], spec.sender[1], charset, mode)))
-    headers.append(("To", ",\r\n ".join(mime.address(n, e, charset, mode) for n, e in spec.to)))
+    headers.append(("To", mime.address_list(spec.to, charset, mode)))
     if spec.cc:
-        headers.append(("Cc", ",\r\n ".join(mime.address(n, e, charset, mode) for n, e in spec.cc)))
+        headers.append(("Cc", mime.address_list(spec.cc, charset, mode)))
     if spec.reply_to is not None:
         headers.append(("Reply-To", mime.address(spec.reply_to[0], spec.reply_to[1], charset, mode)))
     headers.append(("Subject", mime.unstructured(spec.subject, charset, mode)))

@@ -8,13 +8,16 @@ messages count as unread, reopen conversations and make a customer wait.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from shared_inbox.domain.events import Event, reduce_state
 from shared_inbox.domain.model import Conversation, Customer, MessageMeta, Status
 from shared_inbox.domain.threading import ThreadIndex
 
 __all__ = ["assemble", "assemble_one", "group_events", "is_outgoing", "waiting_since"]
+
+
+_ARRIVAL_PRECISION = timedelta(microseconds=999_999)
 
 
 def is_outgoing(meta: MessageMeta, our_addresses: frozenset[str]) -> bool:
@@ -64,12 +67,15 @@ def assemble_one(
     # Arrival time, not the Date header: a customer's wrong clock must not keep
     # a closed conversation closed after they wrote again.
     customer_times = [meta.arrived for meta in incoming]
+    # IMAP arrival times have whole seconds: a message from the same second as a
+    # status change may have come after it, and reopening is the safe reading.
+    reopen_times = [t + _ARRIVAL_PRECISION if t.microsecond == 0 else t for t in customer_times]
     return Conversation(
         id=conv_id,
         subject=_subject(ordered),
         message_ids=[meta.message_id for meta in ordered],
         customer=_customer(ordered, incoming, our_addresses),
-        state=reduce_state(events, customer_times),
+        state=reduce_state(events, reopen_times),
         last_activity=ordered[-1].date if ordered else None,
         last_customer_message=max(customer_times) if customer_times else None,
         unread=sum(1 for meta in incoming if meta.unread),

@@ -11,24 +11,34 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from imapclient import IMAPClient
 
 from shared_inbox.domain.model import SYNCED_FLAGS, Location, MessageMeta
-from shared_inbox.mail.headers import parse_header_block
+from shared_inbox.mail.headers import WANTED_HEADERS, parse_header_block
 from shared_inbox.store import FolderState, Store
 
 log = logging.getLogger(__name__)
 
-HEADER_ITEMS = [b"FLAGS", b"INTERNALDATE", b"RFC822.SIZE", b"BODY.PEEK[HEADER]"]
+HEADER_FIELDS = " ".join(name.upper() for name in WANTED_HEADERS)
+HEADER_ITEMS = [
+    b"FLAGS",
+    b"INTERNALDATE",
+    b"RFC822.SIZE",
+    f"BODY.PEEK[HEADER.FIELDS ({HEADER_FIELDS})]".encode(),
+]
 FLAG_CHUNK = 5000
 # Background body fetches stop at this size; bigger messages come on demand so
 # one huge mail cannot hold up everything behind it.
 BACKGROUND_BODY_LIMIT = 8 * 1024 * 1024
 BODY_BATCH_BYTES = 4 * 1024 * 1024
+# Below this many batches, starting a helper process costs more than it saves.
+PARALLEL_MIN_BATCHES = 4
 
 Progress = Callable[[str, str, int, int], None]  # folder, phase, done, total
 
@@ -58,6 +68,58 @@ def normalise_flags(raw: Iterable[bytes | str]) -> frozenset[str]:
         if canonical:
             out.add(canonical)
     return frozenset(out)
+
+
+FetchedRow = tuple[bytes, datetime | None, frozenset[str], int, Location]
+
+
+def fetched_row(uid: int, item: dict[bytes, object], folder: str, uidvalidity: int) -> FetchedRow:
+    """The picklable part of one FETCH answer that header parsing needs."""
+    internal = item.get(b"INTERNALDATE")
+    internal_date = None
+    if isinstance(internal, datetime):
+        # imapclient gives naive local time; make it aware, then UTC.
+        internal_date = (internal if internal.tzinfo else internal.astimezone()).astimezone(UTC)
+    size = item.get(b"RFC822.SIZE")
+    flags = normalise_flags(item.get(b"FLAGS") or ())  # type: ignore[arg-type]
+    location = Location(folder, uidvalidity, uid)
+    return header_block(item), internal_date, flags, size if isinstance(size, int) else 0, location
+
+
+def parse_rows(rows: Sequence[FetchedRow], our_addresses: frozenset[str], is_sent: bool) -> list[MessageMeta]:
+    """Parse a batch of header blocks; module level so a helper process can run it."""
+    return [
+        parse_header_block(
+            header,
+            internal_date=internal_date,
+            flags=flags,
+            size=size,
+            location=location,
+            our_addresses=our_addresses,
+            sent_folder=is_sent,
+        )
+        for header, internal_date, flags, size, location in rows
+    ]
+
+
+def parser_pool() -> ProcessPoolExecutor | None:
+    """One helper process for header parsing; None where processes cannot be started.
+
+    "spawn" rather than fork: the caller may be one thread of a larger program.
+    """
+    try:
+        return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    except (OSError, ValueError, NotImplementedError) as exc:
+        log.info("parsing headers in-process: %s", exc)
+        return None
+
+
+def header_block(item: dict[bytes, object]) -> bytes:
+    """The header bytes of a FETCH item, whatever order the server echoed the field list in."""
+    for key, value in item.items():
+        if key.startswith(b"BODY[HEADER") and isinstance(value, bytes):
+            return value
+    return b""
 
 
 def distinct_identity(existing: MessageMeta | None, meta: MessageMeta) -> MessageMeta:
@@ -170,45 +232,52 @@ class FolderSync:
     def _fetch_headers(
         self, folder: str, uidvalidity: int, uids: Sequence[int], report: FolderReport
     ) -> None:
+        """Download header batches; parse each in a helper process while the next downloads.
+
+        Batches are stored strictly in UID order, so what the store holds is always a
+        prefix of the work and an interrupted sync resumes cleanly.
+        """
         total = len(uids)
         self.progress(folder, "headers", 0, total)
         is_sent = folder == self.sent_folder
-        for start in range(0, total, self.batch_size):
-            batch = list(uids[start : start + self.batch_size])
-            response = self.client.fetch(batch, HEADER_ITEMS)
-            metas: list[MessageMeta] = []
-            seen_ids: dict[str, MessageMeta] = {}
-            for uid in batch:
-                item = response.get(uid)
-                if item is None:
-                    continue  # expunged between SEARCH and FETCH
-                meta = self._parse(item, Location(folder, uidvalidity, uid), is_sent)
-                existing = seen_ids.get(meta.message_id) or self.store.message(meta.message_id)
-                meta = distinct_identity(existing, meta)
-                seen_ids[meta.message_id] = meta
-                metas.append(meta)
-            report.new_ids.extend(self.store.upsert_messages(metas))
-            report.new += len(metas)
-            self.progress(folder, "headers", min(start + len(batch), total), total)
+        batches = [list(uids[i : i + self.batch_size]) for i in range(0, total, self.batch_size)]
+        pool = parser_pool() if len(batches) >= PARALLEL_MIN_BATCHES else None
+        done = 0
+        pending: Future[list[MessageMeta]] | list[MessageMeta] | None = None
+        try:
+            for batch in batches:
+                response = self.client.fetch(batch, HEADER_ITEMS)
+                rows = [
+                    fetched_row(uid, response[uid], folder, uidvalidity) for uid in batch if uid in response
+                ]
+                job: Future[list[MessageMeta]] | list[MessageMeta]
+                if pool is not None:
+                    job = pool.submit(parse_rows, rows, self.our_addresses, is_sent)
+                else:
+                    job = parse_rows(rows, self.our_addresses, is_sent)
+                if pending is not None:
+                    done += self._store_batch(pending, report)
+                    self.progress(folder, "headers", done, total)
+                pending = job
+            if pending is not None:
+                done += self._store_batch(pending, report)
+            self.progress(folder, "headers", total, total)
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
 
-    def _parse(self, item: dict[bytes, object], location: Location, is_sent: bool) -> MessageMeta:
-        header = item.get(b"BODY[HEADER]") or b""
-        internal = item.get(b"INTERNALDATE")
-        internal_date = None
-        if isinstance(internal, datetime):
-            internal_date = internal if internal.tzinfo else internal.replace(tzinfo=UTC)
-            internal_date = internal_date.astimezone(UTC)
-        flags = normalise_flags(item.get(b"FLAGS") or ())  # type: ignore[arg-type]
-        size = item.get(b"RFC822.SIZE") or 0
-        return parse_header_block(
-            header if isinstance(header, bytes) else bytes(header),  # type: ignore[arg-type]
-            internal_date=internal_date,
-            flags=flags,
-            size=int(size),  # type: ignore[call-overload]
-            location=location,
-            our_addresses=self.our_addresses,
-            sent_folder=is_sent,
-        )
+    def _store_batch(self, job: Future[list[MessageMeta]] | list[MessageMeta], report: FolderReport) -> int:
+        parsed = job.result() if isinstance(job, Future) else job
+        metas: list[MessageMeta] = []
+        seen_ids: dict[str, MessageMeta] = {}
+        for meta in parsed:
+            existing = seen_ids.get(meta.message_id) or self.store.message(meta.message_id)
+            meta = distinct_identity(existing, meta)
+            seen_ids[meta.message_id] = meta
+            metas.append(meta)
+        report.new_ids.extend(self.store.upsert_messages(metas))
+        report.new += len(metas)
+        return len(metas)
 
     # -- flags -------------------------------------------------------------
 
@@ -323,4 +392,3 @@ class FolderSync:
                 self.store.save_raw(message_id, raw)
                 return raw
         return None
-

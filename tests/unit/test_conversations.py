@@ -189,6 +189,17 @@ def test_reopening_goes_by_arrival_not_by_the_senders_clock() -> None:
     assert conv.state.status is Status.CLOSED
 
 
+def test_a_reply_in_the_same_second_as_the_close_reopens() -> None:
+    closed = event(EventKind.STATUS, {"status": "closed"}, "q1", 300.5)  # T0 + 5 h + 30 s
+    reply = msg("q9", 5, ANN, refs=["q1"])
+    reply.received = T0 + timedelta(hours=5, seconds=30)  # IMAP arrival times are whole seconds
+    [conv] = build([*thread(), reply], [closed])
+    assert conv.state.status is Status.ACTIVE
+    reply.received = T0 + timedelta(hours=5, seconds=29)
+    [conv] = build([*thread(), reply], [closed])
+    assert conv.state.status is Status.CLOSED
+
+
 def test_our_own_reply_does_not_reopen() -> None:
     metas = [*thread(), msg("a2", 4, AGENT, refs=["q1"])]
     [conv] = build(metas, [event(EventKind.STATUS, {"status": "pending"}, "q1", 200)])

@@ -113,7 +113,7 @@ def enable_condstore(client: IMAPClient) -> None:
             enabled = True
         except IMAPClientError:
             enabled = False
-    client.condstore_enabled = enabled  # type: ignore[attr-defined]
+    client.condstore_enabled = enabled
 
 
 def _server_words(exc: BaseException) -> str:

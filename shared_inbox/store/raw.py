@@ -9,11 +9,14 @@ sees half a message.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import hashlib
 import logging
 import os
 import secrets
-from collections.abc import Iterable
+import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from shared_inbox.store.files import FILE_MODE, fsync_dir, make_private_dir, write_all
@@ -22,6 +25,31 @@ log = logging.getLogger(__name__)
 
 RAW_NAME = "raw"
 MAILDIR_PARTS = ("cur", "new", "tmp")
+
+
+def _load_syncfs() -> Callable[[int], int] | None:
+    """Linux's syncfs(2), which Python's os module does not expose."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        function: Callable[[int], int] = libc.syncfs
+    except (OSError, AttributeError):
+        return None
+    return function
+
+
+_syncfs = _load_syncfs() if sys.platform.startswith("linux") else None
+
+
+def _sync_filesystem(directory: Path) -> None:
+    """Flush every file written on the filesystem holding `directory` (syncfs)."""
+    assert _syncfs is not None
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        if _syncfs(fd) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"syncfs failed: {os.strerror(err)}", str(directory))
+    finally:
+        os.close(fd)
 
 
 def raw_file_name(message_id: str) -> str:
@@ -63,8 +91,14 @@ class RawCache:
         """Store several messages with one directory sync; durable when it returns."""
         staged: list[tuple[Path, Path]] = []
         try:
+            items = list(items)
+            # One filesystem sync for a whole batch instead of one fsync per file, where
+            # the platform offers it: the same guarantee at a fraction of the cost.
+            batch_sync = len(items) > 1 and _syncfs is not None
             for message_id, raw in items:
-                staged.append((self._write_tmp(raw), self.path_for(message_id)))
+                staged.append((self._write_tmp(raw, sync=not batch_sync), self.path_for(message_id)))
+            if batch_sync:
+                _sync_filesystem(self._tmp)
             for temp, final in staged:
                 os.replace(temp, final)
         except BaseException:
@@ -76,13 +110,14 @@ class RawCache:
             fsync_dir(self._cur)
         return [final for _, final in staged]
 
-    def _write_tmp(self, raw: bytes) -> Path:
+    def _write_tmp(self, raw: bytes, *, sync: bool = True) -> Path:
         temp = self._tmp / f"{os.getpid()}.{secrets.token_hex(8)}"
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
         try:
             os.fchmod(fd, FILE_MODE)
             write_all(fd, raw)
-            os.fsync(fd)
+            if sync:
+                os.fsync(fd)
         except BaseException:
             os.close(fd)
             with contextlib.suppress(OSError):

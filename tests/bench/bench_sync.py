@@ -38,7 +38,9 @@ USER, PASSWORD = "bench", "bench-pass"
 START = datetime(2026, 8, 1, tzinfo=UTC)
 
 
-def run_measured(argv: list[str], *, env: dict[str, str] | None = None, on_line=None) -> tuple[float, int, int]:
+def run_measured(
+    argv: list[str], *, env: dict[str, str] | None = None, on_line=None
+) -> tuple[float, int, int]:
     """Run a command; return (seconds, peak RSS in MB, exit code). on_line sees stderr lines."""
     started = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
@@ -225,8 +227,12 @@ def bench_size(count: int, skip_mbsync: bool) -> None:
         usable, full, rss = ours_full(config)
         ratio = (lambda ours: f"{ours / mb_full:.2f} x mbsync") if mb_full == mb_full else (lambda ours: "-")
         rows.append(("mbsync full sync (FSync default)", f"{mb_full:.2f} s", "peer"))
-        rows.append(("usable inbox (all headers stored)", f"{usable:.2f} s ({ratio(usable)})", "<= 0.25 x mbsync"))
-        rows.append(("full durable sync (headers + bodies)", f"{full:.2f} s ({ratio(full)})", "<= 1.0 x mbsync"))
+        rows.append(
+            ("usable inbox (all headers stored)", f"{usable:.2f} s ({ratio(usable)})", "<= 0.25 x mbsync")
+        )
+        rows.append(
+            ("full durable sync (headers + bodies)", f"{full:.2f} s ({ratio(full)})", "<= 1.0 x mbsync")
+        )
         rows.append(("mbsync no-change resync (process)", f"{mb_resync:.3f} s", "peer"))
         rows.append(("peak RSS, ours / mbsync", f"{rss} MB / {mb_rss} MB", "<= 250 MB"))
         for name, value in in_process(config, server, count).items():

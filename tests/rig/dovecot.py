@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import os
 import re
 import secrets
@@ -19,7 +20,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -37,6 +38,12 @@ _PORT_ATTEMPTS = 3
 _STOP_TIMEOUT = 10.0
 _SOCKET_PATH_BUDGET = 70
 _SHM = "/dev/shm"
+_PR_SET_PDEATHSIG = 1
+_PRCTL: Callable[..., int] | None
+try:  # looked up here, not in the forked child, where loading a library is unsafe
+    _PRCTL = ctypes.CDLL(None).prctl
+except (OSError, AttributeError):
+    _PRCTL = None
 _SHM_MINIMUM_FREE = 2 << 30  # unix socket paths must stay under 108 bytes with Dovecot's suffixes
 
 
@@ -384,6 +391,7 @@ class DovecotServer:
                 stdout=stderr,
                 stderr=stderr,
                 start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
         finally:
             stderr.close()
@@ -435,6 +443,17 @@ class DovecotServer:
         owner = self._mail_owner()
         if owner is not None:
             os.chown(path, *owner)
+
+
+def _die_with_parent() -> None:
+    """In the child: ask Linux to SIGTERM the master if the test process dies.
+
+    A test run killed with SIGKILL runs no cleanup; without this its Dovecot would
+    keep running, holding ports and memory. (Start servers from the main thread: the
+    signal fires when the thread that started the server ends.)
+    """
+    if _PRCTL is not None:  # elsewhere atexit and stop() still clean up on a normal exit
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _scratch_parent() -> str | None:

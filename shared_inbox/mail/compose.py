@@ -1,0 +1,450 @@
+"""Building outgoing mail: replies, reply-all, forwards and new conversations.
+
+Everything that ends up in a header comes from strangers at some point (subjects, display
+names, Message-IDs), so every header value passes :func:`header_safe` and addresses are
+rebuilt through the ``email`` package's address parser: a hostile value can never start a
+header of its own.
+
+Our Message-IDs look like ``si.<token>.<random>@<support domain>`` and every message carries
+``X-Shared-Inbox-Conversation: <token>``, so a customer's answer finds its conversation even
+when their client drops References. The token is the conversation id itself (it already has
+the token shape ``[a-z0-9]{1,32}``), which is what the thread index looks for.
+
+Messages are serialized with CRLF line ends and 7-bit content transfer encodings (quoted-
+printable or base64 for UTF-8 text), so any SMTP server accepts them unchanged and the same
+bytes can be appended to the Sent folder.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email import policy
+from email.headerregistry import Address as HeaderAddress
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import format_datetime
+from typing import Literal
+
+from shared_inbox.config.model import AccountConfig, Member
+from shared_inbox.domain.model import Address, MessageMeta
+from shared_inbox.domain.threading import conversation_id_for
+from shared_inbox.mail.headers import TOKEN_HEADER
+from shared_inbox.mail.msgid import cap_references, is_valid_token, make_message_id
+from shared_inbox.mail.sanitize import clean_text, header_safe
+
+__all__ = [
+    "MAX_QUOTE_CHARS",
+    "MAX_REFERENCES_SENT",
+    "OUTGOING_POLICY",
+    "ComposeError",
+    "FromStyle",
+    "OutgoingAttachment",
+    "ReplyMode",
+    "compose_new",
+    "compose_reply",
+    "envelope_recipients",
+    "forward_subject",
+    "message_bytes",
+    "normalize_body",
+    "parse_outgoing",
+    "replace_body",
+    "reply_subject",
+    "token_for",
+]
+
+ReplyMode = Literal["reply", "reply_all", "forward"]
+FromStyle = Literal["agent_via", "plain"]
+
+# Raw-set headers (References, In-Reply-To) are written exactly as we fold them: the modern
+# folder would turn a Message-ID longer than a line into encoded words, which breaks threading.
+OUTGOING_POLICY = policy.SMTP.clone(cte_type="7bit", refold_source="none")
+MAX_REFERENCES_SENT = 20  # the root and the most recent ids; enough for every threading algorithm
+MAX_QUOTE_CHARS = 100_000
+_MAX_ID_CHARS_SENT = 250  # longer "ids" are junk that would only bloat the header
+_REPLY_PREFIX = "re:"
+_FORWARD_PREFIXES = ("fwd:", "fw:")
+_SIGNATURE_SEPARATOR = "-- \n"
+
+
+class ComposeError(ValueError):
+    """A message that cannot be built, phrased for the agent."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingAttachment:
+    """A file the agent attaches; the name is reduced to a safe base name when added."""
+
+    filename: str
+    data: bytes
+    content_type: str = "application/octet-stream"
+
+
+def token_for(conversation_id: str) -> str:
+    """The conversation token written into our mail: the id itself, or without its leading "c"."""
+    for candidate in (conversation_id, conversation_id.removeprefix("c")):
+        if is_valid_token(candidate):
+            return candidate
+    raise ComposeError(f"{conversation_id!r} is not a conversation id that can be written into mail.")
+
+
+def compose_reply(
+    original: MessageMeta,
+    original_text: str,
+    *,
+    body: str,
+    agent: Member,
+    account: AccountConfig,
+    mode: ReplyMode = "reply",
+    conversation_id: str,
+    from_style: FromStyle = "agent_via",
+    reply_to: Address | None = None,
+    attachments: Sequence[OutgoingAttachment] = (),
+    to: Sequence[Address] = (),
+    cc: Sequence[Address] = (),
+    team_addresses: Iterable[str] = (),
+    date: datetime | None = None,
+) -> EmailMessage:
+    """A reply (to the sender), reply-all (also everyone else addressed) or forward of `original`.
+
+    `original_text` is the readable text of the original, quoted below the agent's signature
+    (or included whole in a forward). `to` and `cc` are required for a forward and added to
+    the computed recipients of a reply. Addresses of the team are never written to.
+    """
+    ours = {account.address.lower(), agent.email.lower(), *(a.lower() for a in team_addresses)}
+    if mode == "forward":
+        to_list, cc_list = list(to), list(cc)
+        subject = forward_subject(original.subject)
+        tail = _forwarded(original, original_text)
+    elif mode in ("reply", "reply_all"):
+        to_list, cc_list = _reply_recipients(original, reply_all=mode == "reply_all")
+        to_list += to
+        cc_list += cc
+        subject = reply_subject(original.subject)
+        tail = _quoted(original, original_text)
+    else:
+        raise ComposeError(f"unknown reply mode {mode!r}; use reply, reply_all or forward")
+    to_headers = _header_addresses(to_list, exclude=ours, strict=True)
+    cc_headers = _header_addresses(cc_list, exclude=ours | {a.addr_spec.lower() for a in to_headers})
+    if not to_headers:
+        what = "forward to" if mode == "forward" else "reply to"
+        raise ComposeError(f"There is nobody to {what}: every address is missing, unusable or the team's own.")
+    message = _start(
+        account=account,
+        agent=agent,
+        from_style=from_style,
+        reply_to=reply_to,
+        token=token_for(conversation_id),
+        subject=subject,
+        date=date,
+    )
+    _set_addresses(message, "To", to_headers)
+    _set_addresses(message, "Cc", cc_headers)
+    _set_thread_headers(message, original, in_reply_to=mode != "forward")
+    signature = _signature(agent) if mode != "forward" else ""
+    _set_text(message, normalize_body(body) + signature + tail)
+    _attach(message, attachments)
+    return message
+
+
+def compose_new(
+    *,
+    to: Sequence[Address],
+    subject: str,
+    body: str,
+    agent: Member,
+    account: AccountConfig,
+    cc: Sequence[Address] = (),
+    from_style: FromStyle = "agent_via",
+    reply_to: Address | None = None,
+    attachments: Sequence[OutgoingAttachment] = (),
+    team_addresses: Iterable[str] = (),
+    date: datetime | None = None,
+) -> EmailMessage:
+    """The first message of a new conversation.
+
+    Its Message-ID carries a fresh token and its conversation header carries the id the thread
+    index will give the conversation (derived from that Message-ID), so the id is known at once.
+    """
+    ours = {account.address.lower(), agent.email.lower(), *(a.lower() for a in team_addresses)}
+    to_headers = _header_addresses(to, exclude=ours, strict=True)
+    cc_headers = _header_addresses(cc, exclude=ours | {a.addr_spec.lower() for a in to_headers})
+    if not to_headers:
+        raise ComposeError("A new conversation needs at least one recipient outside the team.")
+    clean_subject = header_safe(subject)
+    if not clean_subject:
+        raise ComposeError("A new conversation needs a subject.")
+    message = _start(
+        account=account,
+        agent=agent,
+        from_style=from_style,
+        reply_to=reply_to,
+        token="n" + secrets.token_hex(5),  # "n": never the shape of a conversation id ("c...")
+        subject=clean_subject,
+        date=date,
+        header_token=conversation_id_for,
+    )
+    _set_addresses(message, "To", to_headers)
+    _set_addresses(message, "Cc", cc_headers)
+    _set_text(message, normalize_body(body) + _signature(agent))
+    _attach(message, attachments)
+    return message
+
+
+# -- subjects ------------------------------------------------------------------
+
+
+def reply_subject(subject: str) -> str:
+    """ "Re: " + subject, unless it already starts with "Re:" (never "Re: Re: ...")."""
+    clean = header_safe(subject)
+    if clean.lower().startswith(_REPLY_PREFIX):
+        return clean
+    return f"Re: {clean}" if clean else "Re:"
+
+
+def forward_subject(subject: str) -> str:
+    clean = header_safe(subject)
+    if clean.lower().startswith(_FORWARD_PREFIXES):
+        return clean
+    return f"Fwd: {clean}" if clean else "Fwd:"
+
+
+# -- body ----------------------------------------------------------------------
+
+
+def normalize_body(text: str) -> str:
+    """The agent's text with LF line ends and no trailing blank space, ending in one newline."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return "\n".join(line.rstrip() for line in lines) + "\n" if lines else ""
+
+
+def _signature(agent: Member) -> str:
+    signature = normalize_body(agent.signature)
+    if not signature:
+        return ""
+    if signature.startswith(_SIGNATURE_SEPARATOR):
+        signature = signature[len(_SIGNATURE_SEPARATOR) :]
+    return "\n" + _SIGNATURE_SEPARATOR + signature
+
+
+def _quoted(original: MessageMeta, original_text: str) -> str:
+    text = _bounded(clean_text(original_text))
+    if not text.strip():
+        return ""
+    when = original.date.astimezone(UTC).strftime("%a, %d %b %Y at %H:%M UTC")
+    lines = [f"On {when}, {_who(original.sender)} wrote:"]
+    for line in text.rstrip("\n").split("\n"):
+        line = line.rstrip()
+        lines.append(">" + line if line.startswith(">") or not line else "> " + line)
+    return "\n" + "\n".join(lines) + "\n"
+
+
+def _forwarded(original: MessageMeta, original_text: str) -> str:
+    lines = [
+        "",
+        "---------- Forwarded message ----------",
+        f"From: {_who(original.sender)}",
+        f"Date: {format_datetime(original.date.astimezone(UTC))}",
+        f"Subject: {header_safe(original.subject)}",
+    ]
+    if original.to:
+        lines.append("To: " + ", ".join(_who(a) for a in original.to))
+    if original.cc:
+        lines.append("Cc: " + ", ".join(_who(a) for a in original.cc))
+    text = _bounded(clean_text(original_text)).rstrip("\n")
+    return "\n".join(lines) + "\n\n" + (text + "\n" if text else "")
+
+
+def _who(address: Address) -> str:
+    name = header_safe(address.name)
+    return f"{name} <{address.email}>" if name else address.email
+
+
+def _bounded(text: str) -> str:
+    text = text.replace("\r\n", "\n")
+    if len(text) <= MAX_QUOTE_CHARS:
+        return text
+    return text[:MAX_QUOTE_CHARS].rsplit("\n", 1)[0] + "\n[... the rest was left out]\n"
+
+
+def _set_text(message: EmailMessage, text: str) -> None:
+    message.set_content(text, charset="utf-8")
+
+
+def replace_body(raw: bytes, old_body: str, new_body: str) -> bytes:
+    """The same message with the agent's part of the text replaced; signature and quote stay.
+
+    Raises ComposeError if the text no longer starts with `old_body` (it was changed elsewhere).
+    """
+    message = parse_outgoing(raw)
+    part = message.get_body(preferencelist=("plain",))
+    if not isinstance(part, EmailMessage):
+        raise ComposeError("The queued message has no text part to edit.")
+    current = str(part.get_content()).replace("\r\n", "\n")
+    old = normalize_body(old_body)
+    if not current.startswith(old):
+        raise ComposeError("The queued message text does not start with the text on record; it was not edited.")
+    part.set_content(normalize_body(new_body) + current[len(old) :], charset="utf-8")
+    return message_bytes(message)
+
+
+# -- headers -------------------------------------------------------------------
+
+
+def _start(
+    *,
+    account: AccountConfig,
+    agent: Member,
+    from_style: FromStyle,
+    reply_to: Address | None,
+    token: str,
+    subject: str,
+    date: datetime | None,
+    header_token: object = None,
+) -> EmailMessage:
+    message = EmailMessage(policy=OUTGOING_POLICY)
+    message_id = make_message_id(token, _id_domain(account.address), secrets.token_urlsafe(12))
+    if from_style == "agent_via":
+        display = f"{header_safe(agent.name) or agent.email} via {header_safe(account.name)}".strip()
+    elif from_style == "plain":
+        display = header_safe(account.name)
+    else:
+        raise ComposeError(f"unknown from style {from_style!r}; use agent_via or plain")
+    message["From"] = _header_address(Address(display, account.address), strict=True)
+    if reply_to is not None:
+        message["Reply-To"] = _header_address(reply_to, strict=True)
+    message["Subject"] = subject
+    message["Date"] = format_datetime((date or datetime.now(UTC)).astimezone(UTC))
+    message["Message-ID"] = f"<{message_id}>"
+    written_token = conversation_id_for(message_id) if header_token is conversation_id_for else token
+    message[TOKEN_HEADER] = written_token
+    return message
+
+
+def _id_domain(address: str) -> str:
+    """The host part of our Message-IDs: the support address's domain, IDNA-encoded if needed."""
+    domain = address.rpartition("@")[2].strip().lower()
+    for candidate in (domain, _idna(domain)):
+        try:
+            make_message_id("t", candidate, "r")
+        except ValueError:
+            continue
+        return candidate
+    raise ComposeError(f"The support address {address!r} has no domain usable in a Message-ID.")
+
+
+def _idna(domain: str) -> str:
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return ""
+
+
+def _reply_recipients(original: MessageMeta, *, reply_all: bool) -> tuple[list[Address], list[Address]]:
+    if original.outgoing:  # following up our own message: write to the same people again
+        to = list(original.to)
+        cc = list(original.cc) if reply_all else []
+    else:
+        to = list(original.reply_to or (original.sender,))
+        cc = [*original.to, *original.cc] if reply_all else []
+    return to, cc
+
+
+def _header_addresses(
+    addresses: Iterable[Address], *, exclude: set[str], strict: bool = False
+) -> list[HeaderAddress]:
+    """Header addresses without duplicates or the team's own; unusable ones raise when strict."""
+    out: list[HeaderAddress] = []
+    seen = set(exclude)
+    for address in addresses:
+        if address.email.lower() in seen:
+            continue
+        try:
+            header = _header_address(address, strict=True)
+        except ComposeError:
+            if strict:
+                raise
+            continue
+        seen.add(address.email.lower())
+        out.append(header)
+    return out
+
+
+def _header_address(address: Address, *, strict: bool) -> HeaderAddress:
+    email = header_safe(address.email)
+    try:
+        header = HeaderAddress(display_name=header_safe(address.name), addr_spec=email)
+    except (ValueError, IndexError, TypeError):
+        header = None
+    if header is None or not header.username or not header.domain or not email.isascii():
+        raise ComposeError(f"{email!r} is not an address mail can be sent to.")
+    return header
+
+
+def _set_addresses(message: EmailMessage, name: str, addresses: Sequence[HeaderAddress]) -> None:
+    if addresses:
+        message[name] = addresses
+
+
+def _set_thread_headers(message: EmailMessage, original: MessageMeta, *, in_reply_to: bool) -> None:
+    """In-Reply-To the original, References = its chain + its id (root and latest kept)."""
+    usable = [mid for mid in (*original.references, original.message_id) if _sendable_id(mid)]
+    chain = cap_references(usable, exclude="", limit=MAX_REFERENCES_SENT)
+    if chain:
+        # Folded by hand, one id per line, so no id is ever split or encoded (see OUTGOING_POLICY).
+        message.set_raw("References", "\r\n ".join(f"<{mid}>" for mid in chain))
+    if in_reply_to and _sendable_id(original.message_id):
+        message.set_raw("In-Reply-To", f"<{original.message_id}>")
+
+
+def _sendable_id(mid: str) -> bool:
+    return 0 < len(mid) <= _MAX_ID_CHARS_SENT and mid.isascii() and header_safe(mid) == mid and not any(
+        c in mid for c in "<> \t"
+    )
+
+
+# -- attachments and serialization ---------------------------------------------
+
+
+def _attach(message: EmailMessage, attachments: Sequence[OutgoingAttachment]) -> None:
+    for index, attachment in enumerate(attachments, start=1):
+        maintype, _, subtype = attachment.content_type.partition("/")
+        if not maintype or not subtype or not (maintype + subtype).isascii():
+            maintype, subtype = "application", "octet-stream"
+        name = _attachment_name(attachment.filename, index)
+        message.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=name)
+
+
+def _attachment_name(filename: str, index: int) -> str:
+    base = header_safe(filename.replace("\\", "/").rsplit("/", 1)[-1]).lstrip(".")
+    return base[:200] or f"attachment-{index}"
+
+
+def message_bytes(message: EmailMessage) -> bytes:
+    """The bytes that go over SMTP and into the Sent folder (CRLF, 7-bit, no Bcc header)."""
+    if "Bcc" in message:
+        del message["Bcc"]
+    return message.as_bytes(policy=OUTGOING_POLICY)
+
+
+def parse_outgoing(raw: bytes) -> EmailMessage:
+    """Read back a message we built, keeping its headers exactly as written."""
+    parsed = BytesParser(policy=OUTGOING_POLICY).parsebytes(raw)
+    if not isinstance(parsed, EmailMessage):  # the modern policy always builds EmailMessage
+        raise ComposeError("The queued message could not be read back.")
+    return parsed
+
+
+def envelope_recipients(message: EmailMessage) -> list[str]:
+    """Every address the message goes to (To, Cc and Bcc), lower-cased, without duplicates."""
+    found: dict[str, None] = {}
+    for name in ("To", "Cc", "Bcc"):
+        header = message.get(name)
+        for address in getattr(header, "addresses", ()):
+            if address.addr_spec:
+                found.setdefault(address.addr_spec.lower(), None)
+    return list(found)

@@ -57,6 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
     change.add_argument("--tag", action="append", default=[], metavar="TAG")
     change.add_argument("--untag", action="append", default=[], metavar="TAG")
     change.add_argument("--json", action="store_true", help="print the resulting conversation as JSON")
+
+    from shared_inbox.cli.demo_cmd import add_demo_parser
+
+    add_demo_parser(sub)
+
+    from shared_inbox.cli.outbox_cmd import add_outbox_parsers
+
+    add_outbox_parsers(sub)
     return parser
 
 

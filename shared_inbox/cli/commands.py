@@ -27,6 +27,10 @@ def fail(message: str) -> int:
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    if args.command == "demo":  # brings its own servers and config
+        from shared_inbox.cli.demo_cmd import run_demo
+
+        return run_demo(args, env)
     path = locate_config(args.config, env)
     if args.command == "config":
         ok, report = check_report(path, env)
@@ -58,6 +62,10 @@ def dispatch(args: argparse.Namespace, session: Session) -> int:
         return list_conversations(args, session)
     if args.command == "set":
         return set_state(args, session)
+    if args.command in ("reply", "compose", "outbox"):
+        from shared_inbox.cli.outbox_cmd import run_outbox_command
+
+        return run_outbox_command(args, session)
     return fail(f"unknown command {args.command}")
 
 

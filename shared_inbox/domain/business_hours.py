@@ -218,7 +218,9 @@ def _zone(name: str | tzinfo) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise CalendarError(f"unknown time zone {name[:60]!r}; use an IANA name like 'Europe/Berlin'") from None
+        raise CalendarError(
+            f"unknown time zone {name[:60]!r}; use an IANA name like 'Europe/Berlin'"
+        ) from None
 
 
 def _weekday(key: int | str) -> int:

@@ -22,13 +22,36 @@ class IdleConnectionLost(ConnectionError):
     """The server went away while we were idling."""
 
 
+def _moved_on(selected: dict[bytes, object], since: tuple[int, int | None]) -> bool:
+    uidnext, modseq = since
+    now_uidnext = selected.get(b"UIDNEXT")
+    if isinstance(now_uidnext, int) and now_uidnext != uidnext:
+        return True
+    now_modseq = selected.get(b"HIGHESTMODSEQ")
+    return modseq is not None and isinstance(now_modseq, int) and now_modseq != modseq
+
+
 def is_change(response: tuple[object, ...]) -> bool:
     return any(isinstance(part, bytes) and part.upper() in CHANGE_WORDS for part in response)
 
 
-def wait_for_change(client: IMAPClient, folder: str, timeout: float, stop: threading.Event) -> bool:
-    """Idle on `folder` until it changes (True), or until timeout/stop (False)."""
-    client.select_folder(folder, readonly=True)
+def wait_for_change(
+    client: IMAPClient,
+    folder: str,
+    timeout: float,
+    stop: threading.Event,
+    *,
+    since: tuple[int, int | None] | None = None,
+) -> bool:
+    """Idle on `folder` until it changes (True), or until timeout/stop (False).
+
+    `since` is the (UIDNEXT, HIGHESTMODSEQ) the caller last synced: mail that arrived
+    between that sync and the start of IDLE is only visible in the SELECT answer, and
+    must not wait for the next push.
+    """
+    selected = client.select_folder(folder, readonly=True)
+    if since is not None and _moved_on(selected, since):
+        return True
     client.idle()
     changed = False
     early_empty = 0

@@ -17,6 +17,7 @@ bytes can be appended to the Sent folder.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,7 +25,6 @@ from datetime import UTC, datetime
 from email import policy
 from email.headerregistry import Address as HeaderAddress
 from email.message import EmailMessage
-from email.parser import BytesParser
 from email.utils import format_datetime
 from typing import Literal
 
@@ -49,8 +49,6 @@ __all__ = [
     "forward_subject",
     "message_bytes",
     "normalize_body",
-    "parse_outgoing",
-    "replace_body",
     "reply_subject",
     "token_for",
 ]
@@ -67,6 +65,7 @@ _MAX_ID_CHARS_SENT = 250  # longer "ids" are junk that would only bloat the head
 _REPLY_PREFIX = "re:"
 _FORWARD_PREFIXES = ("fwd:", "fw:")
 _SIGNATURE_SEPARATOR = "-- \n"
+_MEDIA_NAME = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
 
 
 class ComposeError(ValueError):
@@ -113,7 +112,6 @@ def compose_reply(
     (or included whole in a forward). `to` and `cc` are required for a forward and added to
     the computed recipients of a reply. Addresses of the team are never written to.
     """
-    ours = {account.address.lower(), agent.email.lower(), *(a.lower() for a in team_addresses)}
     if mode == "forward":
         to_list, cc_list = list(to), list(cc)
         subject = forward_subject(original.subject)
@@ -126,25 +124,27 @@ def compose_reply(
         tail = _quoted(original, original_text)
     else:
         raise ComposeError(f"unknown reply mode {mode!r}; use reply, reply_all or forward")
-    to_headers = _header_addresses(to_list, exclude=ours, strict=True)
-    cc_headers = _header_addresses(cc_list, exclude=ours | {a.addr_spec.lower() for a in to_headers})
-    if not to_headers:
+    addressees = _addressees(to_list, cc_list, ours=_team(account, agent, team_addresses))
+    if not addressees[0]:
         what = "forward to" if mode == "forward" else "reply to"
-        raise ComposeError(f"There is nobody to {what}: every address is missing, unusable or the team's own.")
+        raise ComposeError(
+            f"There is nobody to {what}: every address is missing, unusable or the team's own."
+        )
+    token = token_for(conversation_id)
     message = _start(
         account=account,
         agent=agent,
         from_style=from_style,
         reply_to=reply_to,
-        token=token_for(conversation_id),
+        addressees=addressees,
+        message_id=_new_message_id(token, account),
+        conversation_token=token,
         subject=subject,
         date=date,
     )
-    _set_addresses(message, "To", to_headers)
-    _set_addresses(message, "Cc", cc_headers)
     _set_thread_headers(message, original, in_reply_to=mode != "forward")
     signature = _signature(agent) if mode != "forward" else ""
-    _set_text(message, normalize_body(body) + signature + tail)
+    message.set_content(normalize_body(body) + signature + tail, charset="utf-8")
     _attach(message, attachments)
     return message
 
@@ -168,27 +168,26 @@ def compose_new(
     Its Message-ID carries a fresh token and its conversation header carries the id the thread
     index will give the conversation (derived from that Message-ID), so the id is known at once.
     """
-    ours = {account.address.lower(), agent.email.lower(), *(a.lower() for a in team_addresses)}
-    to_headers = _header_addresses(to, exclude=ours, strict=True)
-    cc_headers = _header_addresses(cc, exclude=ours | {a.addr_spec.lower() for a in to_headers})
-    if not to_headers:
+    addressees = _addressees(to, cc, ours=_team(account, agent, team_addresses))
+    if not addressees[0]:
         raise ComposeError("A new conversation needs at least one recipient outside the team.")
     clean_subject = header_safe(subject)
     if not clean_subject:
         raise ComposeError("A new conversation needs a subject.")
+    # "n": a fresh token never has the shape of a conversation id ("c...").
+    message_id = _new_message_id("n" + secrets.token_hex(5), account)
     message = _start(
         account=account,
         agent=agent,
         from_style=from_style,
         reply_to=reply_to,
-        token="n" + secrets.token_hex(5),  # "n": never the shape of a conversation id ("c...")
+        addressees=addressees,
+        message_id=message_id,
+        conversation_token=conversation_id_for(message_id),
         subject=clean_subject,
         date=date,
-        header_token=conversation_id_for,
     )
-    _set_addresses(message, "To", to_headers)
-    _set_addresses(message, "Cc", cc_headers)
-    _set_text(message, normalize_body(body) + _signature(agent))
+    message.set_content(normalize_body(body) + _signature(agent), charset="utf-8")
     _attach(message, attachments)
     return message
 
@@ -223,12 +222,11 @@ def normalize_body(text: str) -> str:
 
 
 def _signature(agent: Member) -> str:
-    signature = normalize_body(agent.signature)
-    if not signature:
-        return ""
-    if signature.startswith(_SIGNATURE_SEPARATOR):
-        signature = signature[len(_SIGNATURE_SEPARATOR) :]
-    return "\n" + _SIGNATURE_SEPARATOR + signature
+    lines = normalize_body(agent.signature).split("\n")
+    if lines[0] == "--":  # the agent wrote the separator themselves
+        lines = lines[1:]
+    signature = "\n".join(lines).strip("\n")
+    return "\n" + _SIGNATURE_SEPARATOR + signature + "\n" if signature else ""
 
 
 def _quoted(original: MessageMeta, original_text: str) -> str:
@@ -271,27 +269,6 @@ def _bounded(text: str) -> str:
     return text[:MAX_QUOTE_CHARS].rsplit("\n", 1)[0] + "\n[... the rest was left out]\n"
 
 
-def _set_text(message: EmailMessage, text: str) -> None:
-    message.set_content(text, charset="utf-8")
-
-
-def replace_body(raw: bytes, old_body: str, new_body: str) -> bytes:
-    """The same message with the agent's part of the text replaced; signature and quote stay.
-
-    Raises ComposeError if the text no longer starts with `old_body` (it was changed elsewhere).
-    """
-    message = parse_outgoing(raw)
-    part = message.get_body(preferencelist=("plain",))
-    if not isinstance(part, EmailMessage):
-        raise ComposeError("The queued message has no text part to edit.")
-    current = str(part.get_content()).replace("\r\n", "\n")
-    old = normalize_body(old_body)
-    if not current.startswith(old):
-        raise ComposeError("The queued message text does not start with the text on record; it was not edited.")
-    part.set_content(normalize_body(new_body) + current[len(old) :], charset="utf-8")
-    return message_bytes(message)
-
-
 # -- headers -------------------------------------------------------------------
 
 
@@ -301,28 +278,34 @@ def _start(
     agent: Member,
     from_style: FromStyle,
     reply_to: Address | None,
-    token: str,
+    addressees: tuple[list[HeaderAddress], list[HeaderAddress]],
+    message_id: str,
+    conversation_token: str,
     subject: str,
     date: datetime | None,
-    header_token: object = None,
 ) -> EmailMessage:
     message = EmailMessage(policy=OUTGOING_POLICY)
-    message_id = make_message_id(token, _id_domain(account.address), secrets.token_urlsafe(12))
     if from_style == "agent_via":
         display = f"{header_safe(agent.name) or agent.email} via {header_safe(account.name)}".strip()
     elif from_style == "plain":
         display = header_safe(account.name)
     else:
         raise ComposeError(f"unknown from style {from_style!r}; use agent_via or plain")
-    message["From"] = _header_address(Address(display, account.address), strict=True)
+    message["From"] = _header_address(Address(display, account.address))
     if reply_to is not None:
-        message["Reply-To"] = _header_address(reply_to, strict=True)
+        message["Reply-To"] = _header_address(reply_to)
+    for name, addresses in zip(("To", "Cc"), addressees, strict=True):
+        if addresses:
+            message[name] = addresses
     message["Subject"] = subject
     message["Date"] = format_datetime((date or datetime.now(UTC)).astimezone(UTC))
     message["Message-ID"] = f"<{message_id}>"
-    written_token = conversation_id_for(message_id) if header_token is conversation_id_for else token
-    message[TOKEN_HEADER] = written_token
+    message[TOKEN_HEADER] = conversation_token
     return message
+
+
+def _new_message_id(token: str, account: AccountConfig) -> str:
+    return make_message_id(token, _id_domain(account.address), secrets.token_urlsafe(12))
 
 
 def _id_domain(address: str) -> str:
@@ -354,27 +337,31 @@ def _reply_recipients(original: MessageMeta, *, reply_all: bool) -> tuple[list[A
     return to, cc
 
 
-def _header_addresses(
-    addresses: Iterable[Address], *, exclude: set[str], strict: bool = False
-) -> list[HeaderAddress]:
-    """Header addresses without duplicates or the team's own; unusable ones raise when strict."""
-    out: list[HeaderAddress] = []
-    seen = set(exclude)
-    for address in addresses:
-        if address.email.lower() in seen:
-            continue
-        try:
-            header = _header_address(address, strict=True)
-        except ComposeError:
-            if strict:
-                raise
-            continue
-        seen.add(address.email.lower())
-        out.append(header)
-    return out
+def _team(account: AccountConfig, agent: Member, team_addresses: Iterable[str]) -> set[str]:
+    return {account.address.lower(), agent.email.lower(), *(a.lower() for a in team_addresses)}
 
 
-def _header_address(address: Address, *, strict: bool) -> HeaderAddress:
+def _addressees(
+    to: Iterable[Address], cc: Iterable[Address], *, ours: set[str]
+) -> tuple[list[HeaderAddress], list[HeaderAddress]]:
+    """To and Cc without duplicates or the team's own. An unusable To raises; a bad Cc is dropped."""
+    seen = set(ours)
+    picked: tuple[list[HeaderAddress], list[HeaderAddress]] = ([], [])
+    for addresses, into, required in ((to, picked[0], True), (cc, picked[1], False)):
+        for address in addresses:
+            if address.email.lower() in seen:
+                continue
+            try:
+                into.append(_header_address(address))
+            except ComposeError:
+                if required:
+                    raise
+                continue
+            seen.add(address.email.lower())
+    return picked
+
+
+def _header_address(address: Address) -> HeaderAddress:
     email = header_safe(address.email)
     try:
         header = HeaderAddress(display_name=header_safe(address.name), addr_spec=email)
@@ -383,11 +370,6 @@ def _header_address(address: Address, *, strict: bool) -> HeaderAddress:
     if header is None or not header.username or not header.domain or not email.isascii():
         raise ComposeError(f"{email!r} is not an address mail can be sent to.")
     return header
-
-
-def _set_addresses(message: EmailMessage, name: str, addresses: Sequence[HeaderAddress]) -> None:
-    if addresses:
-        message[name] = addresses
 
 
 def _set_thread_headers(message: EmailMessage, original: MessageMeta, *, in_reply_to: bool) -> None:
@@ -402,8 +384,11 @@ def _set_thread_headers(message: EmailMessage, original: MessageMeta, *, in_repl
 
 
 def _sendable_id(mid: str) -> bool:
-    return 0 < len(mid) <= _MAX_ID_CHARS_SENT and mid.isascii() and header_safe(mid) == mid and not any(
-        c in mid for c in "<> \t"
+    return (
+        0 < len(mid) <= _MAX_ID_CHARS_SENT
+        and mid.isascii()
+        and header_safe(mid) == mid
+        and not any(c in mid for c in "<> \t")
     )
 
 
@@ -412,8 +397,8 @@ def _sendable_id(mid: str) -> bool:
 
 def _attach(message: EmailMessage, attachments: Sequence[OutgoingAttachment]) -> None:
     for index, attachment in enumerate(attachments, start=1):
-        maintype, _, subtype = attachment.content_type.partition("/")
-        if not maintype or not subtype or not (maintype + subtype).isascii():
+        maintype, _, subtype = attachment.content_type.lower().partition("/")
+        if not (_MEDIA_NAME.fullmatch(maintype) and _MEDIA_NAME.fullmatch(subtype)):
             maintype, subtype = "application", "octet-stream"
         name = _attachment_name(attachment.filename, index)
         message.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=name)
@@ -429,14 +414,6 @@ def message_bytes(message: EmailMessage) -> bytes:
     if "Bcc" in message:
         del message["Bcc"]
     return message.as_bytes(policy=OUTGOING_POLICY)
-
-
-def parse_outgoing(raw: bytes) -> EmailMessage:
-    """Read back a message we built, keeping its headers exactly as written."""
-    parsed = BytesParser(policy=OUTGOING_POLICY).parsebytes(raw)
-    if not isinstance(parsed, EmailMessage):  # the modern policy always builds EmailMessage
-        raise ComposeError("The queued message could not be read back.")
-    return parsed
 
 
 def envelope_recipients(message: EmailMessage) -> list[str]:

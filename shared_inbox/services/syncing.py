@@ -169,7 +169,9 @@ class SyncService:
             if idle_ok:
                 on_state("idle", self.plan.inbox)
                 wait = max(1.0, OTHER_FOLDERS_EVERY - (time.monotonic() - last_full))
-                changed = wait_for_change(client, self.plan.inbox, wait, stop)
+                state = self.store.folder_state(self.plan.inbox)
+                since = (state.uidnext, state.highestmodseq) if state else None
+                changed = wait_for_change(client, self.plan.inbox, wait, stop, since=since)
             else:
                 on_state("connected", "polling")
                 stop.wait(30.0)

@@ -9,7 +9,6 @@ printed beside them. Nothing here runs in the test suite.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
 import statistics
@@ -18,9 +17,12 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
+
+import psutil
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -39,18 +41,40 @@ START = datetime(2026, 8, 1, tzinfo=UTC)
 
 
 def run_measured(
-    argv: list[str], *, env: dict[str, str] | None = None, on_line=None
+    argv: list[str], *, env: dict[str, str] | None = None, on_line: Callable[[str, float], None] | None = None
 ) -> tuple[float, int, int]:
-    """Run a command; return (seconds, peak RSS in MB, exit code). on_line sees stderr lines."""
+    """Run a command; return (seconds, peak RSS in MB of it and its children, exit code).
+
+    RSS is sampled with psutil: wait4's ru_maxrss would report this script's own size,
+    because Linux carries the counter across fork and exec.
+    """
     started = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        parent = psutil.Process(proc.pid)
+        while not done.is_set():
+            try:
+                tree = [parent, *parent.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in tree))
+            except psutil.Error:
+                pass
+            done.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     assert proc.stderr is not None
     for line in proc.stderr:
         if on_line:
             on_line(line, time.perf_counter() - started)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return time.perf_counter() - started, usage.ru_maxrss // 1024, proc.returncode
+    code = proc.wait()
+    elapsed = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    return elapsed, peak // (1024 * 1024), code
 
 
 def seed(server: DovecotServer, count: int) -> None:

@@ -253,3 +253,35 @@ def test_connection_problems_are_one_clear_sentence(mailbox, tmp_path, change, e
     assert expected in done.stderr
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_huge_message_does_not_hold_up_the_others(mailbox, tmp_path):
+    from shared_inbox.imap.sync import BACKGROUND_BODY_LIMIT
+
+    huge_body = "x" * 76 + "\r\n"
+    huge = mail(1, "Huge scan attached", body=huge_body * (BACKGROUND_BODY_LIMIT // len(huge_body) + 10))
+    mailbox.deliver(huge)
+    for i in range(2, 6):
+        mailbox.deliver(mail(i, f"Small {i}"))
+    config = write_config(tmp_path, mailbox)
+    done = cli(config, "sync", "--once")
+    assert done.returncode == 0, done.stderr
+    assert len(list_json(config)) == 5  # every header arrived, the huge one's too
+    with Store.open(tmp_path / "store") as store:
+        assert all(store.has_raw(f"m{i}@customer.test") for i in range(2, 6))
+        assert not store.has_raw("m1@customer.test")  # left for when it is opened
+    # Opening it fetches it on demand.
+    from shared_inbox.config import load_config
+    from shared_inbox.imap.sync import FolderSync
+    from shared_inbox.services.session import open_session
+
+    with open_session(load_config(config)) as session:
+        service = session.sync_service()
+        client = service.connect()
+        try:
+            engine = FolderSync(client, session.store, our_addresses=frozenset(), sent_folder="Sent")
+            raw = engine.fetch_body("m1@customer.test")
+        finally:
+            client.logout()
+        assert raw is not None and len(raw) > BACKGROUND_BODY_LIMIT
+        assert session.store.has_raw("m1@customer.test")

@@ -1,0 +1,178 @@
+"""The mailbox side of sending: finding a sent message on the server, saving the Sent copy,
+setting \\Answered, and recording the sent message locally so it shows in its conversation.
+
+IMAP work here is best effort per round: whatever fails stays pending in the outbox entry
+(or, for flags, in the sync's queue of pending flag changes) and is done on a later round.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from shared_inbox.domain.model import ANSWERED, SEEN, Location, MessageMeta
+from shared_inbox.imap.connection import Endpoint, MailServerError, connect_imap, describe_os_error
+from shared_inbox.imap.sync import FolderSync
+from shared_inbox.mail.headers import parse_header_block
+from shared_inbox.mail.sanitize import clean_line
+from shared_inbox.services.flags import FlagChange, PendingFlags
+from shared_inbox.store import Store
+
+log = logging.getLogger(__name__)
+
+_APPENDUID = re.compile(rb"\[APPENDUID (\d+) (\d+)\]", re.IGNORECASE)
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
+class ServerMailbox:
+    """One IMAP connection, opened on first use and reused for the rest of a sending round."""
+
+    def __init__(
+        self,
+        endpoint: Callable[[], Endpoint],
+        *,
+        sent_folder: str,
+        search_folders: Sequence[str] = ("INBOX",),
+        connect: Callable[[Endpoint], IMAPClient] = connect_imap,
+    ) -> None:
+        self._endpoint = endpoint
+        self._connect = connect
+        self.sent_folder = sent_folder
+        self.search_folders = tuple(dict.fromkeys((sent_folder, *search_folders)))
+        self._client: IMAPClient | None = None
+        self._server: tuple[str, int] | None = None
+        self.problem: str | None = None  # why the server could not be used this round
+
+    def client(self) -> IMAPClient | None:
+        """The connection, or None (with `problem` set) when the server cannot be reached."""
+        if self._client is None and self.problem is None:
+            try:
+                endpoint = self._endpoint()
+                self._server = (endpoint.host, endpoint.port)
+                self._client = self._connect(endpoint)
+            except MailServerError as exc:
+                self.problem = str(exc)
+            except Exception as exc:  # e.g. a password command that failed: reported, never raised
+                self.problem = f"Cannot reach the IMAP server: {clean_line(str(exc))}"
+        return self._client
+
+    def find(self, message_id: str, *, sent_only: bool = False) -> Location | None:
+        """Where the server holds a message with this Message-ID (Sent first), if anywhere."""
+        client = self.client()
+        if client is None:
+            return None
+        for folder in self.search_folders[:1] if sent_only else self.search_folders:
+            try:
+                selected = client.select_folder(folder, readonly=True)
+                uids = client.search(["HEADER", "Message-ID", f"<{message_id}>"])
+            except IMAPClientError:
+                continue  # the folder does not exist here
+            except (OSError, EOFError) as exc:
+                self._lost(exc)
+                return None
+            if uids:
+                return Location(folder, int(selected[b"UIDVALIDITY"]), int(min(uids)))
+        return None
+
+    def save_copy(self, raw: bytes, when: datetime) -> Location | None:
+        """APPEND the sent message to the Sent folder, marked read; None if the server refused."""
+        client = self.client()
+        if client is None:
+            return None
+        try:
+            try:
+                response = client.append(self.sent_folder, raw, flags=(SEEN,), msg_time=when)
+            except IMAPClientError as exc:
+                if "TRYCREATE" not in str(exc).upper():
+                    raise
+                client.create_folder(self.sent_folder)
+                response = client.append(self.sent_folder, raw, flags=(SEEN,), msg_time=when)
+        except IMAPClientError as exc:
+            self.problem = (
+                f"The IMAP server would not save a copy in {self.sent_folder}: {clean_line(str(exc))}"
+            )
+            return None
+        except (OSError, EOFError) as exc:
+            self._lost(exc)
+            return None
+        match = _APPENDUID.search(response if isinstance(response, bytes) else b"")
+        if match is None:
+            return None  # no UIDPLUS: the next sync finds the copy by its Message-ID
+        return Location(self.sent_folder, int(match.group(1)), int(match.group(2)))
+
+    def push_answered(self, store: Store, message_ids: Iterable[str], our_addresses: frozenset[str]) -> None:
+        """Push queued \\Answered changes for these messages now; the next sync pushes what fails."""
+        wanted = set(message_ids)
+        pending = PendingFlags(store)
+        changes: list[FlagChange] = [c for c in pending.load() if c[0] in wanted and c[1] == ANSWERED]
+        client = self.client() if changes else None
+        if client is None:
+            return
+        engine = FolderSync(client, store, our_addresses=our_addresses, sent_folder=self.sent_folder)
+        try:
+            unplaced = engine.push_flags(changes)
+        except IMAPClientError as exc:
+            log.warning("setting \\Answered failed (%s); the next sync retries", exc)
+            return
+        except (OSError, EOFError) as exc:
+            self._lost(exc)
+            return
+        done = [c for c in changes if c not in unplaced]
+        pending.clear(done)
+
+    def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.logout()
+            except Exception:  # noqa: BLE001 - the connection may already be gone
+                _shut(client)
+
+    def _lost(self, exc: BaseException) -> None:
+        host, port = self._server or ("?", 0)
+        self.problem = describe_os_error("IMAP", host, port, exc)
+        client, self._client = self._client, None
+        if client is not None:
+            _shut(client)
+
+
+def _shut(client: IMAPClient) -> None:
+    with contextlib.suppress(Exception):  # closing a broken socket may fail in many ways
+        client.shutdown()
+
+
+def record_sent(
+    store: Store,
+    raw: bytes,
+    *,
+    when: datetime,
+    our_addresses: frozenset[str],
+    location: Location | None = None,
+) -> MessageMeta:
+    """Store a sent message's metadata and bytes, so it joins its conversation at once."""
+    end = _HEADER_END.search(raw)
+    header = raw[: end.end()] if end else raw
+    meta = parse_header_block(
+        header,
+        internal_date=when,
+        flags=(SEEN,),
+        size=len(raw),
+        location=location,
+        our_addresses=our_addresses,
+        sent_folder=True,
+    )
+    if not store.has_raw(meta.message_id):
+        store.save_raw(meta.message_id, raw)
+    store.upsert_messages([meta])
+    return meta
+
+
+def queue_answered(store: Store, message_id: str) -> bool:
+    """Set \\Answered locally and queue it for the server (durably, like any flag change)."""
+    return PendingFlags(store).mark([message_id], ANSWERED, True) > 0

@@ -84,7 +84,8 @@ _NO_PROMISES = re.compile(
 )
 # Being away is not a promise: "I'll be out of the office on Friday", "I'll be on holiday next week".
 _ABSENCE = re.compile(
-    r"\bbe\s+(?:away|out|off|back|closed|unavailable|travell?ing|on\s+(?:holiday|vacation|leave))\b",
+    r"\bbe\s+(?:away|off|out\s+(?:of|sick)|back(?!\s+(?:to|with)\s+you)|closed|unavailable|travell?ing"
+    r"|on\s+(?:holiday|vacation|leave))\b",
     re.IGNORECASE,
 )
 _NEGATION = re.compile(r"\b(?:not|never|cannot|unable|unlikely|impossible|no\s+way)\b|n't\b", re.IGNORECASE)
@@ -97,7 +98,7 @@ _COMMITMENT = re.compile(
     | \byou(?:'ll|\s+will|\s+should|\s+can\s+expect\s+to)\s+(?:hear|receive|get|have|see)\b
     | \b(?:expect|anticipate)\b
     | (?:\bwill|'ll|\bshould)\s+(?:be\s+)?(?:sent|shipped|processed|ready|fixed|resolved|delivered|refunded
-                    |credited|done|completed|available|live|deployed|released|arrive|ship|go\s+out
+                    |credited|done|completed|available|live|deployed|released|out|arrive|ship|go\s+out
                     |be\s+with\s+you|back\s+to\s+you|in\s+touch)\b
     | \bour\s+(?:team|engineers?|developers?|courier)\s+will\b
     """,
@@ -135,13 +136,13 @@ def detect_promises(
         if sentence.rstrip().endswith("?") or _NO_PROMISES.search(sentence):
             continue
         reading = _Sentence(own, start, end)
+        said = ""
         for phrase in find_phrases(reading.tokens):
-            if not reading.promises(phrase):
-                continue
-            due = resolve(phrase, sent_at, calendar, deadline=True)
+            due = resolve(phrase, sent_at, calendar, deadline=True) if reading.promises(phrase) else None
             if due is not None and due > sent_at.astimezone(UTC):
+                said = said or _collapse(text[start:end])
                 span = (phrase.start, phrase.end)
-                found.append(PromiseCandidate(text[span[0] : span[1]], span, due, _collapse(text[start:end])))
+                found.append(PromiseCandidate(text[span[0] : span[1]], span, due, said))
     return found
 
 

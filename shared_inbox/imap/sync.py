@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from imapclient import IMAPClient
 
 from shared_inbox.domain.model import SYNCED_FLAGS, Location, MessageMeta
+from shared_inbox.imap.fast_fetch import fetch_headers
 from shared_inbox.mail.headers import WANTED_HEADERS, parse_header_block
 from shared_inbox.store import FolderState, Store
 
@@ -246,7 +247,7 @@ class FolderSync:
         pending: Future[list[MessageMeta]] | list[MessageMeta] | None = None
         try:
             for batch in batches:
-                response = self.client.fetch(batch, HEADER_ITEMS)
+                response = fetch_headers(self.client, batch, HEADER_ITEMS)
                 rows = [
                     fetched_row(uid, response[uid], folder, uidvalidity) for uid in batch if uid in response
                 ]

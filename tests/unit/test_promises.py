@@ -119,6 +119,8 @@ PROMISES = [
     ("I'LL GET BACK TO YOU BY FRIDAY!", [("BY FRIDAY", "2024-05-10 17:00")]),
     ("I'll reply on Wednesday.", [("on Wednesday", "2024-05-15 17:00")]),  # today is Wednesday: next week's
     ("I'll reply this Wednesday.", [("this Wednesday", "2024-05-08 17:00")]),
+    ("I'll be back to you by Friday.", [("by Friday", "2024-05-10 17:00")]),
+    ("The fix will be out by Friday.", [("by Friday", "2024-05-10 17:00")]),
 ]
 
 NOT_PROMISES = [
@@ -145,6 +147,8 @@ NOT_PROMISES = [
     "Thanks for getting back to me so quickly on Monday.",
     "I'll be on holiday next week.",
     "I'll be out of the office on Friday.",
+    "I'll be back on Monday.",
+    "Good morning Ann, we will look into it.",
     "> I'll send it by Friday",
     "Are we still on for Friday?",
     "Friday works for me.",

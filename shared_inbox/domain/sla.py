@@ -157,29 +157,21 @@ def sla_clocks(
     timeline = _timeline(ordered, status_history)
     if timeline[-1][1] is Status.SPAM:
         return []
+    clock = _ClockMaker(counting, policy.risk_fraction, now)
     pending = _intervals(timeline, {Status.PENDING}) if policy.pause_while_pending else []
     clocks = []
     for target, started, stopped in _response_turns(ordered, timeline):
         allowed = policy.first_response if target is SlaTarget.FIRST_RESPONSE else policy.next_response
         if allowed is not None:
-            clocks.append(_clock(target, started, stopped, allowed, pending, counting, policy, now))
+            clocks.append(clock(target, started, stopped, allowed, pending))
     first_customer = next((arrived.astimezone(UTC) for arrived, outgoing in ordered if not outgoing), None)
     if policy.resolution is not None and first_customer is not None:
+        # Closed time never counts; the clock stops at the close that still stands.
         ended = _intervals(timeline, set(_ENDED))
-        stopped = ended[-1][0] if ended and ended[-1][1] is None and ended[-1][0] >= first_customer else None
+        closed_since = ended[-1][0] if ended and ended[-1][1] is None else None
+        stopped = closed_since if closed_since is not None and closed_since >= first_customer else None
         paused = sorted(pending + ended, key=lambda interval: interval[0])
-        clocks.append(
-            _clock(
-                SlaTarget.RESOLUTION,
-                first_customer,
-                stopped,
-                policy.resolution,
-                paused,
-                counting,
-                policy,
-                now,
-            )
-        )
+        clocks.append(clock(SlaTarget.RESOLUTION, first_customer, stopped, policy.resolution, paused))
     return clocks
 
 
@@ -257,41 +249,48 @@ def _kind(replied: bool) -> SlaTarget:
 # -- one clock ------------------------------------------------------------------------
 
 
-def _clock(
-    target: SlaTarget,
-    started: datetime,
-    stopped: datetime | None,
-    allowed: timedelta,
-    paused: list[Interval],
-    calendar: BusinessCalendar,
-    policy: SlaPolicy,
-    now: datetime,
-) -> SlaClock:
-    end = stopped if stopped is not None else max(now.astimezone(UTC), started)
-    segments = _active(started, end, paused)
-    elapsed = sum((calendar.business_time_between(a, b) for a, b in segments), timedelta())
-    paused_now = stopped is None and any(a <= end and (b is None or end < b) for a, b in paused)
-    due = _due(segments, allowed, calendar, tail=None if paused_now else end)
-    if due is not None and end > due:
-        state = SlaState.BROKEN
-    elif stopped is not None:
-        state = SlaState.KEPT
-    elif paused_now:
-        state = SlaState.PAUSED
-    elif elapsed >= allowed * policy.risk_fraction:
-        state = SlaState.AT_RISK
-    else:
-        state = SlaState.RUNNING
-    zone = now.tzinfo
-    return SlaClock(
-        target=target,
-        started=started.astimezone(zone),
-        due=due.astimezone(zone) if due is not None else None,
-        state=state,
-        allowed=allowed,
-        elapsed=elapsed,
-        stopped=stopped.astimezone(zone) if stopped is not None else None,
-    )
+@dataclass(frozen=True, slots=True)
+class _ClockMaker:
+    """Builds clocks that count time with one calendar and judge them at one moment."""
+
+    calendar: BusinessCalendar
+    risk_fraction: float
+    now: datetime
+
+    def __call__(
+        self,
+        target: SlaTarget,
+        started: datetime,
+        stopped: datetime | None,
+        allowed: timedelta,
+        paused: list[Interval],
+    ) -> SlaClock:
+        calendar = self.calendar
+        end = stopped if stopped is not None else max(self.now.astimezone(UTC), started)
+        segments = _active(started, end, paused)
+        elapsed = sum((calendar.business_time_between(a, b) for a, b in segments), timedelta())
+        paused_now = stopped is None and any(a <= end and (b is None or end < b) for a, b in paused)
+        due = _due(segments, allowed, calendar, tail=None if paused_now else end)
+        if due is not None and end > due:
+            state = SlaState.BROKEN
+        elif stopped is not None:
+            state = SlaState.KEPT
+        elif paused_now:
+            state = SlaState.PAUSED
+        elif elapsed >= allowed * self.risk_fraction:
+            state = SlaState.AT_RISK
+        else:
+            state = SlaState.RUNNING
+        zone = self.now.tzinfo
+        return SlaClock(
+            target=target,
+            started=started.astimezone(zone),
+            due=due.astimezone(zone) if due is not None else None,
+            state=state,
+            allowed=allowed,
+            elapsed=elapsed,
+            stopped=stopped.astimezone(zone) if stopped is not None else None,
+        )
 
 
 def _active(start: datetime, end: datetime, paused: list[Interval]) -> list[tuple[datetime, datetime]]:

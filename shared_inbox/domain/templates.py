@@ -67,10 +67,14 @@ _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "esq", "msc",
 
 
 class TemplateError(ValueError):
-    """A template that cannot be used; ``problems`` lists every reason, each with its line and column."""
+    """A template that cannot be used; ``problems`` lists every reason, each with its line and column.
 
-    def __init__(self, problems: list[str] | str) -> None:
+    A syntax error also carries its ``line`` and ``column`` (1-based), so an editor can jump there.
+    """
+
+    def __init__(self, problems: list[str] | str, line: int | None = None, column: int | None = None) -> None:
         self.problems = (problems,) if isinstance(problems, str) else tuple(problems)
+        self.line, self.column = line, column
         super().__init__("; ".join(self.problems))
 
 
@@ -318,7 +322,7 @@ def _position(text: str, offset: int) -> tuple[int, int]:
 
 def _syntax(text: str, offset: int, message: str) -> TemplateError:
     line, column = _position(text, offset)
-    return TemplateError(f"line {line}, column {column}: {message}")
+    return TemplateError(f"line {line}, column {column}: {message}", line, column)
 
 
 # -- rendering ------------------------------------------------------------------------

@@ -233,6 +233,12 @@ def test_syntax_errors_say_where_and_what(text: str, message: str) -> None:
         parse_template(text)
 
 
+def test_syntax_errors_carry_their_position() -> None:
+    with pytest.raises(TemplateError) as caught:
+        parse_template("Hi,\n\nthanks {{ customer.first_name | upper }}")
+    assert (caught.value.line, caught.value.column) == (3, 33)  # at "upper"
+
+
 def _literal(message: str) -> str:
     return "".join("\\" + char if char in ".^$*+?{}[]\\|()" else char for char in message)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import types
 from pathlib import Path
 
@@ -109,11 +110,18 @@ def test_command_timeout_kills_it_and_everything_it_started(tmp_path: Path) -> N
         resolve_password(config.imap, {}, timeout=5)
     assert caught.value.key == "imap.password_command"
     grandchild = int(pid_file.read_text(encoding="ascii"))
-    try:
-        status = psutil.Process(grandchild).status()
-    except psutil.NoSuchProcess:
-        return
-    assert status == psutil.STATUS_ZOMBIE  # killed, waiting to be reaped by init
+    # SIGKILL is asynchronous: give the kernel a moment to take the process down.
+    deadline = time.monotonic() + 10
+    status = ""
+    while time.monotonic() < deadline:
+        try:
+            status = psutil.Process(grandchild).status()
+        except psutil.NoSuchProcess:
+            return
+        if status == psutil.STATUS_ZOMBIE:  # killed, waiting to be reaped by init
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the command's own child survived the timeout ({status})")
 
 
 def test_environment_variable_is_read_from_the_given_mapping() -> None:

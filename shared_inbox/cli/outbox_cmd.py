@@ -108,19 +108,17 @@ def run_outbox_command(args: argparse.Namespace, session: Session) -> int:
 
 
 def _queue(args: argparse.Namespace, session: Session, outbox: Outbox) -> int:
+    from shared_inbox.domain.model import Address
     from shared_inbox.outbox import Composer, OutboxPolicy
 
     now = _now()
-    policy = (
-        OutboxPolicy()
-        if args.undo is None
-        else OutboxPolicy(undo_window=timedelta(seconds=max(0, args.undo)))
-    )
+    policy = OutboxPolicy.from_config(session.config.outbox, undo_seconds=args.undo)
     composer = Composer(session.config, session.inbox, outbox, policy=policy, fetch_raw=_fetcher(session))
     options: dict[str, Any] = {
         "now": now,
         "attachments": _attachments(args.attach),
-        "from_style": "plain" if args.plain_from else "agent_via",
+        "from_style": "plain" if args.plain_from else session.config.account.from_style.value,
+        "reply_to": Address("", session.config.account.reply_to) if session.config.account.reply_to else None,
         "send_at": _parse_when(args.send_at, now) if args.send_at else None,
     }
     body = _read_text(args.body_file)
@@ -198,8 +196,9 @@ def _outbox(args: argparse.Namespace, session: Session, outbox: Outbox) -> int:
 
 
 def _flush(session: Session, outbox: Outbox, *, policy: OutboxPolicy | None = None) -> int:
-    from shared_inbox.outbox import open_sender
+    from shared_inbox.outbox import OutboxPolicy, open_sender
 
+    policy = policy or OutboxPolicy.from_config(session.config.outbox)
     sender = open_sender(
         session.config, session.store, outbox, policy=policy, on_messages=session.inbox.add_messages
     )

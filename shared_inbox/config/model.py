@@ -90,12 +90,31 @@ class SmtpConfig(ConnectionConfig):
     server_saves_sent: bool = False
 
 
+class FromStyle(enum.StrEnum):
+    """How replies are signed in From: "Ann via Acme Support <...>" or "Acme Support <...>"."""
+
+    AGENT_VIA = "agent_via"
+    PLAIN = "plain"
+
+
 @dataclass(frozen=True, slots=True)
 class AccountConfig:
     """Who the team is to customers: the display name and the support address."""
 
     name: str
     address: str  # lower-cased
+    from_style: FromStyle = FromStyle.AGENT_VIA
+    reply_to: str | None = None  # lower-cased; a Reply-To for every outgoing message
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxConfig:
+    """How long replies wait (undo), how sending is retried, how long sent ones stay listed."""
+
+    undo_seconds: int = 10
+    retry_max_minutes: int = 30
+    give_up_after_hours: int = 48
+    keep_sent_days: int = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +172,7 @@ class Config:
     team: TeamConfig
     store: StoreConfig
     threading: ThreadingConfig = field(default_factory=ThreadingConfig)
+    outbox: OutboxConfig = field(default_factory=OutboxConfig)
     keys: Mapping[str, str] = field(default_factory=_empty_keys)  # action id -> key, checked by the UI
     theme: str | None = None  # checked by the UI
     source: Path | None = None

@@ -17,7 +17,9 @@ from shared_inbox.config.lines import LineIndex
 from shared_inbox.config.model import (
     AccountConfig,
     Config,
+    FromStyle,
     Member,
+    OutboxConfig,
     StoreConfig,
     TeamConfig,
     ThreadingConfig,
@@ -27,9 +29,10 @@ from shared_inbox.config.reader import Collector, Table, did_you_mean
 APP_NAME = "shared-inbox"
 
 TOP_KEYS = frozenset(
-    {"name", "address", "theme", "account", "imap", "smtp", "team", "store", "threading", "keys"}
+    {"name", "address", "theme", "account", "imap", "smtp", "team", "store", "threading", "keys", "outbox"}
 )
-ACCOUNT_KEYS = frozenset({"name", "address"})
+ACCOUNT_KEYS = frozenset({"name", "address", "from_style", "reply_to"})
+OUTBOX_KEYS = frozenset({"undo_seconds", "retry_max_minutes", "give_up_after_hours", "keep_sent_days"})
 TEAM_KEYS = frozenset({"me", "members"})
 MEMBER_KEYS = frozenset({"name", "email", "signature"})
 STORE_KEYS = frozenset({"path"})
@@ -84,6 +87,7 @@ def parse_config(
     team = _team(root)
     store = _store(root, ctx)
     threading = _threading(root)
+    outbox = _outbox(root)
     keys = root.string_table("keys") if root.has("keys") else {}
     theme = root.optional_text("theme")
     if collector.problems:
@@ -95,6 +99,7 @@ def parse_config(
         team=team,
         store=store,
         threading=threading,
+        outbox=outbox,
         keys=MappingProxyType(dict(keys)),
         theme=theme,
         warnings=tuple(collector.warnings),
@@ -137,7 +142,9 @@ def _account(root: Table) -> AccountConfig:
     address = read_email(
         values["address"], "address", required=True, what="the support address customers write to"
     )
-    return AccountConfig(name=name, address=address)
+    from_style = section.choice("from_style", FromStyle, FromStyle.AGENT_VIA)
+    reply_to = read_email(section, "reply_to", required=False) or None
+    return AccountConfig(name=name, address=address, from_style=from_style, reply_to=reply_to)
 
 
 def _team(root: Table) -> TeamConfig:
@@ -180,4 +187,14 @@ def _threading(root: Table) -> ThreadingConfig:
     return ThreadingConfig(
         subject_merge=table.flag("subject_merge", False),
         subject_merge_window_days=table.integer("subject_merge_window_days", 7, minimum=1, maximum=365),
+    )
+
+
+def _outbox(root: Table) -> OutboxConfig:
+    table = root.table("outbox", OUTBOX_KEYS)
+    return OutboxConfig(
+        undo_seconds=table.integer("undo_seconds", 10, minimum=0, maximum=600),
+        retry_max_minutes=table.integer("retry_max_minutes", 30, minimum=1, maximum=24 * 60),
+        give_up_after_hours=table.integer("give_up_after_hours", 48, minimum=1, maximum=24 * 30),
+        keep_sent_days=table.integer("keep_sent_days", 7, minimum=0, maximum=365),
     )

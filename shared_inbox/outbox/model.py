@@ -21,9 +21,12 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared_inbox.store.errors import StoreCorrupt
+
+if TYPE_CHECKING:
+    from shared_inbox.config import OutboxConfig
 
 
 class OutboxState(enum.StrEnum):
@@ -75,6 +78,17 @@ class OutboxPolicy:
     retry_max: timedelta = timedelta(minutes=30)
     give_up_after: timedelta = timedelta(days=2)
     keep_sent: timedelta = timedelta(days=7)
+
+    @classmethod
+    def from_config(cls, config: OutboxConfig, *, undo_seconds: float | None = None) -> OutboxPolicy:
+        """The team's settings; `undo_seconds` overrides the window for one message."""
+        undo = config.undo_seconds if undo_seconds is None else max(0.0, undo_seconds)
+        return cls(
+            undo_window=timedelta(seconds=undo),
+            retry_max=timedelta(minutes=config.retry_max_minutes),
+            give_up_after=timedelta(hours=config.give_up_after_hours),
+            keep_sent=timedelta(days=config.keep_sent_days),
+        )
 
     def retry_delay(self, attempts: int) -> timedelta:
         """Exponential backoff: 30 s, 1 min, 2 min, ... capped at `retry_max`."""

@@ -7,6 +7,7 @@ the CLI's own thread).
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 import ssl
 from dataclasses import dataclass
@@ -87,6 +88,8 @@ def connect_imap(endpoint: Endpoint) -> IMAPClient:
             raise AuthError(f"No password is configured for IMAP user {endpoint.username}.")
         client.login(endpoint.username, endpoint.password)
         enable_condstore(client)
+        if not logging.getLogger("imapclient").isEnabledFor(logging.DEBUG):
+            client._imap.debug = 0  # imaplib would otherwise hand every line to the logger
     except LoginError as exc:
         _close_quietly(client)
         said = _server_words(exc)

@@ -78,26 +78,30 @@ class SyncService:
             batch_size=self.plan.batch_size,
             progress=self.progress,
         )
-        result = SyncRound()
-        pending = self.pending.load()
-        if pending:
-            unplaced = engine.push_flags(pending)
-            for change in unplaced:
-                log.warning("flag change for %s dropped: the message is not on the server", change[0])
-            self.pending.clear(pending)
-            result.pushed_flags = len(pending)
-        names = list(folders or self.plan.folders)
-        existing = self._existing_folders(client)
-        for name in names:
-            if existing is not None and name not in existing:
-                log.warning("folder %s does not exist on the server; skipped", name)
-                continue
-            result.reports.append(engine.sync_folder(name))
-        if self.plan.fetch_bodies:
+        try:
+            result = SyncRound()
+            pending = self.pending.load()
+            if pending:
+                unplaced = engine.push_flags(pending)
+                for change in unplaced:
+                    log.warning("flag change for %s dropped: the message is not on the server", change[0])
+                self.pending.clear(pending)
+                result.pushed_flags = len(pending)
+            names = list(folders or self.plan.folders)
+            existing = self._existing_folders(client)
             for name in names:
-                if existing is None or name in existing:
-                    result.bodies += engine.fetch_bodies(name)
-        return result
+                if existing is not None and name not in existing:
+                    log.warning("folder %s does not exist on the server; skipped", name)
+                    continue
+                result.reports.append(engine.sync_folder(name))
+            engine.close()  # the header-parsing helper is not needed for bodies
+            if self.plan.fetch_bodies:
+                for name in names:
+                    if existing is None or name in existing:
+                        result.bodies += engine.fetch_bodies(name)
+            return result
+        finally:
+            engine.close()
 
     def _existing_folders(self, client: IMAPClient) -> set[str] | None:
         try:

@@ -61,6 +61,10 @@ def run_demo(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     with _stop_signals_interrupt():
         try:
             with open_demo(on_step=_step) as demo:
+                if not args.no_ui and not args.serve:
+                    from shared_inbox.ui.run import run_tui
+
+                    return run_tui(demo.config)
                 show_conversations(demo.config)
                 if not args.serve:
                     print(

@@ -1,0 +1,1 @@
+"""The terminal user interface: key registry, help, palette, themes and screens."""

@@ -1,0 +1,215 @@
+"""The conversation list: one line per conversation, drawn only for the rows on screen.
+
+A widget per row would cost seconds with tens of thousands of conversations, so
+this is a ScrollView using the Line API: it keeps a plain Python list and
+renders the visible lines on demand. Mail text enters only as `rich.text.Text`
+plain strings, never as markup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from rich.cells import set_cell_size
+from rich.style import Style
+from rich.text import Text
+from textual.binding import BindingType
+from textual.events import Click
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from shared_inbox.domain.model import Conversation, Status
+from shared_inbox.ui.keys import bindings_for
+
+Now = Callable[[], datetime]
+
+# Terminal control characters must never reach the screen, whatever the mail layer let through.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+CUSTOMER_WIDTH = 22
+STATUS_WIDTH = 8
+ASSIGNEE_WIDTH = 12
+TAGS_WIDTH = 14
+COUNT_WIDTH = 4
+AGE_WIDTH = 5
+MIN_SUBJECT_WIDTH = 10
+CURSOR_ACTIONS = frozenset({"cursor_down", "cursor_up", "first", "last", "open"})
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def inert(text: str) -> str:
+    """`text` with terminal control characters (ESC, BEL, tabs, newlines) replaced by spaces."""
+    return _CONTROL.sub(" ", text.replace("\t", "    "))
+
+
+def fit(text: str, width: int) -> str:
+    """`text` made inert and cut or padded to exactly `width` cells."""
+    return set_cell_size(inert(text), width) if width > 0 else ""
+
+
+def age(since: datetime | None, now: datetime) -> str:
+    """A compact age such as 5m, 3h, 2d or 6w; empty when unknown."""
+    if since is None:
+        return ""
+    seconds = max(0, int((now - since).total_seconds()))
+    for unit, size in (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return "now"
+
+
+def short_assignee(assignee: str | None) -> str:
+    """The local part of an assignee's address: the team knows each other by name."""
+    return assignee.partition("@")[0] if assignee else ""
+
+
+class ConversationList(ScrollView, can_focus=True):
+    """A virtualized list of conversations with a cursor."""
+
+    # The cursor keys live here so the list works anywhere; triage keys belong to the screen.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        binding for binding in bindings_for("list", {}) if binding.action in CURSOR_ACTIONS
+    ]
+
+    COMPONENT_CLASSES = {
+        "conversation-list--cursor",
+        "conversation-list--unread",
+        "conversation-list--status-pending",
+        "conversation-list--status-closed",
+        "conversation-list--status-spam",
+        "conversation-list--dim",
+    }
+
+    class Open(Message):
+        """The user asked to open the conversation under the cursor."""
+
+        def __init__(self, conversation: Conversation) -> None:
+            super().__init__()
+            self.conversation = conversation
+
+    def __init__(
+        self,
+        *,
+        now: Now = _utc_now,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._now = now
+        self._rows: list[Conversation] = []
+        self.cursor = 0
+
+    # -- data ------------------------------------------------------------------
+
+    @property
+    def rows(self) -> Sequence[Conversation]:
+        return self._rows
+
+    @property
+    def current(self) -> Conversation | None:
+        return self._rows[self.cursor] if 0 <= self.cursor < len(self._rows) else None
+
+    def set_conversations(self, conversations: Sequence[Conversation]) -> None:
+        """Replace the rows, keeping the cursor on the same conversation when it is still listed."""
+        previous = self.current
+        self._rows = list(conversations)
+        position = self.cursor
+        if previous is not None:
+            for index, conv in enumerate(self._rows):
+                if conv.id == previous.id:
+                    position = index
+                    break
+        self.cursor = max(0, min(position, len(self._rows) - 1))
+        self.virtual_size = Size(self.size.width, len(self._rows))
+        self._follow_cursor()
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self._rows))
+
+    # -- cursor ----------------------------------------------------------------
+
+    def move_cursor(self, row: int) -> None:
+        if not self._rows:
+            return
+        target = max(0, min(row, len(self._rows) - 1))
+        if target == self.cursor:
+            return
+        self.cursor = target
+        self._follow_cursor()
+        self.refresh()
+
+    def _follow_cursor(self) -> None:
+        self.scroll_to_region(Region(0, self.cursor, max(1, self.size.width), 1), animate=False, force=True)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self.cursor - 1)
+
+    def action_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        self.move_cursor(len(self._rows) - 1)
+
+    def action_open(self) -> None:
+        if (conv := self.current) is not None:
+            self.post_message(self.Open(conv))
+
+    def on_click(self, event: Click) -> None:
+        row = int(self.scroll_offset.y) + event.y
+        if 0 <= row < len(self._rows):
+            if row == self.cursor and event.chain >= 2:
+                self.action_open()
+            self.move_cursor(row)
+
+    # -- rendering -------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        index = int(self.scroll_offset.y) + y
+        if index >= len(self._rows):
+            return Strip.blank(width, base)
+        style = base
+        if index == self.cursor:
+            style = style + self.get_component_rich_style("conversation-list--cursor")
+        text = self.row_text(self._rows[index], width, style)
+        return Strip(list(text.render(self.app.console, end=""))).adjust_cell_length(width, style)
+
+    def row_text(self, conv: Conversation, width: int, style: Style) -> Text:
+        """One row as styled plain text: customer, subject, status, assignee, tags, count, age."""
+        if conv.unread:
+            style = style + self.get_component_rich_style("conversation-list--unread")
+        dim = self.get_component_rich_style("conversation-list--dim")
+        status = conv.state.status
+        status_style = style
+        if status is not Status.ACTIVE:
+            status_style = style + self.get_component_rich_style(f"conversation-list--status-{status.value}")
+        fixed = CUSTOMER_WIDTH + STATUS_WIDTH + ASSIGNEE_WIDTH + TAGS_WIDTH + COUNT_WIDTH + AGE_WIDTH + 6
+        subject_width = max(MIN_SUBJECT_WIDTH, width - fixed)
+        customer = conv.customer.display() if conv.customer else ""
+        tags = " ".join(sorted(conv.state.tags))
+        when = age(conv.last_customer_message, self._now())
+        return Text.assemble(
+            (fit(customer, CUSTOMER_WIDTH) + " ", style),
+            (fit(conv.subject or "(no subject)", subject_width) + " ", style),
+            (fit(status.value, STATUS_WIDTH) + " ", status_style),
+            (fit(short_assignee(conv.state.assignee), ASSIGNEE_WIDTH) + " ", style),
+            (fit(tags, TAGS_WIDTH) + " ", style + dim),
+            (fit(f"{len(conv.message_ids):>{COUNT_WIDTH}}", COUNT_WIDTH) + " ", style + dim),
+            (fit(when, AGE_WIDTH), style),
+            no_wrap=True,
+            end="",
+        )

@@ -1,0 +1,93 @@
+"""The `?` screen: every key, grouped by where it works, built from the registry itself.
+
+Generated rather than written by hand so it always shows the user's own overrides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from shared_inbox.ui.keys import SCOPES, effective_keys, specs_in, split_keys
+
+SCOPE_TITLES = {
+    "global": "Everywhere",
+    "list": "Conversation list",
+    "reader": "Reading a conversation",
+}
+
+_KEY_NAMES = {
+    "down": "↓",
+    "up": "↑",
+    "left": "←",
+    "right": "→",
+    "escape": "esc",
+    "question_mark": "?",
+}
+
+
+def describe_keys(keys: str) -> str:
+    """A compact, human-readable form of a key string: "j,down" -> "j ↓"."""
+    return " ".join(_KEY_NAMES.get(key, key) for key in split_keys(keys))
+
+
+def help_text(overrides: Mapping[str, str]) -> Text:
+    """The whole help page as plain Text: no markup is parsed, so nothing in it can run an action."""
+    keys = effective_keys(overrides)
+    text = Text()
+    for index, scope in enumerate(SCOPES):
+        if index:
+            text.append("\n")
+        text.append(SCOPE_TITLES[scope], style="bold underline")
+        text.append("\n")
+        specs = list(specs_in(scope))
+        width = max(len(describe_keys(keys[spec.id])) for spec in specs)
+        for spec in specs:
+            text.append(f"  {describe_keys(keys[spec.id]):<{width}}", style="bold")
+            text.append(f"  {spec.description}\n")
+    return text
+
+
+class HelpScreen(ModalScreen[None]):
+    """A dismissable overlay listing every key binding."""
+
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+    HelpScreen > VerticalScroll {
+        width: auto;
+        max-width: 90%;
+        height: auto;
+        max-height: 90%;
+        border: round $primary;
+        background: $surface;
+        padding: 0 2;
+    }
+    HelpScreen #help-body {
+        width: auto;
+    }
+    """
+
+    BINDINGS = [
+        Binding("escape,q,question_mark", "dismiss_help", "Close help", show=False),
+    ]
+
+    def __init__(self, overrides: Mapping[str, str] | None = None) -> None:
+        super().__init__()
+        self._overrides: Mapping[str, str] = overrides or {}
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as scroll:
+            scroll.border_title = "Keys"
+            scroll.border_subtitle = "esc to close"
+            yield Static(help_text(self._overrides), id="help-body", markup=False)
+
+    def action_dismiss_help(self) -> None:
+        self.dismiss(None)

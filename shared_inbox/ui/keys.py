@@ -1,0 +1,160 @@
+"""The single registry of key bindings: help, palette, footer and widgets all read from here.
+
+Keeping every binding in one table means a user's `[keys]` overrides are checked once,
+up front, and the help screen can never drift from what the keys actually do.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from textual.binding import Binding
+from textual.keys import _character_to_key
+
+SCOPES = ("global", "list", "reader")
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """One user-visible command and the key(s) that run it by default."""
+
+    id: str  # e.g. "cursor_down", "open", "reply", "assign_me", "help", "palette", "search", "quit"
+    key: str  # default key(s), Textual key syntax, comma-separated alternatives: "j,down"
+    description: str  # shown in help and the palette
+    scope: str  # "global" | "list" | "reader"
+    action: str  # the Textual action string, e.g. "cursor_down" or "app.help"
+    show: bool = False  # shown in the footer
+
+
+KEYMAP: tuple[KeySpec, ...] = (
+    KeySpec("help", "?", "Show keys", "global", "app.help", show=True),
+    KeySpec("palette", "ctrl+p", "Command palette", "global", "app.command_palette", show=True),
+    KeySpec("quit", "ctrl+q", "Quit", "global", "app.quit", show=True),
+    KeySpec("search", "/", "Search conversations", "global", "app.search", show=True),
+    KeySpec("cursor_down", "j,down", "Next conversation", "list", "cursor_down"),
+    KeySpec("cursor_up", "k,up", "Previous conversation", "list", "cursor_up"),
+    KeySpec("first", "g,home", "First conversation", "list", "first"),
+    KeySpec("last", "G,end", "Last conversation", "list", "last"),
+    KeySpec("open", "enter", "Open conversation", "list", "open", show=True),
+    KeySpec("assign_me", "m", "Assign to me", "list", "assign_me", show=True),
+    KeySpec("close", "c", "Close (status closed)", "list", "close", show=True),
+    KeySpec("pending", "p", "Mark pending", "list", "pending"),
+    KeySpec("spam", "!", "Mark as spam", "list", "spam"),
+    KeySpec("reopen", "a", "Reopen (status active)", "list", "reopen"),
+    KeySpec("tag", "t", "Tag conversation", "list", "tag"),
+    KeySpec("select", "x", "Select for bulk action", "list", "select"),
+    KeySpec("next_match", "n", "Next search match", "list", "next_match"),
+    KeySpec("prev_match", "N", "Previous search match", "list", "prev_match"),
+    KeySpec("back", "q,escape", "Back to the list", "reader", "back", show=True),
+    KeySpec("toggle_quotes", "z", "Show or hide quoted text", "reader", "toggle_quotes", show=True),
+    KeySpec("reply", "r", "Reply", "reader", "reply", show=True),
+    KeySpec("reply_all", "R", "Reply to all", "reader", "reply_all"),
+    KeySpec("forward", "f", "Forward", "reader", "forward"),
+    KeySpec("scroll_down", "j,down", "Scroll down", "reader", "scroll_down"),
+    KeySpec("scroll_up", "k,up", "Scroll up", "reader", "scroll_up"),
+)
+
+_BY_ID: dict[str, KeySpec] = {spec.id: spec for spec in KEYMAP}
+
+
+class KeyConfigError(ValueError):
+    """The `[keys]` overrides are unusable; `problems` lists every reason, one per line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid [keys] configuration:\n  " + "\n  ".join(problems))
+
+
+def split_keys(keys: str) -> list[str]:
+    """The alternatives of a comma-separated key string, whitespace removed."""
+    return [part.strip() for part in keys.split(",")]
+
+
+def _canonical(key: str) -> str:
+    """Textual's name for a key, so "?" and "question_mark" are recognised as the same key."""
+    return _character_to_key(key) if len(key) == 1 else key
+
+
+def spec_for(spec_id: str) -> KeySpec:
+    """The registry entry for `spec_id` (KeyError if there is none)."""
+    return _BY_ID[spec_id]
+
+
+def _unknown_id_problem(spec_id: str) -> str:
+    close = difflib.get_close_matches(spec_id, _BY_ID, n=3)
+    hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+    return f"unknown key action {spec_id!r}{hint}"
+
+
+def _check_value(spec_id: str, value: object) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return f'key for {spec_id!r} must be a non-empty string like "j" or "ctrl+x,down"'
+    if any(not part for part in split_keys(value)):
+        return f"key for {spec_id!r} has an empty alternative: {value!r}"
+    return None
+
+
+def _clashes(keys: Mapping[str, str]) -> list[str]:
+    """Keys bound twice where both bindings would be live at once.
+
+    Global keys are live in every scope, so they clash with list and reader keys too;
+    list and reader are never focused together, so they may share keys.
+    """
+    problems: list[str] = []
+    for scope in SCOPES[1:]:
+        owners: dict[str, list[str]] = {}
+        for spec in KEYMAP:
+            if spec.scope in ("global", scope):
+                for key in split_keys(keys[spec.id]):
+                    owners.setdefault(_canonical(key), []).append(spec.id)
+        for key, ids in owners.items():
+            unique = list(dict.fromkeys(ids))
+            if len(unique) > 1:
+                problem = (
+                    f"key {key!r} is bound to {' and '.join(repr(i) for i in unique)} in the {scope} view"
+                )
+                if problem not in problems:
+                    problems.append(problem)
+    return problems
+
+
+def effective_keys(overrides: Mapping[str, str]) -> dict[str, str]:
+    """Every KeySpec id mapped to its key(s) after applying the user's overrides.
+
+    Raises KeyConfigError listing unknown ids (with a did-you-mean hint), malformed
+    values and keys bound twice within one scope, so all mistakes are reported at once.
+    """
+    problems: list[str] = []
+    keys = {spec.id: spec.key for spec in KEYMAP}
+    for spec_id, value in overrides.items():
+        if spec_id not in _BY_ID:
+            problems.append(_unknown_id_problem(spec_id))
+            continue
+        problem = _check_value(spec_id, value)
+        if problem:
+            problems.append(problem)
+            continue
+        keys[spec_id] = ",".join(split_keys(value))
+    if not problems:
+        problems.extend(_clashes(keys))
+    if problems:
+        raise KeyConfigError(problems)
+    return keys
+
+
+def specs_in(scope: str) -> Iterable[KeySpec]:
+    """The registry entries of one scope, in registry order."""
+    if scope not in SCOPES:
+        raise ValueError(f"unknown key scope {scope!r}; expected one of {', '.join(SCOPES)}")
+    return (spec for spec in KEYMAP if spec.scope == scope)
+
+
+def bindings_for(scope: str, overrides: Mapping[str, str]) -> list[Binding]:
+    """Textual bindings for one scope, with the user's overrides applied; ids let the palette find them."""
+    keys = effective_keys(overrides)
+    return [
+        Binding(keys[spec.id], spec.action, spec.description, show=spec.show, id=spec.id)
+        for spec in specs_in(scope)
+    ]

@@ -8,6 +8,7 @@ never stop the inbox from opening.
 from __future__ import annotations
 
 import logging
+import sys
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -49,8 +50,11 @@ class ThemeFileError(ValueError):
 
 
 def bundled_themes_dir() -> Path:
-    """The `themes/` directory shipped at the top of the project."""
-    return Path(shared_inbox.__file__).resolve().parent.parent / "themes"
+    """The shipped `themes/`: beside the package in a checkout, under share/ when installed."""
+    checkout = Path(shared_inbox.__file__).resolve().parent.parent / "themes"
+    if checkout.is_dir():
+        return checkout
+    return Path(sys.prefix) / "share" / "shared-inbox" / "themes"
 
 
 def user_themes_dir() -> Path:

@@ -21,10 +21,12 @@ from shared_inbox.config import PasswordError
 from shared_inbox.imap.connection import MailServerError
 from shared_inbox.services.session import Session
 from shared_inbox.services.syncing import SyncRound
+from shared_inbox.ui.conversation_list import ConversationList
 from shared_inbox.ui.help import HelpScreen
 from shared_inbox.ui.inbox_screen import InboxScreen
-from shared_inbox.ui.keys import bindings_for, effective_keys
+from shared_inbox.ui.keys import KeySpec, bindings_for, effective_keys
 from shared_inbox.ui.palette import KeyActionsProvider
+from shared_inbox.ui.reader import ReaderScreen
 from shared_inbox.ui.themes import choose_theme, register_all
 
 Now = Callable[[], datetime]
@@ -91,7 +93,17 @@ class InboxApp(App[None]):
         self.exit()
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.session.config.keys))
+        self.push_screen(HelpScreen(self.session.config.keys, include=self._offers))
+
+    def _offers(self, spec: KeySpec) -> bool:
+        """Whether some part of the app implements the key's action (help lists only those)."""
+        name = spec.action.rpartition(".")[2]
+        owners: dict[str, tuple[object, ...]] = {
+            "global": (self,),
+            "list": (InboxScreen, ConversationList),
+            "reader": (ReaderScreen,),
+        }
+        return any(hasattr(owner, f"action_{name}") for owner in owners.get(spec.scope, ()))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide keys whose feature is not part of the app yet, instead of showing dead keys."""

@@ -5,7 +5,7 @@ Generated rather than written by hand so it always shows the user's own override
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from shared_inbox.ui.keys import SCOPES, effective_keys, specs_in, split_keys
+from shared_inbox.ui.keys import SCOPES, KeySpec, effective_keys, specs_in, split_keys
 
 SCOPE_TITLES = {
     "global": "Everywhere",
@@ -37,8 +37,11 @@ def describe_keys(keys: str) -> str:
     return " ".join(_KEY_NAMES.get(key, key) for key in split_keys(keys))
 
 
-def help_text(overrides: Mapping[str, str]) -> Text:
-    """The whole help page as plain Text: no markup is parsed, so nothing in it can run an action."""
+def help_text(overrides: Mapping[str, str], include: Callable[[KeySpec], bool] | None = None) -> Text:
+    """The whole help page as plain Text: no markup is parsed, so nothing in it can run an action.
+
+    `include` leaves out keys the running program does not offer, so help never lists a dead key.
+    """
     keys = effective_keys(overrides)
     text = Text()
     for index, scope in enumerate(SCOPES):
@@ -46,7 +49,9 @@ def help_text(overrides: Mapping[str, str]) -> Text:
             text.append("\n")
         text.append(SCOPE_TITLES[scope], style="bold underline")
         text.append("\n")
-        specs = list(specs_in(scope))
+        specs = [spec for spec in specs_in(scope) if include is None or include(spec)]
+        if not specs:
+            continue
         width = max(len(describe_keys(keys[spec.id])) for spec in specs)
         for spec in specs:
             text.append(f"  {describe_keys(keys[spec.id]):<{width}}", style="bold")
@@ -79,15 +84,18 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "dismiss_help", "Close help", show=False),
     ]
 
-    def __init__(self, overrides: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, overrides: Mapping[str, str] | None = None, include: Callable[[KeySpec], bool] | None = None
+    ) -> None:
         super().__init__()
         self._overrides: Mapping[str, str] = overrides or {}
+        self._include = include
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
             scroll.border_title = "Keys"
             scroll.border_subtitle = "esc to close"
-            yield Static(help_text(self._overrides), id="help-body", markup=False)
+            yield Static(help_text(self._overrides, self._include), id="help-body", markup=False)
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)

@@ -364,3 +364,21 @@ def test_the_app_syncs_the_demo_mailbox_and_reports_idle(tmp_path: Path) -> None
 
     with open_demo(parent=tmp_path) as demo, open_session(demo.config) as opened:
         drive(InboxApp(opened, sync=True), scenario)
+
+
+def test_help_lists_only_keys_the_app_offers(session: Session) -> None:
+    from shared_inbox.ui.help import HelpScreen
+    from shared_inbox.ui.keys import KEYMAP
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, HelpScreen)
+        shown = static_texts(pilot.app.screen)
+        assert "Assign to me" in shown and "Show or hide quoted text" in shown
+        assert "Tag conversation" not in shown  # not built yet: help must not promise it
+        offered = {spec.id for spec in KEYMAP if pilot.app._offers(spec)}  # type: ignore[attr-defined]
+        for spec in KEYMAP:
+            assert (spec.description in shown) == (spec.id in offered), spec.id
+
+    drive(InboxApp(session, sync=False, now=lambda: NOW), scenario)

@@ -208,7 +208,7 @@ class MessageShards:
             shard = self._new_shard() if to_insert else None
         for shard, change in plan.items():
             inserted = self._write(shard, change)
-            self._index_written(shard, change, inserted)
+            self._index_written(shard, change, inserted, changed)
             self._keep_hot(shard)
 
     def _write(self, shard: _Shard, change: _ShardChange) -> list[int]:
@@ -224,17 +224,20 @@ class MessageShards:
                 shard.table.update(replace_document, doc_ids=[shard.doc_ids[mid] for mid in updates])
             return shard.table.insert_multiple(change.inserts) if change.inserts else []
 
-    def _index_written(self, shard: _Shard, change: _ShardChange, inserted: list[int]) -> None:
-        """Index what was written, decoded back from its documents: memory equals a reload."""
-        for mid, doc in change.updates.items():
+    def _index_written(
+        self, shard: _Shard, change: _ShardChange, inserted: list[int], metas: Mapping[str, MessageMeta]
+    ) -> None:
+        """Index what was written. The codec round-trips exactly (a property test holds it to
+        that), so memory equals a reload without decoding the documents again."""
+        for mid in change.updates:
             self._unindex(mid, self._metas[mid])
-            self._metas[mid] = meta = self._decoder.decode(doc)
+            self._metas[mid] = meta = _copy(metas[mid])
             self._index(mid, meta)
         for doc, doc_id in zip(change.inserts, inserted, strict=True):
             mid = doc["message_id"]
             shard.doc_ids[mid] = doc_id
             self._home[mid] = shard
-            self._metas[mid] = meta = self._decoder.decode(doc)
+            self._metas[mid] = meta = _copy(metas[mid])
             self._index(mid, meta)
 
     def _index(self, mid: str, meta: MessageMeta) -> None:

@@ -174,4 +174,3 @@ def set_state(args: argparse.Namespace, session: Session) -> int:
     if args.json and conv is not None:
         print(json.dumps(conversation_json(conv), ensure_ascii=False, indent=1))
     return EXIT_OK
-

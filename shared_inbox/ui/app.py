@@ -21,6 +21,7 @@ from shared_inbox.config import PasswordError
 from shared_inbox.imap.connection import MailServerError
 from shared_inbox.services.session import Session
 from shared_inbox.services.syncing import SyncRound
+from shared_inbox.ui.composer import ComposerScreen, OutgoingMail
 from shared_inbox.ui.conversation_list import ConversationList
 from shared_inbox.ui.help import HelpScreen
 from shared_inbox.ui.inbox_screen import InboxScreen
@@ -30,6 +31,7 @@ from shared_inbox.ui.reader import ReaderScreen
 from shared_inbox.ui.themes import choose_theme, register_all
 
 Now = Callable[[], datetime]
+OUTBOX_CHECK_SECONDS = 3.0  # how often due replies are looked for; sending itself runs in a thread
 
 
 def _utc_now() -> datetime:
@@ -71,6 +73,7 @@ class InboxApp(App[None]):
         self._stop = threading.Event()
         self.connection = "sync off" if not sync else "starting"
         self.last_sync: datetime | None = None
+        self.outgoing = OutgoingMail(session, now=now)
         self.set_keymap(effective_keys(session.config.keys))
 
     def on_mount(self) -> None:
@@ -84,9 +87,11 @@ class InboxApp(App[None]):
         self.push_screen(InboxScreen(self.session, now=self._now))
         if self.sync_enabled:
             self._sync()
+            self.set_interval(OUTBOX_CHECK_SECONDS, self._send_due_mail)
 
     def on_unmount(self) -> None:
         self._stop.set()
+        self.outgoing.close()
 
     def action_quit(self) -> None:  # type: ignore[override]
         self._stop.set()
@@ -95,6 +100,13 @@ class InboxApp(App[None]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.session.config.keys, include=self._offers))
 
+    async def action_search(self) -> None:
+        """Search belongs to the conversation list; elsewhere `/` says where to find it."""
+        if isinstance(self.screen, InboxScreen):
+            await self.screen.run_action("search")
+        else:
+            self.notify("Go back to the conversation list to search.")
+
     def _offers(self, spec: KeySpec) -> bool:
         """Whether some part of the app implements the key's action (help lists only those)."""
         name = spec.action.rpartition(".")[2]
@@ -102,12 +114,31 @@ class InboxApp(App[None]):
             "global": (self,),
             "list": (InboxScreen, ConversationList),
             "reader": (ReaderScreen,),
+            "composer": (ComposerScreen,),
         }
         return any(hasattr(owner, f"action_{name}") for owner in owners.get(spec.scope, ()))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide keys whose feature is not part of the app yet, instead of showing dead keys."""
         return hasattr(self, f"action_{action}")
+
+    # -- outbox ------------------------------------------------------------------
+
+    def action_undo_send(self) -> None:
+        self.notify(self.outgoing.undo_last(), title="Outbox", markup=False)
+
+    def _send_due_mail(self) -> None:
+        if self.outgoing.has_due():
+            self._flush_outbox()
+
+    @work(thread=True, group="outbox", exit_on_error=False)
+    def _flush_outbox(self) -> None:
+        """Deliver due replies; blocking SMTP and IMAP, so it runs in a thread and only posts back."""
+        report = self.outgoing.flush(lambda ids: self.call_from_thread(self.session.inbox.add_messages, ids))
+        if report is None:
+            return
+        for problem in [*report.problems, *(f"{e.subject}: {e.last_error}" for e in report.failed)]:
+            self.call_from_thread(self.notify, problem, title="Outbox", severity="warning", markup=False)
 
     # -- sync ------------------------------------------------------------------
 

@@ -38,6 +38,12 @@ TAGS_WIDTH = 14
 COUNT_WIDTH = 4
 AGE_WIDTH = 5
 MIN_SUBJECT_WIDTH = 10
+MARK_WIDTH = 2
+SELECTED_MARK = "●"
+# The columns around the subject, plus one space after each.
+FIXED_WIDTH = (
+    MARK_WIDTH + CUSTOMER_WIDTH + STATUS_WIDTH + ASSIGNEE_WIDTH + TAGS_WIDTH + COUNT_WIDTH + AGE_WIDTH + 6
+)
 CURSOR_ACTIONS = frozenset({"cursor_down", "cursor_up", "first", "last", "open"})
 
 
@@ -106,6 +112,7 @@ class ConversationList(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._now = now
         self._rows: list[Conversation] = []
+        self._selected: set[str] = set()
         self.cursor = 0
 
     # -- data ------------------------------------------------------------------
@@ -118,10 +125,31 @@ class ConversationList(ScrollView, can_focus=True):
     def current(self) -> Conversation | None:
         return self._rows[self.cursor] if 0 <= self.cursor < len(self._rows) else None
 
+    @property
+    def selected(self) -> list[Conversation]:
+        """The selected conversations, in list order."""
+        return [conv for conv in self._rows if conv.id in self._selected]
+
+    def is_selected(self, conv: Conversation) -> bool:
+        return conv.id in self._selected
+
+    def toggle_selected(self, conv: Conversation) -> None:
+        self._selected.symmetric_difference_update({conv.id})
+        self.refresh()
+
+    def clear_selection(self) -> None:
+        self._selected.clear()
+        self.refresh()
+
     def set_conversations(self, conversations: Sequence[Conversation]) -> None:
-        """Replace the rows, keeping the cursor on the same conversation when it is still listed."""
+        """Replace the rows, keeping the cursor on the same conversation when it is still listed.
+
+        Selected conversations that are no longer listed drop out of the selection, so a
+        bulk action never touches something the user cannot see.
+        """
         previous = self.current
         self._rows = list(conversations)
+        self._selected.intersection_update(conv.id for conv in self._rows)
         position = self.cursor
         if previous is not None:
             for index, conv in enumerate(self._rows):
@@ -189,7 +217,7 @@ class ConversationList(ScrollView, can_focus=True):
         return Strip(list(text.render(self.app.console, end=""))).adjust_cell_length(width, style)
 
     def row_text(self, conv: Conversation, width: int, style: Style) -> Text:
-        """One row as styled plain text: customer, subject, status, assignee, tags, count, age."""
+        """One row as plain styled text: mark, customer, subject, status, assignee, tags, count, age."""
         if conv.unread:
             style = style + self.get_component_rich_style("conversation-list--unread")
         dim = self.get_component_rich_style("conversation-list--dim")
@@ -197,12 +225,13 @@ class ConversationList(ScrollView, can_focus=True):
         status_style = style
         if status is not Status.ACTIVE:
             status_style = style + self.get_component_rich_style(f"conversation-list--status-{status.value}")
-        fixed = CUSTOMER_WIDTH + STATUS_WIDTH + ASSIGNEE_WIDTH + TAGS_WIDTH + COUNT_WIDTH + AGE_WIDTH + 6
-        subject_width = max(MIN_SUBJECT_WIDTH, width - fixed)
+        subject_width = max(MIN_SUBJECT_WIDTH, width - FIXED_WIDTH)
         customer = conv.customer.display() if conv.customer else ""
         tags = " ".join(sorted(conv.state.tags))
         when = age(conv.last_customer_message, self._now())
+        mark = SELECTED_MARK if conv.id in self._selected else ""
         return Text.assemble(
+            (fit(mark, MARK_WIDTH), style),
             (fit(customer, CUSTOMER_WIDTH) + " ", style),
             (fit(conv.subject or "(no subject)", subject_width) + " ", style),
             (fit(status.value, STATUS_WIDTH) + " ", status_style),

@@ -20,6 +20,7 @@ SCOPE_TITLES = {
     "global": "Everywhere",
     "list": "Conversation list",
     "reader": "Reading a conversation",
+    "composer": "Writing a reply",
 }
 
 _KEY_NAMES = {

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from textual.binding import Binding
 from textual.keys import _character_to_key
 
-SCOPES = ("global", "list", "reader")
+SCOPES = ("global", "list", "reader", "composer")
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class KeySpec:
     id: str  # e.g. "cursor_down", "open", "reply", "assign_me", "help", "palette", "search", "quit"
     key: str  # default key(s), Textual key syntax, comma-separated alternatives: "j,down"
     description: str  # shown in help and the palette
-    scope: str  # "global" | "list" | "reader"
+    scope: str  # "global" | "list" | "reader" | "composer"
     action: str  # the Textual action string, e.g. "cursor_down" or "app.help"
     show: bool = False  # shown in the footer
 
@@ -33,6 +33,7 @@ KEYMAP: tuple[KeySpec, ...] = (
     KeySpec("palette", "ctrl+p", "Command palette", "global", "app.command_palette", show=True),
     KeySpec("quit", "ctrl+q", "Quit", "global", "app.quit", show=True),
     KeySpec("search", "/", "Search conversations", "global", "app.search", show=True),
+    KeySpec("undo_send", "ctrl+z", "Undo the reply just queued", "global", "app.undo_send"),
     KeySpec("cursor_down", "j,down", "Next conversation", "list", "cursor_down"),
     KeySpec("cursor_up", "k,up", "Previous conversation", "list", "cursor_up"),
     KeySpec("first", "g,home", "First conversation", "list", "first"),
@@ -44,9 +45,15 @@ KEYMAP: tuple[KeySpec, ...] = (
     KeySpec("spam", "!", "Mark as spam", "list", "spam"),
     KeySpec("reopen", "a", "Reopen (status active)", "list", "reopen"),
     KeySpec("tag", "t", "Tag conversation", "list", "tag"),
+    KeySpec("untag", "T", "Remove a tag", "list", "untag"),
+    KeySpec("snooze", "s", "Snooze until later", "list", "snooze"),
+    KeySpec("unassign", "u", "Unassign", "list", "unassign"),
+    KeySpec("assign_to", "A", "Assign to a teammate", "list", "assign_to"),
+    KeySpec("undo", "U", "Undo the last change", "list", "undo"),
     KeySpec("select", "x", "Select for bulk action", "list", "select"),
     KeySpec("next_match", "n", "Next search match", "list", "next_match"),
     KeySpec("prev_match", "N", "Previous search match", "list", "prev_match"),
+    KeySpec("clear_search", "escape", "Clear the search", "list", "clear_search"),
     KeySpec("back", "q,escape", "Back to the list", "reader", "back", show=True),
     KeySpec("toggle_quotes", "z", "Show or hide quoted text", "reader", "toggle_quotes", show=True),
     KeySpec("reply", "r", "Reply", "reader", "reply", show=True),
@@ -54,6 +61,8 @@ KEYMAP: tuple[KeySpec, ...] = (
     KeySpec("forward", "f", "Forward", "reader", "forward"),
     KeySpec("scroll_down", "j,down", "Scroll down", "reader", "scroll_down"),
     KeySpec("scroll_up", "k,up", "Scroll up", "reader", "scroll_up"),
+    KeySpec("send", "ctrl+s", "Queue the reply (undo window first)", "composer", "send", show=True),
+    KeySpec("close_composer", "escape", "Close without sending", "composer", "close_composer", show=True),
 )
 
 _BY_ID: dict[str, KeySpec] = {spec.id: spec for spec in KEYMAP}
@@ -100,7 +109,7 @@ def _clashes(keys: Mapping[str, str]) -> list[str]:
     """Keys bound twice where both bindings would be live at once.
 
     Global keys are live in every scope, so they clash with list and reader keys too;
-    list and reader are never focused together, so they may share keys.
+    list, reader and composer are never focused together, so they may share keys.
     """
     problems: list[str] = []
     for scope in SCOPES[1:]:

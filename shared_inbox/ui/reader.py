@@ -24,6 +24,8 @@ from shared_inbox.config import PasswordError
 from shared_inbox.domain.model import Conversation, MessageMeta
 from shared_inbox.imap.connection import MailServerError
 from shared_inbox.mail.body import read_message
+from shared_inbox.mail.compose import ReplyMode
+from shared_inbox.ui.composer import ComposerScreen, OutgoingMail
 from shared_inbox.ui.conversation_list import inert, short_assignee
 from shared_inbox.ui.inbox_screen import StatusBar
 from shared_inbox.ui.keys import bindings_for
@@ -196,3 +198,19 @@ class ReaderScreen(Screen[None]):
 
     def action_scroll_up(self) -> None:
         self.query_one("#thread", VerticalScroll).scroll_up(animate=False)
+
+    def action_reply(self) -> None:
+        self._open_composer("reply")
+
+    def action_reply_all(self) -> None:
+        self._open_composer("reply_all")
+
+    def action_forward(self) -> None:
+        self._open_composer("forward")
+
+    def _open_composer(self, mode: ReplyMode) -> None:
+        outgoing = getattr(self.app, "outgoing", None)
+        if not isinstance(outgoing, OutgoingMail):
+            self.notify("Replying is not available here.", severity="warning", markup=False)
+            return
+        self.app.push_screen(ComposerScreen(self.session, outgoing, self.conversation, mode=mode))

@@ -66,7 +66,7 @@ name = "Bob Agent"
 email = "bob@example.com"
 
 [store]
-path = "{store or directory / 'store'}"
+path = "{store or directory / "store"}"
 {extra}
 """
     path = directory / "config.toml"

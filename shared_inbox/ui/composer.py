@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Static, TextArea
 
-from shared_inbox.domain.model import Address, Conversation
+from shared_inbox.domain.model import Address, Conversation, Status
 from shared_inbox.mail.compose import ComposeError, ReplyMode, compose_reply, forward_subject, reply_subject
 from shared_inbox.outbox import Composer, Outbox, OutboxEntry, OutboxError, OutboxPolicy, open_sender
 from shared_inbox.outbox.model import OutboxState
@@ -265,12 +265,25 @@ class ComposerScreen(Screen[None]):
             self.notify(str(exc), title="Not queued", severity="error", markup=False)
             return
         self.session.store.set_setting(draft_key(self.conversation.id), None)
+        if self.mode != "forward":
+            self._answered()
         if self._save_timer is not None:
             self._save_timer.stop()
         seconds = int(self.outgoing.policy.undo_window.total_seconds())
         undo_key = describe_keys(effective_keys(self.session.config.keys)["undo_send"])
         self.app.notify(f"Reply queued; undo with {undo_key} within {seconds} s", markup=False)
         self.dismiss(None)
+
+    def _answered(self) -> None:
+        """A reply hands the conversation to the customer (pending) and to its author if nobody had it."""
+        conv = self.session.inbox.conversation(self.conversation.id)
+        if conv is None:
+            return
+        commands = self.session.commands
+        if conv.state.assignee is None:
+            commands.assign(conv.id, self.session.config.team.me)
+        if conv.state.status is Status.ACTIVE:
+            commands.set_status(conv.id, Status.PENDING.value)
 
     def _extra_recipients(self) -> list[Address]:
         """The addresses to pass on: all of To for a forward; for a reply, those the agent added.

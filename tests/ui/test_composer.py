@@ -9,7 +9,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
 
-from shared_inbox.domain.model import Conversation
+from shared_inbox.domain.model import Conversation, Status
 from shared_inbox.mail.compose import reply_subject
 from shared_inbox.outbox import OutboxState
 from shared_inbox.services.session import Session, open_session
@@ -97,6 +97,10 @@ def test_ctrl_s_queues_the_typed_reply_held_for_undo_and_ctrl_z_cancels_it(sessi
         assert entry.state is OutboxState.HELD and entry.release_at > NOW
         assert entry.recipients == (conv.customer.email,)
         assert session.store.get_setting(draft_key(conv.id)) is None
+        answered = session.inbox.conversation(conv.id)
+        assert answered is not None
+        assert answered.state.status is Status.PENDING
+        assert answered.state.assignee == (conv.state.assignee or session.config.team.me)
         await pilot.press("ctrl+z")
         await pilot.pause()
         assert app.outgoing.outbox.entries() == []

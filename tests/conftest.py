@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -91,3 +92,19 @@ def smtp_receiver(smtp_receiver_factory: Callable[..., SmtpReceiver]) -> SmtpRec
 def rig_ca_file(rig_tls: TlsFiles) -> Path:
     """The CA file clients must trust to verify any rig server."""
     return rig_tls.ca_file
+
+
+@pytest.fixture
+def utc_plus_three() -> Iterator[None]:
+    """The process runs three hours east of UTC, without daylight saving."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "TEST-3"
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
+        time.tzset()

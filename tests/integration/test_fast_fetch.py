@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -76,25 +74,9 @@ def batches(uids: list[int]) -> list[list[int]]:
     return [uids[start : start + BATCH] for start in range(0, len(uids), BATCH)]
 
 
-@pytest.fixture
-def east_of_utc() -> Iterator[None]:
-    """Local time three hours ahead of UTC, so normalised dates differ from the server's."""
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = "TEST-3"
-    time.tzset()
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["TZ"]
-        else:
-            os.environ["TZ"] = before
-        time.tzset()
-
-
 @pytest.mark.parametrize("normalise_times", [True, False])
 def test_header_batches_match_imapclient(
-    client: IMAPClient, fast_path_only: None, east_of_utc: None, normalise_times: bool
+    client: IMAPClient, fast_path_only: None, utc_plus_three: None, normalise_times: bool
 ) -> None:
     client.normalise_times = normalise_times
     compared = 0

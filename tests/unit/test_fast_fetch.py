@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -128,22 +126,6 @@ def test_table_of_server_answers(records: Records, expected: FetchItems) -> None
     assert parsed == expected
     assert parsed == imapclient_reading(records)
     assert [list(item) for item in parsed.values()] == [list(item) for item in expected.values()]
-
-
-@pytest.fixture
-def utc_plus_three() -> Iterator[None]:
-    """The process runs three hours east of UTC, without daylight saving."""
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = "TEST-3"
-    time.tzset()
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["TZ"]
-        else:
-            os.environ["TZ"] = before
-        time.tzset()
 
 
 def test_dates_are_naive_local_time_when_normalised(utc_plus_three: None) -> None:

@@ -65,6 +65,18 @@ def build_parser() -> argparse.ArgumentParser:
     from shared_inbox.cli.outbox_cmd import add_outbox_parsers
 
     add_outbox_parsers(sub)
+
+    from shared_inbox.cli.deadlines_cmd import add_due_parser
+
+    add_due_parser(sub)
+
+    from shared_inbox.cli.canned_cmd import add_canned_parser
+
+    add_canned_parser(sub)
+
+    from shared_inbox.cli.team_cmd import add_team_parser
+
+    add_team_parser(sub)
     return parser
 
 

@@ -7,6 +7,7 @@ import json
 import sys
 import threading
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from shared_inbox.config import ConfigError, check_report, load_config, locate_config
@@ -62,6 +63,18 @@ def dispatch(args: argparse.Namespace, session: Session) -> int:
         return list_conversations(args, session)
     if args.command == "set":
         return set_state(args, session)
+    if args.command == "team":
+        from shared_inbox.cli.team_cmd import run_team_command
+
+        return run_team_command(args, session)
+    if args.command == "canned":
+        from shared_inbox.cli.canned_cmd import run_canned
+
+        return run_canned(args, session)
+    if args.command == "due":
+        from shared_inbox.cli.deadlines_cmd import run_due
+
+        return run_due(args, session)
     if args.command in ("reply", "compose", "outbox"):
         from shared_inbox.cli.outbox_cmd import run_outbox_command
 
@@ -71,12 +84,16 @@ def dispatch(args: argparse.Namespace, session: Session) -> int:
 
 def sync(args: argparse.Namespace, session: Session) -> int:
     from shared_inbox.cli.progress import SyncProgress
+    from shared_inbox.cli.team_cmd import team_sync_service
+    from shared_inbox.services.team import apply_remote
 
     with SyncProgress(quiet=args.quiet) as progress:
-        service = session.sync_service(progress, fetch_bodies=not args.headers_only)
+        plain = session.sync_service(progress, fetch_bodies=not args.headers_only)
+        service = team_sync_service(session, plain)
         if not args.watch:
             result = service.sync_once()
             session.inbox.add_messages(result.new_ids)
+            apply_remote(session.inbox, session.commands, result.team_events)
             if not args.quiet:
                 print(summary(result, session), file=sys.stderr)
             return EXIT_OK
@@ -85,6 +102,7 @@ def sync(args: argparse.Namespace, session: Session) -> int:
 
         def on_round(result: SyncRound) -> None:
             session.inbox.add_messages(result.new_ids)
+            apply_remote(session.inbox, session.commands, result.team_events)
             if not args.quiet and result.changed:
                 print(summary(result, session), file=sys.stderr, flush=True)
 
@@ -107,6 +125,8 @@ def summary(result: SyncRound, session: Session) -> str:
     gone = sum(r.expunged for r in result.reports)
     resets = [r.folder for r in result.reports if r.uidvalidity_reset]
     parts = [f"{new} new", f"{flags} flag changes", f"{gone} removed", f"{result.bodies} bodies cached"]
+    if result.team_events:
+        parts.append(f"{len(result.team_events)} teammate changes")
     line = "Synced: " + ", ".join(parts) + f"; {len(session.inbox.conversations())} conversations."
     if resets:
         line += f" Re-read after a UIDVALIDITY change: {', '.join(resets)}."
@@ -145,7 +165,11 @@ def list_conversations(args: argparse.Namespace, session: Session) -> int:
     if args.limit > 0:
         convs = convs[: args.limit]
     if args.json:
-        json.dump([conversation_json(c) for c in convs], sys.stdout, ensure_ascii=False, indent=1)
+        from shared_inbox.cli.deadlines_cmd import deadline_fields
+
+        now = datetime.now(UTC)
+        rows = [{**conversation_json(c), **deadline_fields(session, c, now)} for c in convs]
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
         return EXIT_OK
     from shared_inbox.cli.table import print_table
@@ -170,6 +194,11 @@ def set_state(args: argparse.Namespace, session: Session) -> int:
         commands.tag(ref, tag)
     for tag in args.untag:
         commands.untag(ref, tag)
+    from shared_inbox.cli.team_cmd import ship_now
+
+    warning = ship_now(session)
+    if warning:
+        print(f"shared-inbox: warning: {warning}", file=sys.stderr)
     conv = session.inbox.conversation(ref)
     if args.json and conv is not None:
         print(json.dumps(conversation_json(conv), ensure_ascii=False, indent=1))

@@ -33,7 +33,9 @@ def add_outbox_parsers(sub: Any) -> None:
     """Register the three commands on the top-level subparsers."""
     reply = sub.add_parser("reply", help="queue a reply in a conversation")
     reply.add_argument("ref", help="conversation id, or a Message-ID to answer that very message")
-    _add_body_file(reply)
+    from shared_inbox.cli.canned_cmd import add_reply_body_options
+
+    add_reply_body_options(reply)
     how = reply.add_mutually_exclusive_group()
     how.add_argument("--all", action="store_true", help="reply to everyone the message was addressed to")
     how.add_argument("--forward-to", action="append", default=[], metavar="ADDRESS", help="forward instead")
@@ -121,11 +123,19 @@ def _queue(args: argparse.Namespace, session: Session, outbox: Outbox) -> int:
         "reply_to": Address("", session.config.account.reply_to) if session.config.account.reply_to else None,
         "send_at": _parse_when(args.send_at, now) if args.send_at else None,
     }
-    body = _read_text(args.body_file)
+    canned = None
+    if getattr(args, "canned", None):
+        from shared_inbox.cli.canned_cmd import after_canned_reply, canned_body
+
+        body, canned = canned_body(args, session, now)
+    else:
+        body = _read_text(args.body_file)
     if args.command == "reply":
         forward = _addresses(args.forward_to)
         mode: ReplyMode = "forward" if forward else "reply_all" if args.all else "reply"
         entry = composer.reply(args.ref, body, mode=mode, to=forward, **options)
+        if canned is not None:
+            after_canned_reply(session, canned, entry.conversation_id, now)
     else:
         to, cc = _addresses(args.to), _addresses(args.cc)
         entry = composer.new_conversation(to, args.subject, body, cc=cc, **options)

@@ -15,7 +15,11 @@ from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
 
+from shared_inbox.config.levels import CannedConfig, HoursConfig
+from shared_inbox.domain.sla import SlaPolicy
+
 KEYRING_SERVICE = "shared-inbox"
+DEFAULT_EVENTS_FOLDER = "SharedInbox/Events"
 
 
 class Security(enum.StrEnum):
@@ -139,6 +143,20 @@ class TeamConfig:
 
     me: str  # lower-cased email of the agent running this copy
     members: tuple[Member, ...]
+    events_folder: str = DEFAULT_EVENTS_FOLDER  # IMAP folder the team's state changes travel through
+
+
+class AfterAction(enum.StrEnum):
+    """Where the reader goes after closing, marking pending or spam, or snoozing the open conversation."""
+
+    NEXT = "next"  # the next conversation of the list
+    STAY = "stay"
+    LIST = "list"  # back to the list
+
+
+@dataclass(frozen=True, slots=True)
+class InterfaceConfig:
+    after_action: AfterAction = AfterAction.NEXT
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +191,10 @@ class Config:
     store: StoreConfig
     threading: ThreadingConfig = field(default_factory=ThreadingConfig)
     outbox: OutboxConfig = field(default_factory=OutboxConfig)
+    canned: CannedConfig = field(default_factory=CannedConfig)
+    interface: InterfaceConfig = field(default_factory=InterfaceConfig)
+    business_hours: HoursConfig = field(default_factory=HoursConfig)
+    sla: tuple[SlaPolicy, ...] = ()  # the first policy that covers a conversation applies
     keys: Mapping[str, str] = field(default_factory=_empty_keys)  # action id -> key, checked by the UI
     theme: str | None = None  # checked by the UI
     source: Path | None = None

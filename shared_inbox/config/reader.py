@@ -221,6 +221,26 @@ class Table:
             else:
                 self.problem(key, f"element {index + 1} must be a table, got {type_name(item)}")
 
+    def string_or_list_table(self, key: str) -> dict[str, list[str]]:
+        """A table whose values are one-line strings or arrays of them (e.g. business hours per day)."""
+        value = self._typed(key, dict, "a table")
+        if not isinstance(value, dict):
+            return {}
+        result: dict[str, list[str]] = {}
+        for name, item in value.items():
+            path = self.path + (key, name)
+            items = item if isinstance(item, list) else [item]
+            if not items or not all(isinstance(entry, str) for entry in items):
+                wanted = "a string or an array of strings"
+                self.collector.problem(path, f"expected {wanted}, got {type_name(item)}")
+                continue
+            bad = next((c for entry in items if (c := control_character(entry, multiline=False))), None)
+            if bad is not None:
+                self.collector.problem(path, f"contains the control character {bad}")
+                continue
+            result[name] = [str(entry) for entry in items]
+        return result
+
     def string_table(self, key: str) -> dict[str, str]:
         """A table whose values must all be one-line strings (e.g. ``[keys]``)."""
         value = self._typed(key, dict, "a table")

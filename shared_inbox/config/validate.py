@@ -15,9 +15,12 @@ from shared_inbox.config.connections import FileContext, read_imap, read_smtp
 from shared_inbox.config.errors import ConfigError, Problem
 from shared_inbox.config.lines import LineIndex
 from shared_inbox.config.model import (
+    DEFAULT_EVENTS_FOLDER,
     AccountConfig,
+    AfterAction,
     Config,
     FromStyle,
+    InterfaceConfig,
     Member,
     OutboxConfig,
     StoreConfig,
@@ -25,15 +28,32 @@ from shared_inbox.config.model import (
     ThreadingConfig,
 )
 from shared_inbox.config.reader import Collector, Table, did_you_mean
+from shared_inbox.config.service_levels import read_canned, read_hours, read_sla
 
 APP_NAME = "shared-inbox"
 
 TOP_KEYS = frozenset(
-    {"name", "address", "theme", "account", "imap", "smtp", "team", "store", "threading", "keys", "outbox"}
+    {
+        "name",
+        "address",
+        "theme",
+        "account",
+        "imap",
+        "smtp",
+        "team",
+        "store",
+        "threading",
+        "keys",
+        "outbox",
+        "canned",
+        "interface",
+        "business_hours",
+        "sla",
+    }
 )
 ACCOUNT_KEYS = frozenset({"name", "address", "from_style", "reply_to"})
 OUTBOX_KEYS = frozenset({"undo_seconds", "retry_max_minutes", "give_up_after_hours", "keep_sent_days"})
-TEAM_KEYS = frozenset({"me", "members"})
+TEAM_KEYS = frozenset({"me", "members", "events_folder"})
 MEMBER_KEYS = frozenset({"name", "email", "signature"})
 STORE_KEYS = frozenset({"path"})
 THREADING_KEYS = frozenset({"subject_merge", "subject_merge_window_days"})
@@ -88,6 +108,13 @@ def parse_config(
     store = _store(root, ctx)
     threading = _threading(root)
     outbox = _outbox(root)
+    canned = read_canned(root, ctx)
+    interface_table = root.table("interface", frozenset({"after_action"}))
+    interface = InterfaceConfig(
+        after_action=interface_table.choice("after_action", AfterAction, AfterAction.NEXT)
+    )
+    hours = read_hours(root)
+    sla = read_sla(root)
     keys = root.string_table("keys") if root.has("keys") else {}
     theme = root.optional_text("theme")
     if collector.problems:
@@ -100,6 +127,10 @@ def parse_config(
         store=store,
         threading=threading,
         outbox=outbox,
+        canned=canned,
+        interface=interface,
+        business_hours=hours,
+        sla=sla,
         keys=MappingProxyType(dict(keys)),
         theme=theme,
         warnings=tuple(collector.warnings),
@@ -170,7 +201,17 @@ def _team(root: Table) -> TeamConfig:
     elif me and me not in seen:
         hint = did_you_mean(me, seen) or "add a [[team.members]] entry for yourself"
         table.problem("me", f"{me} is not one of the team.members", hint)
-    return TeamConfig(me=me, members=tuple(members))
+    return TeamConfig(me=me, members=tuple(members), events_folder=_events_folder(table))
+
+
+def _events_folder(table: Table) -> str:
+    """The IMAP folder team events travel through; "/" separates levels whatever the server uses."""
+    name = table.text("events_folder", DEFAULT_EVENTS_FOLDER).strip().strip("/")
+    if not name or name.upper() == "INBOX" or any(not c.isprintable() or c in "*%" for c in name):
+        hint = "e.g. SharedInbox/Events"
+        table.problem("events_folder", f"{name!r} cannot be the team events folder", hint)
+        return DEFAULT_EVENTS_FOLDER
+    return name
 
 
 def _store(root: Table, ctx: FileContext) -> StoreConfig:

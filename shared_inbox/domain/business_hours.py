@@ -31,6 +31,9 @@ _CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
 Period = tuple[datetime, datetime]
 
 
+DAYS_KEPT_BEHIND = 400  # how far before the first date asked about the running totals start
+
+
 class CalendarError(ValueError):
     """A calendar that cannot be right, or a moment it cannot handle; the message says which."""
 
@@ -44,7 +47,7 @@ class BusinessCalendar:
     local dates on which the team does not work at all.
     """
 
-    __slots__ = ("timezone", "zone", "holidays", "_week")
+    __slots__ = ("timezone", "zone", "holidays", "_week", "_days", "_base", "_prefix")
 
     def __init__(
         self,
@@ -62,6 +65,11 @@ class BusinessCalendar:
         self._week = tuple(_merged(periods, WEEKDAYS[day]) for day, periods in enumerate(week))
         if not any(self._week):
             raise CalendarError("business hours must open on at least one day of the week")
+        # Caches: each local date's open periods, and running totals of business seconds per day
+        # from `_base`, so long spans cost two lookups instead of a walk over every day.
+        self._days: dict[date, list[Period]] = {}
+        self._base: date | None = None
+        self._prefix: list[float] = [0.0]
 
     @classmethod
     def always_open(cls, timezone: str | tzinfo = "UTC") -> BusinessCalendar:
@@ -168,15 +176,38 @@ class BusinessCalendar:
         _check_span(last - first)
         if self.continuous:
             return last - first
-        total = timedelta()
-        day, last_day = self._local_date(first), self._local_date(last)
-        while day <= last_day:
-            for start, end in self._periods(day):
-                overlap = min(end, last) - max(start, first)
-                if overlap > timedelta():
-                    total += overlap
-            day += timedelta(days=1)
+        first_day, last_day = self._local_date(first), self._local_date(last)
+        total = self._overlap(first_day, first, last)
+        if last_day > first_day:
+            total += self._overlap(last_day, first, last)
+            total += timedelta(seconds=self._whole_days(first_day + timedelta(days=1), last_day))
         return total
+
+    def _overlap(self, day: date, first: datetime, last: datetime) -> timedelta:
+        """Business time of one local date that falls between two instants."""
+        total = timedelta()
+        for start, end in self._periods(day):
+            overlap = min(end, last) - max(start, first)
+            if overlap > timedelta():
+                total += overlap
+        return total
+
+    def _whole_days(self, start: date, stop: date) -> float:
+        """Business seconds of the local dates from ``start`` up to, not including, ``stop``."""
+        if self._base is None or start < self._base:
+            self._base = start - timedelta(days=DAYS_KEPT_BEHIND)
+            self._prefix = [0.0]
+        return self._before(stop) - self._before(start)
+
+    def _before(self, day: date) -> float:
+        """Business seconds of all whole local dates from the running totals' base up to ``day``."""
+        assert self._base is not None and day >= self._base
+        offset = (day - self._base).days
+        while len(self._prefix) <= offset:
+            current = self._base + timedelta(days=len(self._prefix) - 1)
+            seconds = sum((end - start).total_seconds() for start, end in self._periods(current))
+            self._prefix.append(self._prefix[-1] + seconds)
+        return self._prefix[offset]
 
     # -- internals ------------------------------------------------------------------
 
@@ -185,6 +216,12 @@ class BusinessCalendar:
 
     def _periods(self, day: date) -> list[Period]:
         """Open periods of a local date as UTC instants; periods lost to a DST jump are dropped."""
+        known = self._days.get(day)
+        if known is None:
+            known = self._days[day] = self._compute_periods(day)
+        return known
+
+    def _compute_periods(self, day: date) -> list[Period]:
         if day in self.holidays:
             return []
         periods = []

@@ -5,7 +5,9 @@ their payloads are checked as strictly as the others (they arrive through the ma
 and may be forged). The event kinds are:
 
 - ``promise_set``: ``{"promise": id, "text": what was promised, "due": ISO 8601 time with offset}``;
-  a later ``promise_set`` for the same id edits the text or due time, and reopens it;
+  a later ``promise_set`` for the same id edits the text or due time, and reopens it. A
+  follow-up the team sets itself adds ``"follow_up": "at"`` or ``"follow_up": "after_close"``
+  with ``"after": "in 1 week"`` (counted from the close); events without it are promises;
 - ``promise_done``: ``{"promise": id}``, the agent says it was kept;
 - ``promise_dropped``: ``{"promise": id}``, no longer owed (the customer withdrew, say).
 
@@ -21,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 from shared_inbox.domain.events import Event, EventError
-from shared_inbox.domain.sla import Promise, PromiseState
+from shared_inbox.domain.sla import FollowUp, Promise, PromiseState
 
 __all__ = [
     "MAX_PROMISE_TEXT_CHARS",
@@ -39,13 +41,25 @@ PROMISE_DONE = "promise_done"
 PROMISE_DROPPED = "promise_dropped"
 PROMISE_KINDS = frozenset({PROMISE_SET, PROMISE_DONE, PROMISE_DROPPED})
 MAX_PROMISE_TEXT_CHARS = 500
+MAX_AFTER_CHARS = 100
 
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-def promise_data(promise_id: str, text: str | None = None, due: datetime | None = None) -> dict[str, object]:
+def promise_data(
+    promise_id: str,
+    text: str | None = None,
+    due: datetime | None = None,
+    *,
+    follow_up: FollowUp | None = None,
+    after: str | None = None,
+) -> dict[str, object]:
     """The data of a promise event: with ``text`` and ``due`` for ``promise_set``, without for the others."""
     data: dict[str, object] = {"promise": promise_id}
+    if follow_up is not None:
+        data["follow_up"] = follow_up.value
+    if after is not None:
+        data["after"] = after
     if text is not None:
         data["text"] = text
     if due is not None:
@@ -63,6 +77,7 @@ def check_promise_event(event: Event) -> None:
     if event.kind == PROMISE_SET:
         _text(event.data)
         _due(event.data)
+        _follow_up(event.data)
 
 
 def reduce_promises(events: Iterable[Event]) -> list[Promise]:
@@ -88,6 +103,7 @@ def reduce_promises(events: Iterable[Event]) -> list[Promise]:
 def _promise(promise_id: str, sets: list[Event], settlement: Event | None) -> Promise:
     first = min(sets, key=_order)
     latest = max(sets, key=_order)
+    follow_up, after = _follow_up(latest.data)
     state, settled_at = PromiseState.OPEN, None
     if settlement is not None and _order(settlement) > _order(latest):
         state = PromiseState.KEPT if settlement.kind == PROMISE_DONE else PromiseState.DROPPED
@@ -101,6 +117,8 @@ def _promise(promise_id: str, sets: list[Event], settlement: Event | None) -> Pr
         author=first.author,
         state=state,
         settled_at=settled_at,
+        follow_up=follow_up,
+        after=after,
     )
 
 
@@ -138,3 +156,24 @@ def _due(data: Mapping[str, object]) -> datetime:
     if due.tzinfo is None or due.utcoffset() is None:
         raise EventError(f"promise due time {value!r} has no time zone")
     return due.astimezone(UTC)
+
+
+def _follow_up(data: Mapping[str, object]) -> tuple[FollowUp | None, str | None]:
+    """The follow-up kind and, for one counted from the close, how long after it."""
+    value = data.get("follow_up")
+    if value is None:
+        return None, None
+    try:
+        kind = FollowUp(value) if isinstance(value, str) else None
+    except ValueError:
+        kind = None
+    if kind is None:
+        raise EventError("'follow_up' must be 'at' or 'after_close'")
+    if kind is FollowUp.AT:
+        return kind, None
+    after = data.get("after")
+    if not isinstance(after, str) or not after.strip() or len(after) > MAX_AFTER_CHARS:
+        raise EventError(f"an after-close follow-up needs 'after', 1 to {MAX_AFTER_CHARS} characters")
+    if any(not char.isprintable() for char in after):
+        raise EventError("a follow-up's 'after' holds control characters")
+    return kind, after

@@ -9,7 +9,8 @@ customer's name and address, and the names and addresses of everyone in the
 conversation. A leading ``-`` negates a term, double quotes keep spaces inside
 one term, and all terms must hold. ``before:`` and ``after:`` compare the
 conversation's last activity with midnight UTC of the date (``after:`` is
-inclusive, ``before:`` exclusive).
+inclusive, ``before:`` exclusive). ``customer:`` also looks in what the team recorded
+about the customer (profile fields, customer notes) when the caller passes a lookup.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ from datetime import UTC, date, datetime, time
 
 from shared_inbox.domain.model import Conversation, MessageMeta, Status
 
-__all__ = ["FIELDS", "Query", "QueryError", "Term", "parse_query"]
+__all__ = ["FIELDS", "CustomerLookup", "Query", "QueryError", "Term", "parse_query"]
+
+# A customer's address -> extra text to match ``customer:`` against (profile, notes); "" for none.
+CustomerLookup = Callable[[str], str]
 
 FIELDS = (
     "from", "to", "subject", "customer", "tag", "status", "assignee", "is", "has", "before", "after",
@@ -55,17 +59,18 @@ class Term:
 class Query:
     terms: tuple[Term, ...]
     me: str = ""
+    customer_lookup: CustomerLookup | None = None
 
     def matches(self, conv: Conversation, messages: Sequence[MessageMeta]) -> bool:
         """Whether the conversation (with its messages) satisfies every term."""
-        context = _Context(conv, messages, self.me)
+        context = _Context(conv, messages, self.me, self.customer_lookup)
         return all(_MATCHERS[term.field or ""](term, context) != term.negated for term in self.terms)
 
 
-def parse_query(text: str, *, me: str) -> Query:
+def parse_query(text: str, *, me: str, customer_lookup: CustomerLookup | None = None) -> Query:
     """Parse the search language; raises :class:`QueryError` on unknown fields or bad values."""
     terms = tuple(_term(negated, field, value) for negated, field, value in _lex(text))
-    return Query(terms, me.strip().casefold())
+    return Query(terms, me.strip().casefold(), customer_lookup)
 
 
 # -- parsing -------------------------------------------------------------------
@@ -173,12 +178,19 @@ def _midnight(field: str, raw: str) -> datetime:
 class _Context:
     """One conversation being matched, with lazily built search text."""
 
-    __slots__ = ("conv", "messages", "me", "_text")
+    __slots__ = ("conv", "messages", "me", "lookup", "_text")
 
-    def __init__(self, conv: Conversation, messages: Sequence[MessageMeta], me: str) -> None:
+    def __init__(
+        self,
+        conv: Conversation,
+        messages: Sequence[MessageMeta],
+        me: str,
+        lookup: CustomerLookup | None = None,
+    ) -> None:
         self.conv = conv
         self.messages = messages
         self.me = me
+        self.lookup = lookup
         self._text: str | None = None
 
     @property
@@ -215,7 +227,11 @@ def _subject(term: Term, ctx: _Context) -> bool:
 
 def _customer(term: Term, ctx: _Context) -> bool:
     customer = ctx.conv.customer
-    return customer is not None and _any_address([(customer.name, customer.email)], term.value)
+    if customer is None:
+        return False
+    if _any_address([(customer.name, customer.email)], term.value):
+        return True
+    return ctx.lookup is not None and term.value in ctx.lookup(customer.email).casefold()
 
 
 def _assignee(term: Term, ctx: _Context) -> bool:

@@ -30,6 +30,7 @@ from shared_inbox.domain.business_hours import BusinessCalendar
 from shared_inbox.domain.model import Status
 
 __all__ = [
+    "FollowUp",
     "Promise",
     "PromiseState",
     "SlaClock",
@@ -330,6 +331,17 @@ def _due(
 # -- promises ------------------------------------------------------------------------
 
 
+class FollowUp(enum.StrEnum):
+    """A reminder the team set itself rather than something told to the customer.
+
+    ``AT`` falls due at its due time; ``AFTER_CLOSE`` waits for the conversation to be
+    closed and falls due that long after the close (the promise's ``after`` phrase).
+    """
+
+    AT = "at"
+    AFTER_CLOSE = "after_close"
+
+
 class PromiseState(enum.StrEnum):
     OPEN = "open"
     KEPT = "kept"
@@ -349,6 +361,8 @@ class Promise:
     author: str  # the agent's email
     state: PromiseState = PromiseState.OPEN
     settled_at: datetime | None = None  # when it was marked done or dropped
+    follow_up: FollowUp | None = None  # None: a promise made to the customer
+    after: str | None = None  # for AFTER_CLOSE: how long after the close, e.g. "in 1 week"
 
     def __post_init__(self) -> None:
         for name in ("due", "created_at", "settled_at"):

@@ -57,6 +57,7 @@ class FolderReport:
     uidvalidity_reset: bool = False
     unchanged: bool = False
     new_ids: list[str] = field(default_factory=list)
+    flagged_ids: list[str] = field(default_factory=list)  # known messages whose flags changed on the server
 
 
 def distinct_identity(existing: MessageMeta | None, meta: MessageMeta) -> MessageMeta:
@@ -151,7 +152,8 @@ class FolderSync:
         self._fetch_headers(folder, uidvalidity, new_uids, report)
         if known:
             since = stored.highestmodseq if stored is not None else None
-            report.flag_updates = self._refresh_flags(known, since)
+            report.flagged_ids = self._refresh_flags(known, since)
+            report.flag_updates = len(report.flagged_ids)
         self.store.save_folder_state(
             FolderState(
                 name=folder,
@@ -231,7 +233,7 @@ class FolderSync:
 
     # -- flags -------------------------------------------------------------
 
-    def _refresh_flags(self, known: dict[int, str], since_modseq: int | None) -> int:
+    def _refresh_flags(self, known: dict[int, str], since_modseq: int | None) -> list[str]:
         # imapclient only accepts explicit UID lists, and servers cap the command
         # line length, so UIDs go in chunks. CHANGEDSINCE keeps the answers small.
         changes: dict[str, frozenset[str]] = {}
@@ -242,7 +244,7 @@ class FolderSync:
             self._collect_flag_changes(response, known, changes)
         if changes:
             self.store.update_flags(changes)
-        return len(changes)
+        return list(changes)
 
     def _collect_flag_changes(
         self, response: dict[int, dict[bytes, object]], known: dict[int, str], out: dict[str, frozenset[str]]

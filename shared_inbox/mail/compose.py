@@ -42,6 +42,7 @@ __all__ = [
     "ComposeError",
     "FromStyle",
     "OutgoingAttachment",
+    "Recipients",
     "ReplyMode",
     "compose_new",
     "compose_reply",
@@ -55,6 +56,7 @@ __all__ = [
 
 ReplyMode = Literal["reply", "reply_all", "forward"]
 FromStyle = Literal["agent_via", "plain"]
+Recipients = tuple[Sequence[Address], Sequence[Address]]  # (To, Cc), used exactly as given
 
 # Raw-set headers (References, In-Reply-To) are written exactly as we fold them: the modern
 # folder would turn a Message-ID longer than a line into encoded words, which breaks threading.
@@ -103,6 +105,7 @@ def compose_reply(
     attachments: Sequence[OutgoingAttachment] = (),
     to: Sequence[Address] = (),
     cc: Sequence[Address] = (),
+    recipients: Recipients | None = None,
     team_addresses: Iterable[str] = (),
     date: datetime | None = None,
 ) -> EmailMessage:
@@ -110,7 +113,9 @@ def compose_reply(
 
     `original_text` is the readable text of the original, quoted below the agent's signature
     (or included whole in a forward). `to` and `cc` are required for a forward and added to
-    the computed recipients of a reply. Addresses of the team are never written to.
+    the computed recipients of a reply. `recipients` (To, Cc) replaces all of that: exactly
+    those people are written to, as an agent who edited the form expects. Addresses of the
+    team are never written to.
     """
     if mode == "forward":
         to_list, cc_list = list(to), list(cc)
@@ -124,6 +129,8 @@ def compose_reply(
         tail = _quoted(original, original_text)
     else:
         raise ComposeError(f"unknown reply mode {mode!r}; use reply, reply_all or forward")
+    if recipients is not None:
+        to_list, cc_list = list(recipients[0]), list(recipients[1])
     addressees = _addressees(to_list, cc_list, ours=_team(account, agent, team_addresses))
     if not addressees[0]:
         what = "forward to" if mode == "forward" else "reply to"

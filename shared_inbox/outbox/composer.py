@@ -17,6 +17,7 @@ from shared_inbox.mail.body import read_message
 from shared_inbox.mail.compose import (
     FromStyle,
     OutgoingAttachment,
+    Recipients,
     ReplyMode,
     compose_new,
     compose_reply,
@@ -55,6 +56,8 @@ class Composer:
         now: datetime,
         mode: ReplyMode = "reply",
         to: Sequence[Address] = (),
+        cc: Sequence[Address] = (),
+        recipients: Recipients | None = None,
         attachments: Sequence[OutgoingAttachment] = (),
         from_style: FromStyle = "agent_via",
         reply_to: Address | None = None,
@@ -63,7 +66,8 @@ class Composer:
         """Queue a reply (or reply-all, or forward to `to`) in the conversation `ref`.
 
         `ref` is a conversation id, or a Message-ID to answer that very message; otherwise
-        the customer's latest message is answered.
+        the customer's latest message is answered. `to` and `cc` add to the people a reply
+        goes to; `recipients` (To, Cc) names exactly who receives it instead.
         """
         release = self._release_time(now, send_at)
         conversation, original = self.target(ref)
@@ -79,6 +83,8 @@ class Composer:
             reply_to=reply_to,
             attachments=attachments,
             to=to,
+            cc=cc,
+            recipients=recipients,
             team_addresses=self.config.our_addresses,
             date=now,
         )

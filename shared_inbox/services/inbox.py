@@ -7,8 +7,8 @@ sync adds messages or commands add events. Callers get plain domain objects.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 
 from shared_inbox.domain.conversations import assemble, assemble_one, group_events
 from shared_inbox.domain.events import Event, EventError, event_from_json
@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 # Above this many new messages at once, rebuilding everything is cheaper.
 INCREMENTAL_LIMIT = 2000
+REMEMBERED_SEARCHES = 16
 
 
 class Inbox:
@@ -42,6 +43,10 @@ class Inbox:
         self._event_ids: set[str] = set()
         self._conversations: dict[str, Conversation] | None = None
         self._events_by_conv: dict[str, list[Event]] = {}
+        # The list asks for the same ordering and the same search several times per
+        # keystroke or change; both are kept until the conversations change.
+        self._ordered: list[Conversation] | None = None
+        self._results: dict[str, list[Conversation]] = {}
 
     def load(self) -> Inbox:
         metas = list(self.store.messages())
@@ -50,6 +55,8 @@ class Inbox:
         for raw in self.store.events():
             self._take_event(raw)
         self._conversations = None
+        self._changed()
+        self._all()  # now, while the caller may hold off the garbage collector (see session.py)
         return self
 
     def _take_event(self, raw: dict[str, object]) -> Event | None:
@@ -76,6 +83,7 @@ class Inbox:
                 self.messages[mid] = meta
         if not fresh:
             return
+        self._changed()
         self.index.add_many(fresh)
         if self._conversations is None or len(fresh) > INCREMENTAL_LIMIT:
             self._conversations = None
@@ -96,6 +104,7 @@ class Inbox:
         if meta is None:
             return
         self.messages[message_id] = meta
+        self._changed()
         conv_id = self.index.conversation_of(message_id)
         if self._conversations is not None and conv_id is not None:
             self._rebuild(conv_id)
@@ -111,8 +120,13 @@ class Inbox:
         self._events_by_conv.setdefault(conv_id, []).append(event)
         self._rebuild(conv_id)
 
+    def _changed(self) -> None:
+        self._ordered = None
+        self._results.clear()
+
     def _rebuild(self, conv_id: str) -> None:
         assert self._conversations is not None
+        self._changed()
         metas = [self.messages[m] for m in self.index.members(conv_id) if m in self.messages]
         if not metas:
             self._conversations.pop(conv_id, None)
@@ -131,11 +145,21 @@ class Inbox:
 
     def conversations(self, query: str = "") -> list[Conversation]:
         """Conversations matching `query`, the one waiting longest first."""
-        convs: Sequence[Conversation] = list(self._all().values())
-        if query.strip():
-            q = parse_query(query, me=self.me)
-            convs = [c for c in convs if q.matches(c, self.messages_of(c))]
-        return sorted(convs, key=lambda c: (c.last_activity is None, c.last_activity), reverse=False)
+        table = self._all()
+        if self._ordered is None:
+            self._ordered = sorted(table.values(), key=_by_activity)
+        if not query.strip():
+            return list(self._ordered)
+        found = self._results.get(query)
+        if found is None:
+            from shared_inbox.services.customers import customer_lookup  # it builds on this module
+
+            q = parse_query(query, me=self.me, customer_lookup=customer_lookup(self))
+            found = [c for c in self._ordered if q.matches(c, self.messages_of(c))]
+            if len(self._results) >= REMEMBERED_SEARCHES:
+                self._results.clear()
+            self._results[query] = found
+        return list(found)
 
     def conversation(self, ref: str) -> Conversation | None:
         """Find a conversation by its id, an old id it merged from, or a Message-ID in it."""
@@ -151,3 +175,16 @@ class Inbox:
 
     def messages_of(self, conv: Conversation) -> list[MessageMeta]:
         return [self.messages[m] for m in conv.message_ids if m in self.messages]
+
+    def events_of(self, conv_id: str) -> list[Event]:
+        """The events of one conversation (state changes, promises, notes), in arrival order."""
+        self._all()
+        return list(self._events_by_conv.get(conv_id, ()))
+
+
+def _by_activity(conv: Conversation) -> tuple[bool, datetime, str]:
+    """Oldest activity first; the id keeps conversations of the same second in one order on every run."""
+    return (conv.last_activity is None, conv.last_activity or _EPOCH, conv.id)
+
+
+_EPOCH = datetime.min.replace(tzinfo=UTC)

@@ -12,10 +12,12 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
+from shared_inbox.domain.events import Event
 from shared_inbox.imap.connection import AuthError, Endpoint, MailServerError, connect_imap, describe_os_error
 from shared_inbox.imap.idle import IdleConnectionLost, wait_for_change
 from shared_inbox.imap.sync import FolderReport, FolderSync, Progress
@@ -43,27 +45,61 @@ class SyncPlan:
     idle: bool = True
 
 
+class TeamExchanged(Protocol):
+    @property
+    def fetched(self) -> list[Event]: ...
+
+
+class TeamExchange(Protocol):
+    """Team events through the mailbox (services/team.py TeamSync); optional for a sync."""
+
+    def exchange(self, client: IMAPClient) -> TeamExchanged: ...
+
+    def watch(
+        self,
+        connect: Callable[[], IMAPClient],
+        stop: threading.Event,
+        on_events: Callable[[list[Event]], None],
+        on_state: Callable[[str, str], None],
+    ) -> None: ...
+
+
 @dataclass
 class SyncRound:
     reports: list[FolderReport] = field(default_factory=list)
     bodies: int = 0
     pushed_flags: int = 0
+    team_events: list[Event] = field(default_factory=list)  # teammates' events, stored, not yet applied
 
     @property
     def new_ids(self) -> list[str]:
         return [mid for r in self.reports for mid in r.new_ids]
 
     @property
+    def flagged_ids(self) -> list[str]:
+        """Known messages whose flags the server changed (read elsewhere, answered, flagged)."""
+        return [mid for r in self.reports for mid in r.flagged_ids]
+
+    @property
     def changed(self) -> bool:
-        return any(not r.unchanged for r in self.reports) or self.pushed_flags > 0
+        return any(not r.unchanged for r in self.reports) or self.pushed_flags > 0 or bool(self.team_events)
 
 
 class SyncService:
-    def __init__(self, plan: SyncPlan, store: Store, progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        plan: SyncPlan,
+        store: Store,
+        progress: Progress | None = None,
+        *,
+        team: TeamExchange | None = None,
+    ) -> None:
         self.plan = plan
         self.store = store
         self.progress = progress
         self.pending = PendingFlags(store)
+        self.team = team
+        self._deliver = threading.Lock()  # the team watcher reports from its own thread
 
     def connect(self) -> IMAPClient:
         return connect_imap(self.plan.endpoint)
@@ -99,6 +135,8 @@ class SyncService:
                 for name in names:
                     if existing is None or name in existing:
                         result.bodies += engine.fetch_bodies(name)
+            if self.team is not None:
+                result.team_events = _team_events(self.team, client)
             return result
         finally:
             engine.close()
@@ -136,6 +174,46 @@ class SyncService:
         on_state receives ("connected" | "idle" | "syncing" | "offline" | "auth-failed", detail).
         An authentication failure stops the loop: retrying would only lock the account.
         """
+        on_round = self._serialized(on_round)
+        team_thread = self._start_team_watch(stop, on_round, on_state)
+        try:
+            self._watch(stop, on_round, on_state)
+        finally:
+            if team_thread is not None:
+                stop.set()
+                team_thread.join()
+
+    def _serialized(self, on_round: Callable[[SyncRound], None]) -> Callable[[SyncRound], None]:
+        def deliver(result: SyncRound) -> None:
+            with self._deliver:
+                on_round(result)
+
+        return deliver
+
+    def _start_team_watch(
+        self,
+        stop: threading.Event,
+        on_round: Callable[[SyncRound], None],
+        on_state: Callable[[str, str], None],
+    ) -> threading.Thread | None:
+        """A second connection idles on the events folder: teammates' changes arrive within a second."""
+        team = self.team
+        if team is None or not self.plan.idle:
+            return None
+
+        def run() -> None:
+            team.watch(self.connect, stop, lambda events: on_round(SyncRound(team_events=events)), on_state)
+
+        thread = threading.Thread(target=run, name="team-events", daemon=True)
+        thread.start()
+        return thread
+
+    def _watch(
+        self,
+        stop: threading.Event,
+        on_round: Callable[[SyncRound], None],
+        on_state: Callable[[str, str], None],
+    ) -> None:
         backoff = BACKOFF_START
         while not stop.is_set():
             try:
@@ -189,6 +267,15 @@ class SyncService:
                 on_round(self.run_round(client, folders))
                 if full:
                     last_full = time.monotonic()
+
+
+def _team_events(team: TeamExchange, client: IMAPClient) -> list[Event]:
+    """The round's team exchange; its failure is logged and leaves the mail sync's result alone."""
+    try:
+        return list(team.exchange(client).fetched)
+    except IMAPClientError as exc:
+        log.warning("team events could not be exchanged: %s", exc)
+        return []
 
 
 def _logout(client: IMAPClient) -> None:

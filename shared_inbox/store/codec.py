@@ -135,6 +135,45 @@ class MetaDecoder:
             None if get("received") is None else _date(get("received")),
         )
 
+    def from_compact(self, row: tuple[Any, ...]) -> MessageMeta:
+        """Rebuild a message from its snapshot tuple (see snapshot.py).
+
+        No type checks: a snapshot is only read after its checksum proved it is the
+        one written from messages that had passed `decode`.
+        """
+        (mid, subject, sender, to, cc, date, in_reply_to, references, token, reply_to,
+         flags, size, locations, outgoing, has_attachments, synthetic_id, notes, received) = row  # fmt: skip
+        pair, folders = self._pair, self._folders
+        flag_set = self._flag_sets.get(flags)
+        if flag_set is None:
+            flag_set = self._flag_sets[flags] = frozenset(flags)
+        return MessageMeta(
+            mid,
+            subject,
+            pair(sender),
+            tuple([pair(a) for a in to]) if to else (),
+            tuple([pair(a) for a in cc]) if cc else (),
+            datetime.fromisoformat(date),
+            in_reply_to,
+            references,
+            token,
+            tuple([pair(a) for a in reply_to]) if reply_to else (),
+            flag_set,
+            size,
+            tuple([Location(folders.setdefault(f, f), v, u) for f, v, u in locations]),
+            outgoing,
+            has_attachments,
+            synthetic_id,
+            notes,
+            None if received is None else datetime.fromisoformat(received),
+        )
+
+    def _pair(self, key: tuple[str, str]) -> Address:
+        address = self._addresses.get(key)
+        if address is None:
+            address = self._addresses[key] = Address(*key)
+        return address
+
     def location(self, value: object) -> Location:
         if type(value) is not list or len(value) != 3:
             raise CodecError("a location should be a [folder, uidvalidity, uid] triple")

@@ -34,6 +34,7 @@ from shared_inbox.store.codec import CodecError, Doc, MetaDecoder, meta_to_dict
 from shared_inbox.store.errors import StoreCorrupt
 from shared_inbox.store.files import make_private_dir, remove_leftover_temp_files
 from shared_inbox.store.merge import merge_meta, without_folder, without_locations
+from shared_inbox.store.snapshot import SNAPSHOT_NAME, ShardRows, read_snapshot, shards_digest, write_snapshot
 from shared_inbox.store.storage import AtomicJSONStorage
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ class MessageShards:
         self._by_location: dict[str, dict[int, dict[int, str]]] = {}  # folder -> uidvalidity -> uid -> id
         self._decoder = MetaDecoder()
         self._hot: OrderedDict[_Shard, None] = OrderedDict()
+        self._snapshot_current = False  # whether snapshot.bin matches the shards (see snapshot.py)
 
     @classmethod
     def open(cls, directory: Path, *, shard_size: int = SHARD_SIZE) -> MessageShards:
@@ -99,15 +101,71 @@ class MessageShards:
             match = _SHARD_FILE.match(entry.name)
             if match:
                 numbered.append((int(match.group(1)), entry))
-        for number, path in sorted(numbered):
-            shards._load_shard(number, path)
+        numbered.sort()
+        if not shards._load_snapshot(numbered):
+            for number, path in numbered:
+                shards._load_shard(number, path)
         return shards
 
     def close(self) -> None:
+        if self._shards and not self._snapshot_current:
+            self._save_snapshot()
         for shard in self._shards:
             shard.db.close()
         self._shards.clear()
         self._hot.clear()
+
+    # -- snapshot --------------------------------------------------------------
+
+    def _load_snapshot(self, numbered: list[tuple[int, Path]]) -> bool:
+        """Fill the indexes from snapshot.bin when it matches the shards; False to read them instead."""
+        if not numbered:
+            return False
+        snapshot = read_snapshot(self.directory / SNAPSHOT_NAME, shards_digest(numbered))
+        if snapshot is None or [number for number, _ in snapshot] != [number for number, _ in numbered]:
+            return False
+        decode = self._decoder.from_compact
+        try:
+            for (number, path), (_, rows) in zip(numbered, snapshot, strict=True):
+                shard = _Shard(number, path, TinyDB(path, storage=AtomicJSONStorage))
+                self._shards.append(shard)
+                for doc_id, row in rows:
+                    meta = decode(row)
+                    mid = meta.message_id
+                    shard.doc_ids[mid] = doc_id
+                    self._home[mid] = shard
+                    self._metas[mid] = meta
+                    self._index(mid, meta)
+        except (ValueError, TypeError) as exc:
+            log.warning("the messages snapshot does not fit this version (%s); reading the shards", exc)
+            self._forget_all()
+            return False
+        self._snapshot_current = True
+        return True
+
+    def _forget_all(self) -> None:
+        for shard in self._shards:
+            shard.db.close()
+        self._shards.clear()
+        self._metas.clear()
+        self._home.clear()
+        self._by_location.clear()
+        self._hot.clear()
+
+    def _save_snapshot(self) -> None:
+        """Best effort: a snapshot that cannot be written only makes the next open slower."""
+        rows: dict[_Shard, list[tuple[int, MessageMeta]]] = {shard: [] for shard in self._shards}
+        for mid, meta in self._metas.items():
+            shard = self._home[mid]
+            rows[shard].append((shard.doc_ids[mid], meta))
+        shards: list[ShardRows] = [(shard.number, rows[shard]) for shard in self._shards]
+        try:
+            digest = shards_digest([(shard.number, shard.path) for shard in self._shards])
+            write_snapshot(self.directory / SNAPSHOT_NAME, digest, shards)
+        except OSError as exc:
+            log.warning("could not save the messages snapshot (%s); the next start reads the shards", exc)
+            return
+        self._snapshot_current = True
 
     # -- reads -----------------------------------------------------------------
 
@@ -206,6 +264,7 @@ class MessageShards:
             take, to_insert = to_insert[:room], to_insert[room:]
             plan.setdefault(shard, _ShardChange()).inserts.extend(docs[mid] for mid in take)
             shard = self._new_shard() if to_insert else None
+        self._snapshot_current = False
         for shard, change in plan.items():
             inserted = self._write(shard, change)
             self._index_written(shard, change, inserted, changed)

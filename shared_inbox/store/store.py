@@ -5,6 +5,7 @@ Layout of a store directory (all files 0600, directories 0700):
     lock            flock held while open; holds the owner's pid
     meta.json       schema version and creation time
     messages/       MessageMeta documents, tinydb shards of 250 by arrival (messages.py)
+    messages/snapshot.bin  all of them in one compact file, checked against the shards (snapshot.py)
     folders.json    per-folder sync state (tables.py)
     settings.json   small key/value settings (tables.py)
     events.log      the team's events, checksummed JSON lines (eventlog.py)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import ClassVar
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App
@@ -17,21 +17,26 @@ from textual.binding import BindingType
 from textual.message import Message
 from textual.reactive import reactive
 
-from shared_inbox.config import PasswordError
-from shared_inbox.imap.connection import MailServerError
-from shared_inbox.services.session import Session
-from shared_inbox.services.syncing import SyncRound
-from shared_inbox.ui.composer import ComposerScreen, OutgoingMail
-from shared_inbox.ui.conversation_list import ConversationList
-from shared_inbox.ui.help import HelpScreen
-from shared_inbox.ui.inbox_screen import InboxScreen
+from shared_inbox.ui.conversation_list import ConversationList, inert
+from shared_inbox.ui.first_screen import load_first_screen
 from shared_inbox.ui.keys import KeySpec, bindings_for, effective_keys
 from shared_inbox.ui.palette import KeyActionsProvider
-from shared_inbox.ui.reader import ReaderScreen
+from shared_inbox.ui.start_screen import StartScreen
 from shared_inbox.ui.themes import choose_theme, register_all
+
+# The screens, the mail and store code are imported when first needed: a cold start paints the
+# list it remembers first and loads them meanwhile (see `StartScreen`).
+if TYPE_CHECKING:
+    from shared_inbox.config import Config
+    from shared_inbox.services.session import Session
+    from shared_inbox.services.syncing import SyncRound
+    from shared_inbox.ui.outgoing import OutgoingMail
 
 Now = Callable[[], datetime]
 OUTBOX_CHECK_SECONDS = 3.0  # how often due replies are looked for; sending itself runs in a thread
+NOTIFY_AT_MOST = 3  # new-mail notifications shown one by one before they are summed up
+WAITING_STATES = ("held", "queued", "sending")  # OutboxState values
+TROUBLE_STATES = ("failed", "unconfirmed")
 
 
 def _utc_now() -> datetime:
@@ -47,6 +52,14 @@ class SyncStateChanged(Message):
         self.detail = detail
 
 
+class SessionOpened(Message):
+    """The store and inbox finished opening in the background."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+
+
 class SyncRoundDone(Message):
     """One sync round finished; its new messages are in the store."""
 
@@ -56,7 +69,7 @@ class SyncRoundDone(Message):
 
 
 class InboxApp(App[None]):
-    """The shared inbox TUI over one open Session."""
+    """The shared inbox TUI over one Session: given open, or opened in the background at start."""
 
     CSS_PATH = "app.tcss"
     TITLE = "shared-inbox"
@@ -65,43 +78,115 @@ class InboxApp(App[None]):
 
     status_line: reactive[str] = reactive("")
 
-    def __init__(self, session: Session, *, sync: bool = True, now: Now = _utc_now) -> None:
+    def __init__(
+        self,
+        session: Session | None = None,
+        *,
+        config: Config | None = None,
+        opener: Callable[[], Session] | None = None,
+        sync: bool = True,
+        now: Now = _utc_now,
+    ) -> None:
+        """Either `session` (open already), or `config` and `opener` (called in a thread at start)."""
         super().__init__()
-        self.session = session
+        if session is None and (config is None or opener is None):
+            raise ValueError("InboxApp needs a session, or a config and an opener")
+        self.config: Config = session.config if session is not None else config  # type: ignore[assignment]
+        self._opener = opener
+        self._pending_session = session
         self.sync_enabled = sync
         self._now = now
         self._stop = threading.Event()
         self.connection = "sync off" if not sync else "starting"
         self.last_sync: datetime | None = None
-        self.outgoing = OutgoingMail(session, now=now)
-        self.set_keymap(effective_keys(session.config.keys))
+        self.failure: str | None = None  # why the app could not start, if it could not
+        self.set_keymap(effective_keys(self.config.keys))
+
+    @property
+    def ready(self) -> bool:
+        """Whether the store is open and the live screens are in place."""
+        return "session" in self.__dict__
 
     def on_mount(self) -> None:
-        requested = self.session.config.theme
+        requested = self.config.theme
         register_all(self)
         self.theme = choose_theme(requested, self.available_themes)
         if requested and self.theme != requested:
             message = f"No theme named {requested!r}; using {self.theme}."
             self.notify(message, severity="warning", markup=False)
+        if self._pending_session is not None:
+            self._start(self._pending_session)
+            return
+        self.status_line = "opening the mailbox…"
+        self.push_screen(StartScreen(load_first_screen(self.config.store.path), now=self._now))
+        self.call_after_refresh(self._open_session)
+
+    @work(thread=True, exclusive=True, group="open", exit_on_error=False)
+    def _open_session(self) -> None:
+        """Open the store and build the inbox (a second or more on a big mailbox) off the UI thread."""
+        from shared_inbox.store import StoreError
+
+        assert self._opener is not None
+        try:
+            session = self._opener()
+        except StoreError as exc:
+            self.failure = str(exc)  # printed by the caller once the terminal is restored
+            self.call_from_thread(self.exit, None, 1)
+            return
+        from shared_inbox.services.customers import customer_profile
+
+        customer_profile(session.inbox, "")  # builds the customer index now, not on the first open
+        from shared_inbox.services.deadlines import tracker_for
+
+        tracker_for(session).due_within(session.inbox.conversations(), self._now(), timedelta())  # warms it
+        self.post_message(SessionOpened(session))
+
+    def on_session_opened(self, event: SessionOpened) -> None:
+        self._start(event.session)
+
+    def _start(self, session: Session) -> None:
+        from shared_inbox.ui.deadline_watch import DeadlineWatch
+        from shared_inbox.ui.inbox_screen import InboxScreen
+        from shared_inbox.ui.outgoing import OutgoingMail
+
+        self.session = session
+        self.outgoing: OutgoingMail = OutgoingMail(session, now=self._now)
+        remembered = load_first_screen(self.config.store.path)
+        view_id = remembered.view_id if remembered is not None else "open"
+        screen = InboxScreen(session, now=self._now, view_id=view_id)
+        if isinstance(self.screen, StartScreen):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
         self._update_status()
-        self.push_screen(InboxScreen(self.session, now=self._now))
+        self.deadline_watch = DeadlineWatch(self, session, self._now, self._refresh_screens)
+        self.deadline_watch.start()
         if self.sync_enabled:
             self._sync()
             self.set_interval(OUTBOX_CHECK_SECONDS, self._send_due_mail)
 
+    def current_time(self) -> datetime:
+        """The app's clock: the real time, or the one a test injected."""
+        return self._now()
+
     def on_unmount(self) -> None:
         self._stop.set()
-        self.outgoing.close()
+        if self.ready:
+            self.outgoing.close()
 
     def action_quit(self) -> None:  # type: ignore[override]
         self._stop.set()
         self.exit()
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.session.config.keys, include=self._offers))
+        from shared_inbox.ui.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.config.keys, include=self._offers))
 
     async def action_search(self) -> None:
         """Search belongs to the conversation list; elsewhere `/` says where to find it."""
+        from shared_inbox.ui.inbox_screen import InboxScreen
+
         if isinstance(self.screen, InboxScreen):
             await self.screen.run_action("search")
         else:
@@ -109,9 +194,14 @@ class InboxApp(App[None]):
 
     def _offers(self, spec: KeySpec) -> bool:
         """Whether some part of the app implements the key's action (help lists only those)."""
-        name = spec.action.rpartition(".")[2]
+        from shared_inbox.ui.composer import ComposerScreen
+        from shared_inbox.ui.inbox_screen import InboxScreen
+        from shared_inbox.ui.reader import ReaderScreen
+
+        name = spec.action.rpartition(".")[2].partition("(")[0]
         owners: dict[str, tuple[object, ...]] = {
             "global": (self,),
+            "triage": (InboxScreen,),
             "list": (InboxScreen, ConversationList),
             "reader": (ReaderScreen,),
             "composer": (ComposerScreen,),
@@ -125,16 +215,20 @@ class InboxApp(App[None]):
     # -- outbox ------------------------------------------------------------------
 
     def action_undo_send(self) -> None:
+        if not self.ready:
+            return
         self.notify(self.outgoing.undo_last(), title="Outbox", markup=False)
+        self._refresh_screens()
 
     def _send_due_mail(self) -> None:
         if self.outgoing.has_due():
             self._flush_outbox()
+        self._update_status()
 
     @work(thread=True, group="outbox", exit_on_error=False)
     def _flush_outbox(self) -> None:
         """Deliver due replies; blocking SMTP and IMAP, so it runs in a thread and only posts back."""
-        report = self.outgoing.flush(lambda ids: self.call_from_thread(self.session.inbox.add_messages, ids))
+        report = self.outgoing.flush(lambda ids: self.call_from_thread(self._messages_added, ids))
         if report is None:
             return
         for problem in [*report.problems, *(f"{e.subject}: {e.last_error}" for e in report.failed)]:
@@ -145,6 +239,9 @@ class InboxApp(App[None]):
     @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
     def _sync(self) -> None:
         """Run the sync loop until the app stops; blocking, so it lives in a thread."""
+        from shared_inbox.config import PasswordError
+        from shared_inbox.imap.connection import MailServerError
+
         try:
             service = self.session.sync_service()
             service.watch(self._stop, self._round_done, self._state_changed)
@@ -166,17 +263,67 @@ class InboxApp(App[None]):
         self._update_status()
 
     def on_sync_round_done(self, event: SyncRoundDone) -> None:
+        first_round = self.last_sync is None
         self.last_sync = self._now()
+        inbox = self.session.inbox
         if event.result.new_ids:
-            self.session.inbox.add_messages(event.result.new_ids)
+            inbox.add_messages(event.result.new_ids)
+        for message_id in event.result.flagged_ids:
+            inbox.reload_message(message_id)
         if event.result.changed:
-            for screen in self.screen_stack:
-                if isinstance(screen, InboxScreen):
-                    screen.reload()
+            self._refresh_screens()
+        if not first_round:
+            # The first round brings in the backlog; announcing all of it would be noise.
+            self._announce(event.result.new_ids)
         self._update_status()
 
+    def _messages_added(self, message_ids: list[str]) -> None:
+        """Replies the outbox just delivered: into the inbox, and onto the screens showing them."""
+        self.session.inbox.add_messages(message_ids)
+        self._refresh_screens()
+
+    def _refresh_screens(self) -> None:
+        from shared_inbox.ui.inbox_screen import InboxScreen
+        from shared_inbox.ui.reader import ReaderScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, InboxScreen):
+                screen.reload()
+            elif isinstance(screen, ReaderScreen):
+                screen.reload_conversation()
+
+    def _announce(self, message_ids: list[str]) -> None:
+        """A notification for customer mail that just arrived; many at once are summed up."""
+        ours = self.session.config.our_addresses
+        fresh = [
+            meta
+            for mid in message_ids
+            if (meta := self.session.inbox.messages.get(mid)) is not None
+            and not meta.outgoing
+            and meta.sender.email not in ours
+        ]
+        for meta in fresh[:NOTIFY_AT_MOST]:
+            line = f"{inert(meta.sender.display())}: {inert(meta.subject or '(no subject)')}"
+            self.notify(line, title="New mail", markup=False)
+        if len(fresh) > NOTIFY_AT_MOST:
+            more = f"and {len(fresh) - NOTIFY_AT_MOST} more new messages"
+            self.notify(more, title="New mail", markup=False)
+
     def _update_status(self) -> None:
-        config = self.session.config
+        config = self.config
         last = self.last_sync.astimezone().strftime("%H:%M") if self.last_sync else "never"
         idle = "on" if config.imap.idle and self.connection == "idle" else "off"
-        self.status_line = f"{self.connection} · last sync {last} · IDLE {idle} · {config.team.me}"
+        parts = [self.connection, f"last sync {last}", f"IDLE {idle}", self._outbox_summary(), config.team.me]
+        self.status_line = " · ".join(part for part in parts if part)
+
+    def _outbox_summary(self) -> str:
+        """How many replies wait to leave, and how many need a look; empty before the outbox is used."""
+        if not self.ready or (not self.sync_enabled and not self.outgoing.opened):
+            return ""
+        from shared_inbox.outbox.model import OutboxState
+
+        outbox = self.outgoing.outbox
+        waiting = len(outbox.entries([OutboxState(state) for state in WAITING_STATES]))
+        trouble = len(outbox.entries([OutboxState(state) for state in TROUBLE_STATES]))
+        summary = f"outbox {waiting}"
+        return f"{summary} ({trouble} need attention)" if trouble else summary

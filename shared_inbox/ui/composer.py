@@ -1,192 +1,101 @@
-"""Writing a reply, reply-all or forward inside the TUI, and taking it back within the undo window.
+"""Writing a reply, reply-all, forward or new conversation inside the TUI.
 
-`OutgoingMail` is the app's single open outbox: the composer queues into it, Ctrl+Z cancels the
-last reply while it is still held, and the app's sender flushes it in a thread. `ComposerScreen`
-is the form itself; its text is saved as a draft while typing, so closing it loses nothing.
+`ComposerScreen` is the form: To and Cc (exactly who receives it), a subject for a new
+conversation, attachments, the text. Everything typed is saved as a draft while typing, so
+closing the form loses nothing. Ctrl+S queues the message for the undo window; send-later
+queues it until a chosen time. The app's `OutgoingMail` (shared_inbox.ui.outgoing) owns the
+outbox the form queues into. Canned replies and the promise check after sending live in
+shared_inbox.ui.composer_canned.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
-from email.message import EmailMessage
-from email.utils import getaddresses
-from typing import TYPE_CHECKING, ClassVar
+from functools import partial
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, Static, TextArea
+from textual.widgets import Button, Footer, Input, Label, Static, TextArea
 
 from shared_inbox.domain.model import Address, Conversation, Status
-from shared_inbox.mail.compose import ComposeError, ReplyMode, compose_reply, forward_subject, reply_subject
-from shared_inbox.outbox import Composer, Outbox, OutboxEntry, OutboxError, OutboxPolicy, open_sender
-from shared_inbox.outbox.model import OutboxState
-from shared_inbox.outbox.sender import RoundReport
+from shared_inbox.domain.promises import FollowUpError, parse_follow_up
+from shared_inbox.mail.compose import ComposeError, OutgoingAttachment, ReplyMode
+from shared_inbox.outbox import OutboxEntry, OutboxError
+from shared_inbox.ui.composer_canned import CannedComposing
+from shared_inbox.ui.composer_state import NEW_CONVERSATION_DRAFT, Draft, draft_key, preview
 from shared_inbox.ui.conversation_list import inert
+from shared_inbox.ui.external_editor import edit_text
 from shared_inbox.ui.help import describe_keys
 from shared_inbox.ui.keys import bindings_for, effective_keys
+from shared_inbox.ui.outgoing import OutgoingMail
+from shared_inbox.ui.outgoing_attachments import (
+    MAX_ATTACHMENT_BYTES,
+    AttachmentError,
+    human_size,
+    load_attachment,
+)
+from shared_inbox.ui.prompts import ChoicePrompt, Picked, TextPrompt, snooze_presets
+from shared_inbox.ui.recipients import (
+    AddressSuggester,
+    format_addresses,
+    header_addresses,
+    known_addresses,
+    parse_addresses,
+)
 
 if TYPE_CHECKING:
     from shared_inbox.services.session import Session
 
+__all__ = [
+    "ComposeMode",
+    "ComposerScreen",
+    "OutgoingMail",
+    "draft_key",
+    "format_addresses",
+    "parse_addresses",
+]
+
+ComposeMode = Literal["reply", "reply_all", "forward", "new"]
 DRAFT_SAVE_DELAY = 0.5  # seconds of quiet typing before the draft is written to the store
-CLOSE_WAIT_SECONDS = 15.0  # at quit, how long a running send round may finish before we stop waiting
-MODE_TITLES: dict[ReplyMode, str] = {"reply": "Reply", "reply_all": "Reply to all", "forward": "Forward"}
+MODE_TITLES: dict[ComposeMode, str] = {
+    "reply": "Reply",
+    "reply_all": "Reply to all",
+    "forward": "Forward",
+    "new": "New conversation",
+}
+SEND_LATER_HINT = "or type a time: in 2 hours, tomorrow 8:00, friday 14:00"
+BUTTONS = (
+    ("composer-send", "Send", "send"),
+    ("composer-send-later", "Send later", "send_later"),
+    ("composer-canned", "Canned", "insert_canned"),
+    ("composer-attach", "Attach", "attach"),
+    ("composer-editor", "Editor", "external_editor"),
+    ("composer-close", "Close", "close_composer"),
+)
 
 
-def draft_key(conversation_id: str) -> str:
-    """The store setting holding the unsent text for one conversation."""
-    return f"draft:{conversation_id}"
-
-
-def parse_addresses(text: str) -> list[Address]:
-    """Comma-separated addresses as typed by the agent; OutboxError names the first unusable one."""
-    found: list[Address] = []
-    for name, email in getaddresses([text]):
-        if not name and not email:
-            continue
-        if "@" not in email:
-            raise OutboxError(f"{email or name!r} is not an email address.")
-        found.append(Address(name.strip(), email.strip().lower()))
-    return found
-
-
-def format_addresses(addresses: Sequence[Address]) -> str:
-    return ", ".join(address.display() for address in addresses)
-
-
-class OutgoingMail:
-    """The outbox of a running app, the reply the agent may still undo, and the sender's single round.
-
-    The outbox is opened on first use, so an app that never replies never touches it.
-    """
-
-    def __init__(self, session: Session, *, now: Callable[[], datetime]) -> None:
-        self.session = session
-        self.now = now
-        self.policy = OutboxPolicy.from_config(session.config.outbox)
-        self.last_queued: str | None = None
-        self._outbox: Outbox | None = None
-        self._flushing = threading.Lock()
-
-    @property
-    def outbox(self) -> Outbox:
-        if self._outbox is None:
-            self._outbox = Outbox.open(self.session.store)
-        return self._outbox
-
-    def composer(self) -> Composer:
-        # Quoting uses the cached original only: fetching it here would block the screen.
-        return Composer(self.session.config, self.session.inbox, self.outbox, policy=self.policy)
-
-    def queue(
-        self, conversation_id: str, body: str, *, mode: ReplyMode, to: Sequence[Address]
-    ) -> OutboxEntry:
-        """Queue a reply held for the undo window; it becomes the one Ctrl+Z takes back."""
-        entry = self.composer().reply(conversation_id, body, now=self.now(), mode=mode, to=to)
-        self.last_queued = entry.id
-        return entry
-
-    def undo_last(self) -> str:
-        """Cancel the last queued reply if it has not left yet; the sentence says what happened."""
-        if self.last_queued is None:
-            return "Nothing to undo."
-        try:
-            entry = self.outbox.get(self.last_queued)
-        except OutboxError:
-            self.last_queued = None
-            return "Too late to undo: the reply has left the outbox."
-        if entry.state is not OutboxState.HELD or entry.release_at <= self.now():
-            return "Too late to undo: the reply is on its way."
-        self.outbox.cancel(entry.id)
-        self.last_queued = None
-        return f"Undone: {entry.subject} was not sent."
-
-    def has_due(self) -> bool:
-        """Whether a reply waits to go; replies left over from an earlier run count too."""
-        wake = self.outbox.next_wake()
-        return wake is not None and wake <= self.now()
-
-    def flush(self, on_messages: Callable[[list[str]], None]) -> RoundReport | None:
-        """Send what is due (blocking: call it from a thread); None if a round is already running."""
-        if not self._flushing.acquire(blocking=False):
-            return None
-        try:
-            sender = open_sender(
-                self.session.config,
-                self.session.store,
-                self.outbox,
-                policy=self.policy,
-                on_messages=on_messages,
-            )
-            return sender.flush(self.now())
-        finally:
-            self._flushing.release()
-
-    def close(self) -> None:
-        """Close the outbox once no round is using it; a round stuck on the network keeps it open."""
-        if self._outbox is None or not self._flushing.acquire(timeout=CLOSE_WAIT_SECONDS):
-            return
-        try:
-            self._outbox.close()
-            self._outbox = None
-        finally:
-            self._flushing.release()
-
-
-def preview(composer: Composer, conversation: Conversation, mode: ReplyMode) -> EmailMessage | None:
-    """The reply as it would be built with an empty body: the source of the prefilled To, Cc and Subject.
-
-    Building it the same way the outbox will means the form never promises recipients that the
-    sending layer would drop (the team's own addresses, duplicates, unusable ones).
-    """
-    config = composer.config
-    try:
-        _, original = composer.target(conversation.id)
-    except OutboxError:
-        return None
-    if mode == "forward":
-        message = EmailMessage()
-        message["Subject"] = forward_subject(original.subject)
-        return message
-    try:
-        return compose_reply(
-            original,
-            "",
-            body="",
-            agent=config.me,
-            account=config.account,
-            mode=mode,
-            conversation_id=conversation.id,
-            team_addresses=config.our_addresses,
-        )
-    except ComposeError:
-        message = EmailMessage()
-        message["Subject"] = reply_subject(original.subject)
-        return message
-
-
-def header_addresses(message: EmailMessage | None, name: str) -> list[Address]:
-    if message is None:
-        return []
-    return [Address(n, e.lower()) for n, e in getaddresses([str(v) for v in message.get_all(name, [])])]
-
-
-class ComposerScreen(Screen[None]):
-    """The reply form: recipients, subject, body. Ctrl+S queues it; Esc closes it, keeping the draft."""
+class ComposerScreen(CannedComposing):
+    """The message form. Ctrl+S queues it; Esc closes it, keeping the draft."""
 
     DEFAULT_CSS = """
     ComposerScreen #composer-title { padding: 0 1; text-style: bold; }
     ComposerScreen #composer-headers { height: auto; }
     ComposerScreen .composer-field { height: 3; }
-    ComposerScreen .composer-field Label { width: 5; padding: 1 0 0 1; }
+    ComposerScreen .composer-field Label { width: 9; padding: 1 0 0 1; }
     ComposerScreen .composer-field Input { width: 1fr; }
+    ComposerScreen #composer-attachments { height: auto; max-height: 6; padding: 0 1; }
+    ComposerScreen .composer-attachment { height: 1; }
+    ComposerScreen .composer-attachment Static { width: 1fr; color: $text-muted; }
     ComposerScreen #composer-body { height: 1fr; }
+    ComposerScreen #composer-actions { height: auto; background: $panel; }
+    ComposerScreen #composer-actions Button { width: auto; min-width: 8; margin: 0 1 0 0; }
+    ComposerScreen .composer-attachment Button { width: auto; min-width: 8; }
     """
     # Defaults; the app's keymap applies the user's overrides by binding id.
     BINDINGS: ClassVar[list[BindingType]] = [*bindings_for("composer", {})]
@@ -195,118 +104,303 @@ class ComposerScreen(Screen[None]):
         self,
         session: Session,
         outgoing: OutgoingMail,
-        conversation: Conversation,
+        conversation: Conversation | None,
         *,
-        mode: ReplyMode = "reply",
+        mode: ComposeMode = "reply",
     ) -> None:
         super().__init__()
+        if (conversation is None) != (mode == "new"):
+            raise ValueError("a new conversation has no conversation to answer; every other mode needs one")
         self.session = session
         self.outgoing = outgoing
         self.conversation = conversation
-        self.mode: ReplyMode = mode
+        self.mode: ComposeMode = mode
+        self.attachments: list[OutgoingAttachment] = []
+        self.canned_inserted = []
+        self.canned_promises = set()
         self._save_timer: Timer | None = None
-        message = preview(outgoing.composer(), conversation, mode)
-        self.prefilled_to = header_addresses(message, "To")
-        self.prefilled_cc = header_addresses(message, "Cc")
-        self.subject = str(message["Subject"]) if message is not None else ""
+        message = None
+        if conversation is not None and mode != "new":
+            message = preview(outgoing.composer(), conversation, mode)
+        self.prefilled = Draft(
+            mode=mode,
+            to=format_addresses(header_addresses(message, "To")),
+            cc=format_addresses(header_addresses(message, "Cc")),
+        )
+        self.subject = str(message["Subject"]) if message is not None and "Subject" in message else ""
+        self.people = known_addresses(session.inbox.conversations(), excluded=session.config.our_addresses)
+
+    @property
+    def draft_id(self) -> str:
+        return draft_key(self.conversation.id if self.conversation is not None else NEW_CONVERSATION_DRAFT)
 
     def compose(self) -> ComposeResult:
-        title = f"{MODE_TITLES[self.mode]}: {inert(self.subject) or '(no subject)'}"
+        title = MODE_TITLES[self.mode]
+        if self.mode != "new":
+            title = f"{title}: {inert(self.subject) or '(no subject)'}"
         yield Static(Content(title), id="composer-title", markup=False)
+        saved = Draft.from_setting(self.session.store.get_setting(self.draft_id))
+        fields = saved if saved is not None and saved.mode == self.mode else self.prefilled
         with Vertical(id="composer-headers"):
-            with Horizontal(classes="composer-field"):
-                yield Label("To ")
-                yield Input(format_addresses(self.prefilled_to), id="composer-to")
-            if self.mode == "reply_all":
-                with Horizontal(classes="composer-field"):
-                    yield Label("Cc ")
-                    yield Input(format_addresses(self.prefilled_cc), id="composer-cc")
-        draft = self.session.store.get_setting(draft_key(self.conversation.id))
-        yield TextArea(draft if isinstance(draft, str) else "", id="composer-body")
+            yield from self._field("To", "composer-to", fields.to, suggest=True)
+            yield from self._field("Cc", "composer-cc", fields.cc, suggest=True)
+            if self.mode == "new":
+                yield from self._field("Subject", "composer-subject", fields.subject, suggest=False)
+        yield Vertical(id="composer-attachments")
+        yield TextArea(saved.body if saved is not None else "", id="composer-body")
+        with Horizontal(id="composer-actions"):
+            for button_id, label, _ in BUTTONS:
+                yield Button(label, id=button_id, compact=True)
         yield Footer()
 
+    def _field(self, label: str, field_id: str, value: str, *, suggest: bool) -> ComposeResult:
+        with Horizontal(classes="composer-field"):
+            yield Label(label)
+            suggester = AddressSuggester(self.people) if suggest else None
+            yield Input(value, id=field_id, suggester=suggester)
+
     def on_mount(self) -> None:
-        target = "#composer-to" if self.mode == "forward" else "#composer-body"
+        target = "#composer-body" if self.mode in ("reply", "reply_all") else "#composer-to"
         self.query_one(target).focus()
+
+    # -- the draft ------------------------------------------------------------------
 
     @property
     def body(self) -> str:
         return self.query_one("#composer-body", TextArea).text
 
+    def _typed(self) -> Draft:
+        subject = self.query_one("#composer-subject", Input).value if self.mode == "new" else ""
+        return Draft(
+            mode=self.mode,
+            body=self.body,
+            to=self.query_one("#composer-to", Input).value,
+            cc=self.query_one("#composer-cc", Input).value,
+            subject=subject,
+        )
+
+    def _has_draft(self) -> bool:
+        typed = self._typed()
+        return bool(typed.body.strip()) or replace(typed, body="") != self.prefilled
+
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self._schedule_save()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if self.is_mounted:
+            self._schedule_save()
+
+    def _schedule_save(self) -> None:
         if self._save_timer is not None:
             self._save_timer.stop()
         self._save_timer = self.set_timer(DRAFT_SAVE_DELAY, self.save_draft)
 
     def save_draft(self) -> None:
-        """Write the body to the store now (an empty body removes the draft)."""
+        """Write what was typed to the store now; a form left as it was opened removes the draft."""
+        self._stop_saving()
+        value = self._typed().to_setting() if self._has_draft() else None
+        self.session.store.set_setting(self.draft_id, value)
+
+    def _stop_saving(self) -> None:
         if self._save_timer is not None:
             self._save_timer.stop()
             self._save_timer = None
-        self.session.store.set_setting(draft_key(self.conversation.id), self.body or None)
+
+    # -- actions ----------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "remove_attachment":
+            return bool(self.attachments)
         return hasattr(self, f"action_{action}")
+
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.has_class("composer-remove-attachment"):
+            self._remove_attachment(int(event.button.name or 0))
+            return
+        for button_id, _, action in BUTTONS:
+            if event.button.id == button_id:
+                await self.run_action(action)
 
     def action_close_composer(self) -> None:
         self.save_draft()
-        note = "Not sent; the draft is kept." if self.body.strip() else "Not sent."
+        note = "Not sent; the draft is kept." if self._has_draft() else "Not sent."
         self.notify(note, markup=False)
         self.dismiss(None)
 
     def action_send(self) -> None:
-        if not self.body.strip():
-            self.notify("The reply is empty.", severity="warning", markup=False)
+        body = self.body
+        if self._queue(send_at=None) is None:
             return
-        try:
-            extra = self._extra_recipients()
-            self.outgoing.queue(self.conversation.id, self.body, mode=self.mode, to=extra)
-        except (OutboxError, ComposeError) as exc:
-            self.notify(str(exc), title="Not queued", severity="error", markup=False)
-            return
-        self.session.store.set_setting(draft_key(self.conversation.id), None)
-        if self.mode != "forward":
-            self._answered()
-        if self._save_timer is not None:
-            self._save_timer.stop()
         seconds = int(self.outgoing.policy.undo_window.total_seconds())
         undo_key = describe_keys(effective_keys(self.session.config.keys)["undo_send"])
-        self.app.notify(f"Reply queued; undo with {undo_key} within {seconds} s", markup=False)
+        what = "Message" if self.mode == "new" else "Reply"
+        self.app.notify(f"{what} queued; undo with {undo_key} within {seconds} s", markup=False)
         self.dismiss(None)
+        self.offer_promises(body, self.outgoing.now())
+
+    def action_send_later(self) -> None:
+        if not self.body.strip():
+            self._refuse_empty()
+            return
+        presets = snooze_presets(self.outgoing.now())
+        choices = [(key, label) for key, label, _ in presets]
+        prompt = ChoicePrompt("Send later", choices, typed_hint=SEND_LATER_HINT)
+        self.app.push_screen(prompt, partial(self._send_later, {key: at for key, _, at in presets}))
+
+    def _send_later(self, presets: dict[str, datetime], picked: Picked | None) -> None:
+        if picked is None:
+            return
+        if picked.choice is not None:
+            when = presets[picked.choice]
+        else:
+            try:
+                when = parse_follow_up(picked.text, self.outgoing.now().astimezone())
+            except FollowUpError as exc:
+                self.notify(str(exc), title="Send later", severity="error", markup=False)
+                return
+        body = self.body
+        if self._queue(send_at=when) is None:
+            return
+        self.app.notify(f"Scheduled for {when.astimezone():%a %d %b %Y %H:%M}", markup=False)
+        self.dismiss(None)
+        self.offer_promises(body, when)
+
+    def action_attach(self) -> None:
+        prompt = TextPrompt("Attach a file", placeholder="path to the file, e.g. ~/Documents/invoice.pdf")
+        self.app.push_screen(prompt, self._attach_typed)
+
+    def _attach_typed(self, typed: str | None) -> None:
+        if typed is None:
+            return
+        try:
+            attachment = load_attachment(typed)
+        except AttachmentError as exc:
+            self.notify(str(exc), title="Not attached", severity="error", markup=False)
+            return
+        total = sum(len(a.data) for a in self.attachments) + len(attachment.data)
+        if total > MAX_ATTACHMENT_BYTES:
+            limit = human_size(MAX_ATTACHMENT_BYTES)
+            self.notify(f"Together the attachments would exceed {limit}.", severity="error", markup=False)
+            return
+        self.attachments.append(attachment)
+        self._show_attachments()
+
+    def action_remove_attachment(self) -> None:
+        if len(self.attachments) <= 1:
+            self._remove_attachment(0)
+            return
+        choices = [(str(index), _describe(a)) for index, a in enumerate(self.attachments)]
+        self.app.push_screen(ChoicePrompt("Remove attachment", choices), self._picked_for_removal)
+
+    def _picked_for_removal(self, picked: Picked | None) -> None:
+        if picked is not None and picked.choice is not None:
+            self._remove_attachment(int(picked.choice))
+
+    def _remove_attachment(self, index: int) -> None:
+        if 0 <= index < len(self.attachments):
+            removed = self.attachments.pop(index)
+            self.notify(f"Removed {removed.filename}.", markup=False)
+            self._show_attachments()
+
+    def _show_attachments(self) -> None:
+        """One row per attachment: name, size and a button that removes it."""
+        listing = self.query_one("#composer-attachments", Vertical)
+        listing.remove_children()
+        rows = []
+        for index, attachment in enumerate(self.attachments):
+            rows.append(
+                Horizontal(
+                    Static(Content(_describe(attachment)), markup=False),
+                    Button("Remove", name=str(index), compact=True, classes="composer-remove-attachment"),
+                    classes="composer-attachment",
+                )
+            )
+        listing.mount_all(rows)
+        self.refresh_bindings()
+
+    def action_external_editor(self) -> None:
+        outcome = edit_text(self.body, suspend=self.app.suspend)
+        if outcome.problem is not None:
+            self.notify(outcome.problem, title="Editor", severity="warning", markup=False)
+            return
+        self.query_one("#composer-body", TextArea).load_text(outcome.text)
+        self.save_draft()
+
+    # -- queueing ---------------------------------------------------------------
+
+    def _queue(self, *, send_at: datetime | None) -> OutboxEntry | None:
+        """Queue the form as shown; on any problem say why, keep the form open and return None."""
+        if not self.body.strip():
+            self._refuse_empty()
+            return None
+        if self.refuse_open_tags(self.body):
+            return None
+        try:
+            to = self._recipients("#composer-to")
+            cc = self._recipients("#composer-cc")
+            if not to:
+                raise OutboxError("Write at least one address in To.")
+            if self.conversation is None:
+                subject = self.query_one("#composer-subject", Input).value
+                entry = self.outgoing.queue_new(
+                    to, subject, self.body, cc=cc, attachments=self.attachments, send_at=send_at
+                )
+            else:
+                entry = self.outgoing.queue(
+                    self.conversation.id,
+                    self.body,
+                    mode=self._reply_mode(),
+                    to=to,
+                    cc=cc,
+                    attachments=self.attachments,
+                    send_at=send_at,
+                )
+        except (OutboxError, ComposeError) as exc:
+            self.notify(str(exc), title="Not queued", severity="error", markup=False)
+            return None
+        self._stop_saving()
+        self.session.store.set_setting(self.draft_id, None)
+        if self.mode in ("reply", "reply_all"):
+            self._answered()
+        self.apply_canned_actions(self.conversation.id if self.conversation is not None else None)
+        return entry
+
+    def _reply_mode(self) -> ReplyMode:
+        if self.mode == "new":
+            raise OutboxError("A new conversation answers no message.")
+        return self.mode
+
+    def _recipients(self, field_id: str) -> list[Address]:
+        """The field's addresses; the team's own are refused so the form shows exactly who receives it."""
+        addresses = parse_addresses(self.query_one(field_id, Input).value)
+        ours = self.session.config.our_addresses
+        for address in addresses:
+            if address.email in ours:
+                raise OutboxError(f"{address.email} is the team's own address; mail is never sent to it.")
+        return addresses
+
+    def _refuse_empty(self) -> None:
+        what = "message" if self.mode == "new" else "reply"
+        self.notify(f"The {what} is empty.", severity="warning", markup=False)
 
     def _answered(self) -> None:
         """A reply hands the conversation to the customer (pending) and to its author if nobody had it."""
+        if self.conversation is None:
+            return
         conv = self.session.inbox.conversation(self.conversation.id)
         if conv is None:
             return
         commands = self.session.commands
+        reverts: list[Callable[[], object]] = []
         if conv.state.assignee is None:
             commands.assign(conv.id, self.session.config.team.me)
+            reverts.append(partial(commands.unassign, conv.id))
         if conv.state.status is Status.ACTIVE:
             commands.set_status(conv.id, Status.PENDING.value)
+            reverts.append(partial(commands.set_status, conv.id, Status.ACTIVE.value))
+        self.outgoing.on_undo(reverts)  # undoing the send takes these back too
 
-    def _extra_recipients(self) -> list[Address]:
-        """The addresses to pass on: all of To for a forward; for a reply, those the agent added.
 
-        A reply always goes to the people the original names, so removing one of them, or adding
-        to Cc, is refused rather than silently ignored.
-        """
-        to = parse_addresses(self.query_one("#composer-to", Input).value)
-        if self.mode == "forward":
-            if not to:
-                raise OutboxError("Write the address to forward to.")
-            return to
-        given = {a.email for a in to}
-        missing = [a.email for a in self.prefilled_to if a.email not in given]
-        if self.mode == "reply_all":
-            cc = parse_addresses(self.query_one("#composer-cc", Input).value)
-            cc_given = {a.email for a in cc}
-            missing += [a.email for a in self.prefilled_cc if a.email not in cc_given]
-            if cc_given - {a.email for a in self.prefilled_cc}:
-                raise OutboxError("Adding to Cc is not possible here; add the address to To instead.")
-        if missing:
-            raise OutboxError(
-                f"A reply always goes to {', '.join(missing)}; forward (f) to choose recipients freely."
-            )
-        prefilled = {a.email for a in (*self.prefilled_to, *self.prefilled_cc)}
-        return [a for a in to if a.email not in prefilled]
+def _describe(attachment: OutgoingAttachment) -> str:
+    return f"{attachment.filename} ({human_size(len(attachment.data))})"

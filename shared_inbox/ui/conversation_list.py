@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import set_cell_size
 from rich.style import Style
@@ -26,7 +26,12 @@ from textual.strip import Strip
 from shared_inbox.domain.model import Conversation, Status
 from shared_inbox.ui.keys import bindings_for
 
+if TYPE_CHECKING:
+    from shared_inbox.services.deadlines import Deadlines
+
 Now = Callable[[], datetime]
+# By urgency (a deadline `Urgency` value); anything else owed is dim.
+BADGE_CLASSES = {"at_risk": "conversation-list--due-at-risk", "overdue": "conversation-list--due-overdue"}
 
 # Terminal control characters must never reach the screen, whatever the mail layer let through.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -37,12 +42,14 @@ ASSIGNEE_WIDTH = 12
 TAGS_WIDTH = 14
 COUNT_WIDTH = 4
 AGE_WIDTH = 5
+DUE_WIDTH = 5  # the countdown to the next deadline: "3h", "-2d"
 MIN_SUBJECT_WIDTH = 10
 MARK_WIDTH = 2
 SELECTED_MARK = "●"
 # The columns around the subject, plus one space after each.
 FIXED_WIDTH = (
-    MARK_WIDTH + CUSTOMER_WIDTH + STATUS_WIDTH + ASSIGNEE_WIDTH + TAGS_WIDTH + COUNT_WIDTH + AGE_WIDTH + 6
+    MARK_WIDTH + CUSTOMER_WIDTH + STATUS_WIDTH + ASSIGNEE_WIDTH + TAGS_WIDTH + COUNT_WIDTH + AGE_WIDTH
+    + DUE_WIDTH + 7
 )
 CURSOR_ACTIONS = frozenset({"cursor_down", "cursor_up", "first", "last", "open"})
 
@@ -72,6 +79,19 @@ def age(since: datetime | None, now: datetime) -> str:
     return "now"
 
 
+def countdown(due: datetime | None, now: datetime) -> str:
+    """Time left as "45m", "3h", "2d"; negative once overdue ("-5h"); empty without a due time."""
+    if due is None:
+        return ""
+    seconds = int((due - now).total_seconds())
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    for unit, size in (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{sign}{seconds // size}{unit}"
+    return f"{sign}0m"
+
+
 def short_assignee(assignee: str | None) -> str:
     """The local part of an assignee's address: the team knows each other by name."""
     return assignee.partition("@")[0] if assignee else ""
@@ -92,6 +112,9 @@ class ConversationList(ScrollView, can_focus=True):
         "conversation-list--status-closed",
         "conversation-list--status-spam",
         "conversation-list--dim",
+        "conversation-list--due",
+        "conversation-list--due-at-risk",
+        "conversation-list--due-overdue",
     }
 
     class Open(Message):
@@ -114,6 +137,8 @@ class ConversationList(ScrollView, can_focus=True):
         self._rows: list[Conversation] = []
         self._selected: set[str] = set()
         self.cursor = 0
+        # Set by the screen: the countdown column asks it for the rows on screen only.
+        self.deadlines: Callable[[Conversation], Deadlines] | None = None
 
     # -- data ------------------------------------------------------------------
 
@@ -136,6 +161,13 @@ class ConversationList(ScrollView, can_focus=True):
     def toggle_selected(self, conv: Conversation) -> None:
         self._selected.symmetric_difference_update({conv.id})
         self.refresh()
+
+    def select_rows(self, start: int, end: int) -> int:
+        """Select every row from `start` to `end` inclusive (either order); returns how many rows."""
+        low, high = sorted((max(0, start), min(end, len(self._rows) - 1)))
+        self._selected.update(conv.id for conv in self._rows[low : high + 1])
+        self.refresh()
+        return max(0, high - low + 1)
 
     def clear_selection(self) -> None:
         self._selected.clear()
@@ -230,6 +262,7 @@ class ConversationList(ScrollView, can_focus=True):
         tags = " ".join(sorted(conv.state.tags))
         when = age(conv.last_customer_message, self._now())
         mark = SELECTED_MARK if conv.id in self._selected else ""
+        due_text, due_style = self._countdown(conv, style)
         return Text.assemble(
             (fit(mark, MARK_WIDTH), style),
             (fit(customer, CUSTOMER_WIDTH) + " ", style),
@@ -238,7 +271,18 @@ class ConversationList(ScrollView, can_focus=True):
             (fit(short_assignee(conv.state.assignee), ASSIGNEE_WIDTH) + " ", style),
             (fit(tags, TAGS_WIDTH) + " ", style + dim),
             (fit(f"{len(conv.message_ids):>{COUNT_WIDTH}}", COUNT_WIDTH) + " ", style + dim),
-            (fit(when, AGE_WIDTH), style),
+            (fit(when, AGE_WIDTH) + " ", style),
+            (fit(f"{due_text:>{DUE_WIDTH}}", DUE_WIDTH), due_style),
             no_wrap=True,
             end="",
         )
+
+    def _countdown(self, conv: Conversation, style: Style) -> tuple[str, Style]:
+        """The time to the next deadline, coloured by how urgent it is; empty when nothing is owed."""
+        if self.deadlines is None:
+            return "", style
+        owed = self.deadlines(conv)
+        if owed.next_due is None:
+            return "", style
+        name = BADGE_CLASSES.get(owed.urgency, "conversation-list--due")
+        return countdown(owed.next_due, self._now()), style + self.get_component_rich_style(name)

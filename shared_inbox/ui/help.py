@@ -18,6 +18,7 @@ from shared_inbox.ui.keys import SCOPES, KeySpec, effective_keys, specs_in, spli
 
 SCOPE_TITLES = {
     "global": "Everywhere",
+    "triage": "List and reader",
     "list": "Conversation list",
     "reader": "Reading a conversation",
     "composer": "Writing a reply",
@@ -60,6 +61,17 @@ def help_text(overrides: Mapping[str, str], include: Callable[[KeySpec], bool] |
     return text
 
 
+def markdown_key_table() -> str:
+    """The default keys as a Markdown table, one section per scope (README's key table is this text)."""
+    keys = effective_keys({})
+    lines = ["| where | key | what it does |", "|---|---|---|"]
+    for scope in SCOPES:
+        for spec in specs_in(scope):
+            shown = " ".join(f"`{key}`" for key in describe_keys(keys[spec.id]).split(" "))
+            lines.append(f"| {SCOPE_TITLES[scope]} | {shown} | {spec.description} |")
+    return "\n".join(lines) + "\n"
+
+
 class HelpScreen(ModalScreen[None]):
     """A dismissable overlay listing every key binding."""
 
@@ -100,3 +112,7 @@ class HelpScreen(ModalScreen[None]):
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)
+
+
+if __name__ == "__main__":  # `python -m shared_inbox.ui.help` prints the table for README.md
+    print(markdown_key_table(), end="")

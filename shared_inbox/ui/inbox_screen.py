@@ -9,7 +9,7 @@ change remembers the commands that take it back, for undo.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
@@ -19,93 +19,32 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from shared_inbox.domain.model import SEEN, Conversation, ConversationState, Status
+from shared_inbox.domain.model import SEEN, Conversation, Status
 from shared_inbox.domain.promises import FollowUpError, parse_follow_up
 from shared_inbox.domain.query import QueryError
-from shared_inbox.services.commands import CommandError, Commands
+from shared_inbox.services.commands import CommandError
 from shared_inbox.services.flags import PendingFlags
+from shared_inbox.services.notes import mentioned_conversations
 from shared_inbox.ui.conversation_list import ConversationList
+from shared_inbox.ui.first_screen import ROWS_KEPT, FirstScreen, save_first_screen
 from shared_inbox.ui.keys import bindings_for, spec_for
+from shared_inbox.ui.list_deadlines import ListDeadlines
 from shared_inbox.ui.prompts import ChoicePrompt, Picked, TextPrompt, snooze_presets
+from shared_inbox.ui.views import VIEWS, Undo, inverse_commands, partition
 
 if TYPE_CHECKING:
     from shared_inbox.services.session import Session
 
 Now = Callable[[], datetime]
+REMEMBER_AFTER = 2.0  # seconds after a change before the list is kept for the next start
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def is_snoozed(conv: Conversation, now: datetime) -> bool:
-    until = conv.state.snoozed_until
-    return until is not None and until > now and conv.state.status in (Status.ACTIVE, Status.PENDING)
-
-
-@dataclass(frozen=True)
-class View:
-    """A named filter of the sidebar; `matches(conv, me, now)` decides membership."""
-
-    id: str
-    label: str
-    matches: Callable[[Conversation, str, datetime], bool]
-
-
-def _waiting(c: Conversation, now: datetime, status: Status = Status.ACTIVE) -> bool:
-    return c.state.status is status and not is_snoozed(c, now)
-
-
-def _unassigned(c: Conversation, me: str, now: datetime) -> bool:
-    return _waiting(c, now) and c.state.assignee is None
-
-
-def _mine(c: Conversation, me: str, now: datetime) -> bool:
-    return c.state.assignee == me and (_waiting(c, now) or _waiting(c, now, Status.PENDING))
-
-
-VIEWS: tuple[View, ...] = (
-    View("unassigned", "Unassigned", _unassigned),
-    View("mine", "Mine", _mine),
-    View("open", "All open", lambda c, me, now: _waiting(c, now)),
-    View("pending", "Pending", lambda c, me, now: _waiting(c, now, Status.PENDING)),
-    View("snoozed", "Snoozed", lambda c, me, now: is_snoozed(c, now)),
-    View("closed", "Closed", lambda c, me, now: c.state.status is Status.CLOSED),
-    View("spam", "Spam", lambda c, me, now: c.state.status is Status.SPAM),
-)
-
-
-def partition(convs: Sequence[Conversation], me: str, now: datetime) -> dict[str, list[Conversation]]:
-    """Each view's conversations, in the inbox's order."""
-    return {view.id: [c for c in convs if view.matches(c, me, now)] for view in VIEWS}
-
-
-Undo = Callable[[], object]
-
-
-def inverse_commands(
-    commands: Commands, ref: str, before: ConversationState, after: ConversationState
-) -> list[Undo]:
-    """The commands that take a conversation from `after` back to `before`, touching only what differs."""
-    steps: list[Undo] = []
-    if before.status is not after.status:
-        steps.append(partial(commands.set_status, ref, before.status.value))
-    if before.assignee != after.assignee:
-        if before.assignee is None:
-            steps.append(partial(commands.unassign, ref))
-        else:
-            steps.append(partial(commands.assign, ref, before.assignee))
-    steps.extend(partial(commands.untag, ref, tag) for tag in sorted(after.tags - before.tags))
-    steps.extend(partial(commands.tag, ref, tag) for tag in sorted(before.tags - after.tags))
-    if before.snoozed_until != after.snoozed_until:
-        if before.snoozed_until is None:
-            steps.append(partial(commands.unsnooze, ref))
-        else:
-            steps.append(partial(commands.snooze, ref, before.snoozed_until))
-    return steps
 
 
 def _search_binding() -> Binding:
@@ -127,7 +66,7 @@ class StatusBar(Static):
         self.update(Content(line))
 
 
-class InboxScreen(Screen[None]):
+class InboxScreen(ListDeadlines, Screen[None]):
     """Sidebar, list, search line, status bar and footer."""
 
     DEFAULT_CSS = """
@@ -143,16 +82,27 @@ class InboxScreen(Screen[None]):
     """
 
     # Defaults; the app's keymap applies the user's overrides by binding id.
-    BINDINGS: ClassVar[list[BindingType]] = [*bindings_for("list", {}), _search_binding()]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *bindings_for("triage", {}),
+        *bindings_for("list", {}),
+        _search_binding(),
+    ]
 
-    def __init__(self, session: Session, *, now: Now = _utc_now) -> None:
+    def __init__(self, session: Session, *, now: Now = _utc_now, view_id: str = "open") -> None:
         super().__init__()
         self.session = session
         self._now = now
-        self.view_id = "open"
+        self.view_id = view_id if view_id in {view.id for view in VIEWS} else "open"
+        self._remember_timer: Timer | None = None
+        self._shown: Sequence[Conversation] = []  # the rows of the list, in order
         self.search_query = ""
         self.counts: dict[str, int] = {}
         self._undo: list[list[Undo]] = []
+        self._anchor: str | None = None  # the conversation last toggled with `select`: one end of a range
+        # A triage key pressed in the reader acts on the conversation shown there, not on the selection.
+        self._pinned: Conversation | None = None
+        self._pinned_row: int | None = None
+        self._after_pinned: Callable[[], None] | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="inbox-body"):
@@ -169,32 +119,62 @@ class InboxScreen(Screen[None]):
     def on_mount(self) -> None:
         sidebar = self.query_one("#sidebar", OptionList)
         sidebar.highlighted = [view.id for view in VIEWS].index(self.view_id)
+        self.conversation_list.deadlines = self.deadlines_of
         self.reload()
         self.conversation_list.focus()
 
+    def on_unmount(self) -> None:
+        self.remember()
+
+    def remember(self) -> None:
+        """Keep the top of the list for the next start (see `first_screen`); never a search's results."""
+        if self._remember_timer is not None:
+            self._remember_timer.stop()
+            self._remember_timer = None
+        if self.search_query or not self.counts:
+            return
+        views = [(view.id, view.label, self.counts.get(view.id, 0)) for view in VIEWS]
+        rows = list(self._shown[:ROWS_KEPT])
+        screen = FirstScreen(view_id=self.view_id, views=views, rows=rows)
+        save_first_screen(self.session.config.store.path, screen)
+
     def reload(self) -> None:
         """Rebuild counts and the current view (or the search results) from the inbox."""
+        if self._remember_timer is None:
+            self._remember_timer = self.set_timer(REMEMBER_AFTER, self.remember)
         now = self._now()
         inbox = self.session.inbox
-        groups = partition(inbox.conversations(), self.session.config.team.me, now)
+        me = self.session.config.team.me
+        mentioned = mentioned_conversations(inbox, me)
+        groups = partition(inbox.conversations(), me, now, mentioned=mentioned, deadlines=self.deadlines_of)
         self.counts = {view_id: len(convs) for view_id, convs in groups.items()}
         sidebar = self.query_one("#sidebar", OptionList)
         for index, view in enumerate(VIEWS):
             label = Content.assemble((f"{view.label:<11}", ""), (f"{self.counts[view.id]:>6}", "bold"))
             sidebar.replace_option_prompt_at_index(index, label)
         rows = inbox.conversations(self.search_query) if self.search_query else groups[self.view_id]
-        self.conversation_list.set_conversations(rows)
+        self._shown = self.order_rows(rows)
+        self.conversation_list.set_conversations(self._shown)
         line = self.query_one("#search-line", Static)
         line.set_class(bool(self.search_query), "-active")
         if self.search_query:
             line.update(Content(f"Search: {self.search_query}  ·  {len(rows)} found  ·  Esc clears"))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id is not None and (event.option.id != self.view_id or self.search_query):
-            self.view_id = event.option.id
+        if event.option.id is not None:
+            self.action_show_view(event.option.id)
+
+    def action_show_view(self, view_id: str) -> None:
+        """Switch the list to one of the sidebar's views (clearing a search)."""
+        ids = [view.id for view in VIEWS]
+        if view_id not in ids:
+            return
+        if view_id != self.view_id or self.search_query:
+            self.view_id = view_id
             self.search_query = ""
-            self.conversation_list.cursor = 0
+            self.query_one("#sidebar", OptionList).highlighted = ids.index(view_id)
             self.reload()
+            self.conversation_list.move_cursor(0)
         self.conversation_list.focus()
 
     def on_conversation_list_open(self, event: ConversationList.Open) -> None:
@@ -239,8 +219,8 @@ class InboxScreen(Screen[None]):
             self.notify(str(exc), title="Search", severity="error", markup=False)
             return
         self.search_query = query.strip()
-        self.conversation_list.cursor = 0
         self.reload()
+        self.conversation_list.move_cursor(0)
 
     def action_clear_search(self) -> None:
         if self.search_query:
@@ -266,7 +246,51 @@ class InboxScreen(Screen[None]):
         listing = self.conversation_list
         if (conv := listing.current) is not None:
             listing.toggle_selected(conv)
+            self._anchor = conv.id
             listing.action_cursor_down()
+
+    def action_select_range(self) -> None:
+        """Select every conversation between the last one toggled and the cursor (both included)."""
+        listing = self.conversation_list
+        ids = [conv.id for conv in listing.rows]
+        if not ids:
+            return
+        start = ids.index(self._anchor) if self._anchor in ids else listing.cursor
+        count = listing.select_rows(start, listing.cursor)
+        self._anchor = ids[listing.cursor]
+        self.notify(f"{len(listing.selected)} selected ({count} in this range)", markup=False)
+
+    def action_toggle_unread(self) -> None:
+        """Mark the targets unread, or read when they all are unread already; the server follows at sync."""
+        targets = self._targets()
+        if not targets:
+            return
+        make_read = all(conv.unread for conv in targets)
+        inbox = self.session.inbox
+        metas = [meta for conv in targets for meta in inbox.messages_of(conv)]
+        if make_read:
+            ids = [meta.message_id for meta in metas if meta.unread]
+        else:  # unread means: the customer's latest message is new again, as in a mail client
+            latest = [[m for m in inbox.messages_of(conv) if not m.outgoing][-1:] for conv in targets]
+            ids = [meta.message_id for msgs in latest for meta in msgs if not meta.unread]
+        if ids and PendingFlags(self.session.store).mark(ids, SEEN, make_read):
+            for message_id in ids:
+                inbox.reload_message(message_id)
+        if self._pinned is None:
+            self.conversation_list.clear_selection()
+        self.reload()
+        self._pinned_done()
+
+    def action_compose(self) -> None:
+        from shared_inbox.ui.composer import ComposerScreen, OutgoingMail
+
+        outgoing = getattr(self.app, "outgoing", None)
+        if not isinstance(outgoing, OutgoingMail):
+            self.notify("Writing mail is not available here.", severity="warning", markup=False)
+            return
+        self.app.push_screen(
+            ComposerScreen(self.session, outgoing, None, mode="new"), lambda _: self.reload()
+        )
 
     def action_assign_me(self) -> None:
         me = self.session.config.team.me
@@ -357,7 +381,9 @@ class InboxScreen(Screen[None]):
         self._apply(lambda ref: self.session.commands.set_status(ref, status.value))
 
     def _targets(self) -> list[Conversation]:
-        """The selected conversations, or else the one under the cursor."""
+        """The conversation open in the reader, else the selected ones, else the one under the cursor."""
+        if self._pinned is not None:
+            return [self._pinned]
         listing = self.conversation_list
         if selected := listing.selected:
             return selected
@@ -378,5 +404,52 @@ class InboxScreen(Screen[None]):
                 inverse += inverse_commands(self.session.commands, conv.id, before, after.state)
         if inverse:
             self._undo.append(inverse)
-        self.conversation_list.clear_selection()
+        if self._pinned is None:
+            self.conversation_list.clear_selection()
         self.reload()
+        self._pinned_done()
+
+    # -- acting for the reader -------------------------------------------------------
+
+    def run_pinned(self, conv: Conversation, action: str, done: Callable[[], None]) -> None:
+        """Run a triage action on `conv` (open in the reader); `done` runs once the change is made.
+
+        Prompts (tag, snooze, assign to) answer later, so the pin lasts until the change is
+        applied, or until this screen is shown again (a cancelled prompt).
+        """
+        rows = [c.id for c in self.conversation_list.rows]
+        self._pinned = conv
+        self._pinned_row = rows.index(conv.id) if conv.id in rows else None
+        self._after_pinned = done
+        method = getattr(self, f"action_{action}", None)
+        if method is None:
+            self._unpin()
+            return
+        method()
+
+    def next_after(self, conv_id: str) -> Conversation | None:
+        """The conversation the list shows after `conv_id`, which a change may have just moved away."""
+        listing = self.conversation_list
+        rows = [c.id for c in listing.rows]
+        if conv_id in rows:
+            index = rows.index(conv_id) + 1
+        elif self._pinned_row is not None:
+            index = self._pinned_row
+        else:
+            index = listing.cursor
+        if not 0 <= index < len(rows):
+            return None
+        listing.move_cursor(index)
+        return listing.rows[index]
+
+    def _pinned_done(self) -> None:
+        done = self._after_pinned
+        self._pinned, self._after_pinned = None, None
+        if done is not None:
+            done()
+
+    def _unpin(self) -> None:
+        self._pinned, self._after_pinned, self._pinned_row = None, None, None
+
+    def on_screen_resume(self) -> None:
+        self._unpin()

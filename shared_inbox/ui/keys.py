@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from textual.binding import Binding
 from textual.keys import _character_to_key
 
-SCOPES = ("global", "list", "reader", "composer")
+SCOPES = ("global", "triage", "list", "reader", "composer")
+# Where each scope's keys are live besides its own: triage keys act in the list and in the reader.
+LIVE_IN: dict[str, tuple[str, ...]] = {
+    "global": ("global",),
+    "triage": ("global", "triage"),
+    "list": ("global", "triage", "list"),
+    "reader": ("global", "triage", "reader"),
+    "composer": ("global", "composer"),
+}
 
 
 @dataclass(frozen=True)
@@ -39,18 +47,36 @@ KEYMAP: tuple[KeySpec, ...] = (
     KeySpec("first", "g,home", "First conversation", "list", "first"),
     KeySpec("last", "G,end", "Last conversation", "list", "last"),
     KeySpec("open", "enter", "Open conversation", "list", "open", show=True),
-    KeySpec("assign_me", "m", "Assign to me", "list", "assign_me", show=True),
-    KeySpec("close", "c", "Close (status closed)", "list", "close", show=True),
-    KeySpec("pending", "p", "Mark pending", "list", "pending"),
-    KeySpec("spam", "!", "Mark as spam", "list", "spam"),
-    KeySpec("reopen", "a", "Reopen (status active)", "list", "reopen"),
-    KeySpec("tag", "t", "Tag conversation", "list", "tag"),
-    KeySpec("untag", "T", "Remove a tag", "list", "untag"),
-    KeySpec("snooze", "s", "Snooze until later", "list", "snooze"),
-    KeySpec("unassign", "u", "Unassign", "list", "unassign"),
-    KeySpec("assign_to", "A", "Assign to a teammate", "list", "assign_to"),
-    KeySpec("undo", "U", "Undo the last change", "list", "undo"),
+    KeySpec("assign_me", "m", "Assign to me", "triage", "assign_me", show=True),
+    KeySpec("close", "c", "Close (status closed)", "triage", "close", show=True),
+    KeySpec("pending", "p", "Mark pending", "triage", "pending"),
+    KeySpec("spam", "!", "Mark as spam", "triage", "spam"),
+    KeySpec("reopen", "a", "Reopen (status active)", "triage", "reopen"),
+    KeySpec("tag", "t", "Tag conversation", "triage", "tag"),
+    KeySpec("untag", "T", "Remove a tag", "triage", "untag"),
+    KeySpec("snooze", "s", "Snooze until later", "triage", "snooze"),
+    KeySpec("unassign", "u", "Unassign", "triage", "unassign"),
+    KeySpec("assign_to", "A", "Assign to a teammate", "triage", "assign_to"),
+    KeySpec("undo", "U", "Undo the last change", "triage", "undo"),
     KeySpec("select", "x", "Select for bulk action", "list", "select"),
+    KeySpec("select_range", "X", "Select from the last selected to here", "list", "select_range"),
+    KeySpec("toggle_unread", "M", "Mark read or unread", "triage", "toggle_unread"),
+    KeySpec("compose", "C", "New conversation", "list", "compose"),
+    KeySpec("view_unassigned", "1", "Show Unassigned", "list", "show_view('unassigned')"),
+    KeySpec("view_mine", "2", "Show Mine", "list", "show_view('mine')"),
+    KeySpec("view_open", "3", "Show All open", "list", "show_view('open')"),
+    KeySpec("view_pending", "4", "Show Pending", "list", "show_view('pending')"),
+    KeySpec("view_snoozed", "5", "Show Snoozed", "list", "show_view('snoozed')"),
+    KeySpec("view_closed", "6", "Show Closed", "list", "show_view('closed')"),
+    KeySpec("view_spam", "7", "Show Spam", "list", "show_view('spam')"),
+    KeySpec("view_mentions", "8", "Show Mentions", "list", "show_view('mentions')"),
+    # promises, follow-ups and SLAs
+    KeySpec("view_due_soon", "9", "Show Due soon", "list", "show_view('due_soon')"),
+    KeySpec("view_overdue", "0", "Show Overdue", "list", "show_view('overdue')"),
+    KeySpec("sort_by_due", "S", "Sort by next deadline or by waiting time", "list", "sort_by_due"),
+    KeySpec("follow_up", "F", "Follow up later (reminder, reopens when due)", "triage", "follow_up"),
+    KeySpec("promise_done", "D", "Mark a promise or follow-up done", "reader", "promise_done"),
+    KeySpec("drop_promise", "delete", "Drop a promise or follow-up", "reader", "drop_promise"),
     KeySpec("next_match", "n", "Next search match", "list", "next_match"),
     KeySpec("prev_match", "N", "Previous search match", "list", "prev_match"),
     KeySpec("clear_search", "escape", "Clear the search", "list", "clear_search"),
@@ -61,8 +87,22 @@ KEYMAP: tuple[KeySpec, ...] = (
     KeySpec("forward", "f", "Forward", "reader", "forward"),
     KeySpec("scroll_down", "j,down", "Scroll down", "reader", "scroll_down"),
     KeySpec("scroll_up", "k,up", "Scroll up", "reader", "scroll_up"),
+    KeySpec("toggle_customer", "i", "Show or hide the customer", "reader", "toggle_customer", show=True),
+    KeySpec("focus_customer", "o", "Go to the customer's other conversations", "reader", "focus_customer"),
+    KeySpec("next_attachment", "v", "Select the next attachment", "reader", "next_attachment"),
+    KeySpec("save_attachment", "w", "Save the selected attachment", "reader", "save_attachment", show=True),
+    KeySpec("open_attachment", "enter", "Open the attachment", "reader", "open_attachment", show=True),
+    # internal notes and customer profiles
+    KeySpec("add_note", "n", "Write an internal note", "reader", "add_note", show=True),
+    KeySpec("edit_note", "e", "Edit or delete the selected note", "reader", "edit_note", show=True),
+    KeySpec("edit_customer", "I", "Edit the customer's profile and notes", "reader", "edit_customer"),
     KeySpec("send", "ctrl+s", "Queue the reply (undo window first)", "composer", "send", show=True),
     KeySpec("close_composer", "escape", "Close without sending", "composer", "close_composer", show=True),
+    KeySpec("send_later", "ctrl+l", "Send later, at a chosen time", "composer", "send_later", show=True),
+    KeySpec("attach", "ctrl+t", "Attach a file", "composer", "attach", show=True),
+    KeySpec("remove_attachment", "ctrl+r", "Remove an attachment", "composer", "remove_attachment"),
+    KeySpec("external_editor", "ctrl+o", "Edit the text in your $EDITOR", "composer", "external_editor"),
+    KeySpec("insert_canned", "ctrl+g", "Insert a canned reply", "composer", "insert_canned", show=True),
 )
 
 _BY_ID: dict[str, KeySpec] = {spec.id: spec for spec in KEYMAP}
@@ -108,14 +148,15 @@ def _check_value(spec_id: str, value: object) -> str | None:
 def _clashes(keys: Mapping[str, str]) -> list[str]:
     """Keys bound twice where both bindings would be live at once.
 
-    Global keys are live in every scope, so they clash with list and reader keys too;
-    list, reader and composer are never focused together, so they may share keys.
+    Global keys are live in every scope and triage keys in the list and the reader, so
+    they clash with those scopes' keys too; list, reader and composer are never focused
+    together, so they may share keys.
     """
     problems: list[str] = []
-    for scope in SCOPES[1:]:
+    for scope in ("list", "reader", "composer"):
         owners: dict[str, list[str]] = {}
         for spec in KEYMAP:
-            if spec.scope in ("global", scope):
+            if spec.scope in LIVE_IN[scope]:
                 for key in split_keys(keys[spec.id]):
                     owners.setdefault(_canonical(key), []).append(spec.id)
         for key, ids in owners.items():

@@ -2,116 +2,93 @@
 
 Bodies come from the raw cache; a message the sync has not downloaded yet is
 fetched in a thread worker and filled in when it arrives. All mail text is shown
-as plain `Content`, never parsed as markup.
+as plain `Content`, never parsed as markup. Beside the thread, the customer panel
+shows who wrote and their other conversations; attachments are saved and opened
+by thread workers that only post back.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import tzinfo
+from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from imapclient.exceptions import IMAPClientError
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Button, Footer, Static
 
 from shared_inbox.config import PasswordError
-from shared_inbox.domain.model import Conversation, MessageMeta
+from shared_inbox.domain.model import SEEN, Conversation
 from shared_inbox.imap.connection import MailServerError
-from shared_inbox.mail.body import read_message
+from shared_inbox.mail.attachments import AttachmentInfo, open_with_system
 from shared_inbox.mail.compose import ReplyMode
+from shared_inbox.services.customers import customer_profile
+from shared_inbox.services.flags import PendingFlags
+from shared_inbox.ui.attachment_files import (
+    Opener,
+    chosen_folder,
+    download_dir,
+    open_copy,
+    remember_download_dir,
+    save_into,
+)
 from shared_inbox.ui.composer import ComposerScreen, OutgoingMail
-from shared_inbox.ui.conversation_list import inert, short_assignee
+from shared_inbox.ui.conversation_list import short_assignee
+from shared_inbox.ui.customer_panel import CustomerPanel
 from shared_inbox.ui.inbox_screen import StatusBar
 from shared_inbox.ui.keys import bindings_for
+from shared_inbox.ui.message_view import FOLDED, AttachmentRow, MessageView, message_heading, plain
+from shared_inbox.ui.prompts import TextPrompt
+from shared_inbox.ui.reader_deadlines import ReaderDeadlines
+from shared_inbox.ui.reader_notes import ReaderNotes
+from shared_inbox.ui.reader_triage import ReaderTriage
 
 if TYPE_CHECKING:
     from shared_inbox.services.session import Session
+
+__all__ = ["FOLDED", "MessageView", "ReaderScreen", "header_line", "message_heading", "plain"]
 
 log = logging.getLogger(__name__)
 
 NOT_DOWNLOADED = "Not downloaded yet; fetching it from the server…"
 UNAVAILABLE = "Not downloaded yet, and the server could not be reached; it will appear after the next sync."
-FOLDED = {"quote": "··· quoted text hidden (z shows it)", "signature": "··· signature hidden (z shows it)"}
+ATTACHMENT_ACTIONS = frozenset({"save_attachment", "open_attachment"})
 
 
-def plain(text: str) -> Content:
-    """Mail text as inert content: control characters are replaced, markup is never parsed."""
-    return Content("\n".join(inert(line) for line in text.split("\n")))
-
-
-def header_line(conv: Conversation) -> Content:
+def header_line(conv: Conversation, message_count: int) -> Content:
+    """Subject, status, assignee, tags, customer and how many messages the thread has."""
     state = conv.state
     tags = " ".join(f"#{tag}" for tag in sorted(state.tags))
     assignee = short_assignee(state.assignee) or "unassigned"
-    return Content.assemble(
+    customer = conv.customer.display() if conv.customer else "no customer"
+    count = f"{message_count} message" + ("" if message_count == 1 else "s")
+    parts: list[Content | str | tuple[str, str]] = [
         plain(conv.subject or "(no subject)").stylize("bold"),
         "  ",
         (state.status.value, "$accent"),
         "  ",
         assignee,
-        "  ",
-        plain(tags),
-    )
+    ]
+    if tags:
+        parts += ["  ", plain(tags)]
+    parts += ["\n", plain(customer), " · ", count]
+    return Content.assemble(*parts)
 
 
-def message_heading(meta: MessageMeta) -> Content:
-    recipients = ", ".join(a.display() for a in (*meta.to, *meta.cc))
-    when = meta.date.strftime("%Y-%m-%d %H:%M UTC")
-    return Content.assemble(
-        plain(meta.sender.display()).stylize("bold"), "  ", when, "\n", "to ", plain(recipients)
-    )
-
-
-class MessageView(Vertical):
-    """One message: who, when, to whom, then its body segments."""
-
-    def __init__(self, meta: MessageMeta) -> None:
-        kind = "agent" if meta.outgoing else "customer"
-        super().__init__(classes=f"message {kind}")
-        self.meta = meta
-
-    def compose(self) -> ComposeResult:
-        yield Static(message_heading(self.meta), classes="message-heading", markup=False)
-        yield Vertical(classes="message-body")
-
-    def show_text(self, text: str) -> None:
-        body = self.query_one(".message-body", Vertical)
-        body.remove_children()
-        body.mount(Static(plain(text), classes="note", markup=False))
-
-    def show_body(self, raw: bytes) -> None:
-        body = self.query_one(".message-body", Vertical)
-        body.remove_children()
-        read = read_message(raw)
-        widgets: list[Static] = []
-        for segment in read.segments:
-            text = segment.text.strip("\n")
-            if not text:
-                continue
-            if segment.kind == "text":
-                widgets.append(Static(plain(text), classes="segment text", markup=False))
-            else:
-                widgets.append(Static(plain(FOLDED[segment.kind]), classes="fold-marker", markup=False))
-                widgets.append(Static(plain(text), classes=f"segment folded {segment.kind}", markup=False))
-        for attachment in read.attachments:
-            label = f"📎 {attachment.filename} ({attachment.content_type}, {attachment.size} bytes)"
-            widgets.append(Static(plain(label), classes="attachment", markup=False))
-        for note in read.notes:
-            widgets.append(Static(plain(f"Note: {note}"), classes="note", markup=False))
-        body.mount_all(widgets)
-
-
-class ReaderScreen(Screen[None]):
+class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
     """The thread view, pushed over the inbox."""
 
     # Defaults; the app's keymap applies the user's overrides by binding id.
-    BINDINGS: ClassVar[list[BindingType]] = [*bindings_for("reader", {})]
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings_for("triage", {}), *bindings_for("reader", {})]
 
     class BodyFetched(Message):
         def __init__(self, message_id: str, raw: bytes | None) -> None:
@@ -119,20 +96,54 @@ class ReaderScreen(Screen[None]):
             self.message_id = message_id
             self.raw = raw
 
-    def __init__(self, session: Session, conversation: Conversation) -> None:
+    class AttachmentDone(Message):
+        """A save or open finished (or failed); `text` is what the agent is told."""
+
+        def __init__(self, text: str, *, failed: bool = False) -> None:
+            super().__init__()
+            self.text = text
+            self.failed = failed
+
+    def __init__(
+        self,
+        session: Session,
+        conversation: Conversation,
+        *,
+        zone: tzinfo | None = None,
+        opener: Opener = open_with_system,
+    ) -> None:
         super().__init__()
         self.session = session
         self.conversation = conversation
+        self.zone = zone  # None: the machine's local time zone
+        self.opener = opener
+        self.panel_shown = True
 
     def compose(self) -> ComposeResult:
-        yield Static(header_line(self.conversation), id="reader-header", markup=False)
-        with VerticalScroll(id="thread"):
-            for meta in self.session.inbox.messages_of(self.conversation):
-                yield MessageView(meta)
+        conv = self.conversation
+        metas = self.session.inbox.messages_of(conv)
+        yield Static(header_line(conv, len(metas)), id="reader-header", markup=False)
+        yield self.deadlines_panel()
+        with Horizontal(id="reader-body"):
+            with VerticalScroll(id="thread"):
+                yield from self.note_widgets()  # the messages, with the team's notes at their times
+            who = conv.customer
+            profile = customer_profile(self.session.inbox, who.email, who.name) if who else None
+            panel = CustomerPanel(profile, conv.id, self.zone)
+            panel.display = self.panel_shown
+            yield panel
         yield StatusBar()
         yield Footer()
 
     def on_mount(self) -> None:
+        self._load_bodies()
+
+    def on_screen_resume(self) -> None:
+        """Back from the composer or a prompt: show what changed meanwhile (a reply makes it pending)."""
+        if self.is_mounted:
+            self.reload_conversation()
+
+    def _load_bodies(self) -> None:
         missing: list[str] = []
         for view in self.query(MessageView):
             raw = self.session.store.load_raw(view.meta.message_id)
@@ -184,7 +195,15 @@ class ReaderScreen(Screen[None]):
                     view.show_body(event.raw)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide keys whose feature this screen does not offer, instead of showing dead keys."""
+        """Hide keys whose feature this screen does not offer, instead of showing dead keys.
+
+        Saving and opening are offered only while an attachment is selected, editing a note
+        only while one of yours is.
+        """
+        if action in ATTACHMENT_ACTIONS and self.selected_attachment is None:
+            return False
+        if action == "edit_note" and self.selected_note is None:
+            return False
         return hasattr(self, f"action_{action}")
 
     def action_back(self) -> None:
@@ -198,6 +217,143 @@ class ReaderScreen(Screen[None]):
 
     def action_scroll_up(self) -> None:
         self.query_one("#thread", VerticalScroll).scroll_up(animate=False)
+
+    # -- customer panel ------------------------------------------------------------
+
+    @property
+    def customer_panel(self) -> CustomerPanel:
+        return self.query_one(CustomerPanel)
+
+    def action_toggle_customer(self) -> None:
+        panel = self.customer_panel
+        self.panel_shown = not panel.display
+        panel.display = self.panel_shown
+        if not self.panel_shown and self.focused is not None and panel in self.focused.ancestors:
+            self.query_one("#thread").focus()
+
+    def action_focus_customer(self) -> None:
+        panel = self.customer_panel
+        self.panel_shown = panel.display = True
+        if not panel.focus_conversations():
+            self.notify("The customer has no other conversations.", markup=False)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """The mouse way to the note editor and the profile form."""
+        if event.button.id == "edit-customer":
+            event.stop()
+            self.action_edit_customer()
+        elif event.button.id == "add-note":
+            event.stop()
+            self.action_add_note()
+
+    def on_customer_panel_open_conversation(self, event: CustomerPanel.OpenConversation) -> None:
+        conv = self.session.inbox.conversation(event.conversation_id)
+        if conv is None:
+            self.notify("That conversation is no longer in the inbox.", severity="warning", markup=False)
+            return
+        self.show_conversation(conv)
+
+    def show_conversation(self, conv: Conversation) -> None:
+        """Replace the conversation on screen (the next one, or one picked in the customer panel)."""
+        self.conversation = self._mark_read(conv)
+        self.call_later(self._show_current)
+
+    async def _show_current(self) -> None:
+        await self.recompose()
+        self._load_bodies()
+
+    def refresh_header(self) -> None:
+        count = len(self.session.inbox.messages_of(self.conversation))
+        self.query_one("#reader-header", Static).update(header_line(self.conversation, count))
+        self.refresh_deadlines()
+
+    def _mark_read(self, conv: Conversation) -> Conversation:
+        """Opening a conversation reads it: mark its messages read locally; the next sync tells the server."""
+        inbox = self.session.inbox
+        unread = [meta.message_id for meta in inbox.messages_of(conv) if meta.unread]
+        if not unread or not PendingFlags(self.session.store).mark(unread, SEEN, True):
+            return conv
+        for message_id in unread:
+            inbox.reload_message(message_id)
+        return inbox.conversation(conv.id) or conv
+
+    # -- attachments ---------------------------------------------------------------
+
+    @property
+    def selected_attachment(self) -> AttachmentRow | None:
+        focused = self.focused
+        return focused if isinstance(focused, AttachmentRow) else None
+
+    def action_next_attachment(self) -> None:
+        rows = list(self.query(AttachmentRow))
+        if not rows:
+            self.notify("No attachments in this conversation.", markup=False)
+            return
+        current = self.selected_attachment
+        following = rows[(rows.index(current) + 1) % len(rows)] if current in rows else rows[0]
+        following.focus()
+        following.scroll_visible(animate=False)
+
+    def action_save_attachment(self) -> None:
+        if (row := self.selected_attachment) is not None:
+            self._ask_folder(row)
+
+    def action_open_attachment(self) -> None:
+        if (row := self.selected_attachment) is not None:
+            self._open(row.raw, row.info)
+
+    def on_attachment_row_chosen(self, event: AttachmentRow.Chosen) -> None:
+        if event.action == "save":
+            self._ask_folder(event.row)
+        else:
+            self._open(event.row.raw, event.row.info)
+
+    def _ask_folder(self, row: AttachmentRow) -> None:
+        prompt = TextPrompt(f"Save {row.info.filename} into the folder", value=str(download_dir(self.app)))
+        self.app.push_screen(prompt, partial(self._save_into, row.raw, row.info))
+
+    def _save_into(self, raw: bytes, info: AttachmentInfo, answer: str | None) -> None:
+        if answer is None:
+            return
+        try:
+            folder = chosen_folder(answer)
+        except NotADirectoryError as exc:
+            self.notify(str(exc), title="Not saved", severity="error", markup=False)
+            return
+        remember_download_dir(self.app, folder)
+        self._save(raw, info, folder)
+
+    @work(thread=True, group="attachments", exit_on_error=False)
+    def _save(self, raw: bytes, info: AttachmentInfo, folder: Path) -> None:
+        """Write the file; blocking, so it runs in a thread and only posts the outcome."""
+        try:
+            path = save_into(raw, info, folder)
+        except (OSError, IndexError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.post_message(self.AttachmentDone(f"Could not save {info.filename}: {reason}", failed=True))
+        else:
+            self.post_message(self.AttachmentDone(f"Saved to {path}"))
+
+    @work(thread=True, group="attachments", exit_on_error=False)
+    def _open(self, raw: bytes, info: AttachmentInfo) -> None:
+        """Save a private copy and start the system opener; blocking, so it runs in a thread."""
+        try:
+            path, opened = open_copy(raw, info, self.opener)
+        except (OSError, IndexError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.post_message(self.AttachmentDone(f"Could not open {info.filename}: {reason}", failed=True))
+            return
+        if opened:
+            self.post_message(self.AttachmentDone(f"Opening {path.name}"))
+        else:
+            text = f"No program to open files was found; a copy is at {path}"
+            self.post_message(self.AttachmentDone(text, failed=True))
+
+    def on_reader_screen_attachment_done(self, event: AttachmentDone) -> None:
+        severity: SeverityLevel = "warning" if event.failed else "information"
+        self.notify(event.text, title="Attachment", severity=severity, markup=False)
+
+    # -- replies -------------------------------------------------------------------
 
     def action_reply(self) -> None:
         self._open_composer("reply")

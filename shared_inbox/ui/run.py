@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from shared_inbox.config import Config, ConfigError, load_config, locate_config
-from shared_inbox.store import StoreError
 from shared_inbox.ui.keys import KeyConfigError, effective_keys
+
+if TYPE_CHECKING:
+    from shared_inbox.services.session import Session
 
 EXIT_OK, EXIT_FAILURE = 0, 1
 
@@ -18,19 +21,32 @@ def _fail(message: str) -> int:
 
 
 def run_tui(config: Config) -> int:
-    """Open the store and run the TUI until the user quits."""
+    """Run the TUI until the user quits; the store opens in the background behind the first screen."""
     try:
         effective_keys(config.keys)
     except KeyConfigError as exc:
         return _fail(str(exc))
-    from shared_inbox.services.session import open_session
     from shared_inbox.ui.app import InboxApp
 
+    opened: list[Session] = []
+
+    def opener() -> Session:
+        from shared_inbox.services.session import open_session
+
+        session = open_session(config)
+        opened.append(session)
+        return session
+
+    app = InboxApp(config=config, opener=opener)
     try:
-        with open_session(config) as session:
-            InboxApp(session).run()
-    except StoreError as exc:
-        return _fail(str(exc))
+        app.run()
+    finally:
+        for session in opened:
+            session.close()
+    if app.failure is not None:
+        return _fail(app.failure)
+    if app.return_code:
+        return app.return_code
     return EXIT_OK
 
 

@@ -23,7 +23,8 @@ from shared_inbox.services.session import Session, open_session
 from shared_inbox.store import Store
 from shared_inbox.ui.app import InboxApp
 from shared_inbox.ui.conversation_list import ConversationList
-from shared_inbox.ui.inbox_screen import VIEWS, InboxScreen
+from shared_inbox.ui.inbox_screen import InboxScreen
+from shared_inbox.ui.views import VIEWS, view_order
 from shared_inbox.ui.reader import MessageView, ReaderScreen
 
 START = datetime(2024, 3, 1, tzinfo=UTC)
@@ -132,7 +133,7 @@ def static_texts(root: Widget) -> str:
 
 
 def test_first_screen_lists_every_open_conversation(session: Session) -> None:
-    expected = session.inbox.conversations("status:active")
+    expected = view_order("open", session.inbox.conversations("status:active"))
 
     async def scenario(pilot: Pilot[None]) -> None:
         screen = inbox_of(pilot.app)
@@ -266,14 +267,14 @@ def test_the_list_shows_control_characters_inert_even_if_they_reach_it() -> None
 
 def test_configured_keys_replace_the_defaults(tmp_path: Path) -> None:
     fill_store(tmp_path / "store", 40)
-    config = make_config(tmp_path, '[keys]\nassign_me = "M"\n')
+    config = make_config(tmp_path, '[keys]\nassign_me = "ctrl+y"\n')
     with open_session(config, now=lambda: NOW) as opened:
 
         async def scenario(pilot: Pilot[None]) -> None:
             screen = inbox_of(pilot.app)
             await pilot.press("m")
             assert screen.counts["mine"] == 0
-            await pilot.press("M")
+            await pilot.press("ctrl+y")
             assert screen.counts["mine"] == 1
 
         drive(InboxApp(opened, sync=False, now=lambda: NOW), scenario)

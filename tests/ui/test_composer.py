@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -61,6 +63,18 @@ def app_for(session: Session) -> InboxApp:
     return InboxApp(session, sync=False, now=lambda: NOW)
 
 
+def saved_body(session: Session, conversation_id: str) -> object:
+    draft = session.store.get_setting(draft_key(conversation_id))
+    return draft.get("body") if isinstance(draft, dict) else draft
+
+
+def queued_message(app: InboxApp, entry_id: str) -> EmailMessage:
+    """The message exactly as it waits in the outbox, parsed back."""
+    message = message_from_bytes(app.outgoing.outbox.raw(entry_id), policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
 def test_r_opens_a_reply_to_the_customer_with_the_subject(session: Session) -> None:
     async def scenario(pilot: Pilot[None]) -> None:
         app = pilot.app
@@ -71,7 +85,8 @@ def test_r_opens_a_reply_to_the_customer_with_the_subject(session: Session) -> N
         composer = await open_composer(pilot)
         to = composer.query_one("#composer-to", Input).value
         assert [a.email for a in parse_addresses(to)] == [conv.customer.email]
-        assert not composer.query("#composer-cc")
+        # Cc is always offered; a plain reply starts it empty.
+        assert composer.query_one("#composer-cc", Input).value == ""
         title = str(composer.query_one("#composer-title", Static).visual)
         assert reply_subject(conv.subject) in title
         assert composer.query_one("#composer-body", TextArea).has_focus
@@ -101,9 +116,15 @@ def test_ctrl_s_queues_the_typed_reply_held_for_undo_and_ctrl_z_cancels_it(sessi
         assert answered is not None
         assert answered.state.status is Status.PENDING
         assert answered.state.assignee == (conv.state.assignee or session.config.team.me)
+        assert "pending" in str(reader.query_one("#reader-header").visual)  # the reader shows it at once
         await pilot.press("ctrl+z")
         await pilot.pause()
         assert app.outgoing.outbox.entries() == []
+        restored = session.inbox.conversation(conv.id)
+        assert restored is not None
+        assert restored.state.status is conv.state.status  # undoing the send undoes what it changed
+        assert restored.state.assignee == conv.state.assignee
+        assert str(restored.state.status.value) in str(reader.query_one("#reader-header").visual)
 
     drive(app_for(session), scenario)
 
@@ -136,10 +157,10 @@ def test_the_draft_survives_closing_and_reopening_the_composer(session: Session)
         await open_composer(pilot)
         await type_text(pilot, "half a thought")
         for _ in range(100):  # bounded wait for the debounced save, not a timing assertion
-            if session.store.get_setting(draft_key(conv.id)) == "half a thought":
+            if saved_body(session, conv.id) == "half a thought":
                 break
             await pilot.pause(0.05)
-        assert session.store.get_setting(draft_key(conv.id)) == "half a thought"
+        assert saved_body(session, conv.id) == "half a thought"
         await type_text(pilot, " more")
         await pilot.press("escape")
         await pilot.pause()
@@ -151,18 +172,23 @@ def test_the_draft_survives_closing_and_reopening_the_composer(session: Session)
     drive(app_for(session), scenario)
 
 
-def test_a_reply_refuses_to_drop_the_customer_and_queues_nothing(session: Session) -> None:
+def test_a_reply_goes_only_to_the_recipients_the_form_shows(session: Session) -> None:
     async def scenario(pilot: Pilot[None]) -> None:
         app = pilot.app
         assert isinstance(app, InboxApp)
-        await open_reader(pilot, answerable(app))
+        reader = await open_reader(pilot, answerable(app))
         composer = await open_composer(pilot)
         composer.query_one("#composer-to", Input).value = "someone@example.org"
+        composer.query_one("#composer-cc", Input).value = "Dan <dan@example.org>"
+        composer.query_one("#composer-body", TextArea).focus()
         await type_text(pilot, "hello")
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert app.screen is composer
-        assert app.outgoing.outbox.entries() == []
+        assert app.screen is reader
+        [entry] = app.outgoing.outbox.entries()
+        assert entry.recipients == ("someone@example.org", "dan@example.org")
+        sent = queued_message(app, entry.id)
+        assert sent["To"] == "someone@example.org" and sent["Cc"] == "Dan <dan@example.org>"
 
     drive(app_for(session), scenario)
 

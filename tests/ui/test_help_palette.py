@@ -33,7 +33,7 @@ def _recorder(spec_id: str) -> Callable[[RecordingPane], None]:
 
 def list_pane_class(overrides: Mapping[str, str]) -> type[RecordingPane]:
     """A list pane bound exactly as the inbox binds its list: keys from the registry."""
-    bindings = bindings_for("list", overrides)
+    bindings = [*bindings_for("triage", overrides), *bindings_for("list", overrides)]
     namespace: dict[str, object] = {"BINDINGS": bindings}
     namespace.update({f"action_{binding.action}": _recorder(binding.action) for binding in bindings})
     return type("ListPane", (RecordingPane,), namespace)
@@ -150,7 +150,7 @@ def test_palette_lists_the_commands_bound_where_the_focus_is() -> None:
         assert isinstance(app.screen, CommandPalette)
         options = await palette_options(pilot)
         titles = {option.hit.text for option in options}
-        expected = {spec.description for spec in KEYMAP if spec.scope in ("global", "list")}
+        expected = {spec.description for spec in KEYMAP if spec.scope in ("global", "triage", "list")}
         assert expected <= titles
         assert "Reply to all" not in titles
         helps = {option.hit.text: option.hit.help or "" for option in options}

@@ -261,3 +261,51 @@ def test_opening_a_conversation_marks_it_read(session: Session) -> None:
         assert not any(seg.style and seg.style.bold for seg in listing.render_line(row))
 
     drive(app_for(session), scenario)
+
+
+def test_shift_x_selects_the_range_from_the_last_toggled_row(session: Session) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        listing = inbox_of(pilot.app).conversation_list
+        await pilot.press("j", "x")  # toggles row 1, cursor moves to row 2
+        await pilot.press("j", "j", "j")  # cursor on row 5
+        await pilot.press("X")
+        assert [c.id for c in listing.selected] == [c.id for c in listing.rows[1:6]]
+        chosen = [c.id for c in listing.selected]
+        await pilot.press("p")
+        assert all(state_of(session, cid).status is Status.PENDING for cid in chosen)
+        assert listing.selected == []
+
+    drive(app_for(session), scenario)
+
+
+def test_shift_m_marks_read_then_unread_again(session: Session) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        listing = inbox_of(pilot.app).conversation_list
+        index = next(i for i, c in enumerate(listing.rows) if c.unread and c.last_customer_message)
+        listing.move_cursor(index)
+        target = listing.rows[index].id
+        await pilot.press("M")
+        conv = session.inbox.conversation(target)
+        assert conv is not None and conv.unread == 0
+        assert next(c for c in listing.rows if c.id == target).unread == 0
+        await pilot.press("M")
+        conv = session.inbox.conversation(target)
+        assert conv is not None and conv.unread == 1
+        latest = [m for m in session.inbox.messages_of(conv) if not m.outgoing][-1]
+        assert latest.unread
+        queued = {(mid, add) for mid, flag, add in PendingFlags(session.store).load() if flag == SEEN}
+        assert (latest.message_id, False) in queued
+        assert next(c for c in listing.rows if c.id == target).unread == 1
+
+    drive(app_for(session), scenario)
+
+
+def test_number_keys_switch_views(session: Session) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        screen = inbox_of(pilot.app)
+        for key, view_id in (("1", "unassigned"), ("4", "pending"), ("6", "closed"), ("3", "open")):
+            await pilot.press(key)
+            assert screen.view_id == view_id
+            assert len(screen.conversation_list.rows) == screen.counts[view_id]
+
+    drive(app_for(session), scenario)

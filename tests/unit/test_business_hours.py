@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared_inbox.domain.business_hours import BusinessCalendar, CalendarError
@@ -307,3 +307,40 @@ def test_next_open_is_open_and_nothing_before_it_is(calendar: BusinessCalendar, 
     assert opening.astimezone(UTC) >= moment.astimezone(UTC)  # within one zone, Python compares wall times
     assert calendar.is_open(opening)
     assert calendar.business_time_between(moment, opening) == timedelta(0)
+
+
+def _walked(calendar: BusinessCalendar, earlier: datetime, later: datetime) -> timedelta:
+    """Business time by walking every local date: slow, obviously right."""
+    first, last = earlier.astimezone(UTC), later.astimezone(UTC)
+    total, day = timedelta(), calendar.local(first).date()
+    while day <= calendar.local(last).date():
+        for start, end in calendar.periods(day):
+            overlap = min(end.astimezone(UTC), last) - max(start.astimezone(UTC), first)
+            total += max(overlap, timedelta())
+        day += timedelta(days=1)
+    return total
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    start=st.integers(min_value=0, max_value=800 * 24 * 60),
+    span=st.integers(min_value=0, max_value=500 * 24 * 60),
+    then_earlier=st.integers(min_value=0, max_value=900 * 24 * 60),
+)
+def test_long_spans_count_the_same_as_walking_every_day(start: int, span: int, then_earlier: int) -> None:
+    calendar = BusinessCalendar(
+        "Europe/Berlin",
+        {
+            "mon": [("09:00", "12:00"), ("13:00", "17:30")],
+            "tue": [("09:00", "17:00")],
+            "sat": [("00:00", "24:00")],
+        },
+        holidays=[date(2025, 12, 25), date(2026, 4, 6), date(2026, 3, 31)],
+    )
+    origin = datetime(2025, 1, 1, tzinfo=UTC)
+    earlier = origin + timedelta(minutes=start)
+    later = earlier + timedelta(minutes=span)
+    assert calendar.business_time_between(earlier, later) == _walked(calendar, earlier, later)
+    # A question further back than any before moves the running totals' base; answers stay right.
+    sooner = origin - timedelta(minutes=then_earlier)
+    assert calendar.business_time_between(sooner, later) == _walked(calendar, sooner, later)

@@ -171,6 +171,28 @@ def test_forward_goes_to_the_given_address_with_the_original_included() -> None:
     assert "From: Ann Customer <ann@customer.test>" in text and "\nWhere is my order?" in text
 
 
+def test_explicit_recipients_replace_the_computed_ones_but_never_write_to_the_team() -> None:
+    carol = Address("Carol", "carol@partner.test")
+    team = Address("Alice Agent", "alice@example.com")
+    message = reply(mode="reply_all", recipients=([carol, team], [Address("Bob Buyer", "BOB@customer.test")]))
+    sent = reread(message)
+    assert sent["To"] == "Carol <carol@partner.test>"
+    assert sent["Cc"] == "Bob Buyer <BOB@customer.test>"
+    assert envelope_recipients(message) == ["carol@partner.test", "bob@customer.test"]
+
+
+def test_explicit_recipients_keep_hostile_names_inside_their_header() -> None:
+    name = "Eve\r\nBcc: victim@evil.test"
+    message = reply(recipients=([Address(name, "eve@evil.test")], []))
+    assert envelope_recipients(reread(message)) == ["eve@evil.test"]
+    assert reread(message)["Bcc"] is None
+
+
+def test_explicit_recipients_may_not_be_empty() -> None:
+    with pytest.raises(ComposeError, match="nobody to reply to"):
+        reply(recipients=([], [ANN]))
+
+
 def test_nobody_to_reply_to() -> None:
     with pytest.raises(ComposeError, match="nobody to reply to"):
         reply(original(sender=Address("Acme", "support@example.com"), reply_to=()))

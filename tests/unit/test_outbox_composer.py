@@ -147,6 +147,20 @@ def test_forward_and_reply_all(desk: Desk) -> None:
     assert everyone.recipients == ("ann@customer.test",)  # the team is never copied
 
 
+def test_a_reply_to_exactly_the_given_recipients(desk: Desk) -> None:
+    carol, dan = Address("Carol", "carol@partner.test"), Address("Dan", "dan@partner.test")
+    entry = desk.composer().reply(desk.conv_id, "Over to you", now=NOW, recipients=([carol], [dan]))
+    assert entry.recipients == ("carol@partner.test", "dan@partner.test")
+    message = message_from_bytes(desk.outbox.raw(entry.id), policy=policy.default)
+    assert message["To"] == "Carol <carol@partner.test>" and message["Cc"] == "Dan <dan@partner.test>"
+    assert entry.replied_to == "m2@customer.test"
+
+
+def test_cc_adds_to_the_people_a_reply_goes_to(desk: Desk) -> None:
+    entry = desk.composer().reply(desk.conv_id, "Hi", now=NOW, cc=[Address("Carol", "carol@partner.test")])
+    assert entry.recipients == ("ann@customer.test", "carol@partner.test")
+
+
 def test_a_new_conversation(desk: Desk) -> None:
     entry = desk.composer().new_conversation([ANN], "Your invoice", "Attached.", now=NOW)
     raw = desk.outbox.raw(entry.id)

@@ -8,10 +8,8 @@ from shared_inbox.ui.keys import KEYMAP, SCOPES, KeyConfigError, bindings_for, e
 
 REQUIRED = {
     "global": {"help", "palette", "quit", "search"},
-    "list": {
-        "cursor_down", "cursor_up", "first", "last", "open", "assign_me", "close", "pending", "spam",
-        "reopen", "tag", "select", "next_match", "prev_match",
-    },
+    "triage": {"assign_me", "close", "pending", "spam", "reopen", "tag", "snooze", "undo"},
+    "list": {"cursor_down", "cursor_up", "first", "last", "open", "select", "next_match", "prev_match"},
     "reader": {"back", "toggle_quotes", "reply", "reply_all", "forward", "scroll_down", "scroll_up"},
 }  # fmt: skip
 
@@ -103,8 +101,13 @@ def test_single_character_and_key_name_are_the_same_key() -> None:
 
 
 def test_same_key_in_list_and_reader_is_fine() -> None:
-    keys = effective_keys({"reply": "m"})
-    assert keys["reply"] == keys["assign_me"] == "m"
+    keys = effective_keys({"reply": "x"})
+    assert keys["reply"] == keys["select"] == "x"
+
+
+def test_triage_keys_clash_with_reader_keys_too() -> None:
+    with pytest.raises(KeyConfigError, match="'assign_me' and 'reply' in the reader view"):
+        effective_keys({"reply": "m"})
 
 
 def test_swapping_two_keys_in_one_scope_is_fine() -> None:

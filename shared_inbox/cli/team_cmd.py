@@ -1,0 +1,86 @@
+"""Team events on the command line: `set` ships its change at once, `sync` exchanges events,
+and `shared-inbox team status|compact` shows or tidies the events folder."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from dataclasses import replace
+from typing import Any
+
+from imapclient.exceptions import IMAPClientError
+
+from shared_inbox.imap.connection import MailServerError, connect_imap
+from shared_inbox.services.session import Session, sync_plan
+from shared_inbox.services.syncing import SyncService
+from shared_inbox.services.team import apply_remote, team_sync_for
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FAILURE = 0, 1
+SHIP_TIMEOUT = 10.0  # seconds; `set` must not hang when the server is away
+
+
+def add_team_parser(sub: Any) -> None:
+    team = sub.add_parser("team", help="team events shared through the mailbox")
+    actions = team.add_subparsers(dest="team_command", metavar="ACTION", required=True)
+    actions.add_parser("status", help="what is waiting to be shipped and how far the events folder was read")
+    actions.add_parser("compact", help="replace the event messages by one snapshot of the current state")
+
+
+def team_sync_service(session: Session, service: SyncService) -> SyncService:
+    """The session's sync service, exchanging team events in every round."""
+    service.team = team_sync_for(session)
+    return service
+
+
+def ship_now(session: Session) -> str | None:
+    """Ship queued events right away; returns a warning to show when that is not possible now."""
+    endpoint = replace(sync_plan(session.config).endpoint, timeout=SHIP_TIMEOUT)
+    try:
+        client = connect_imap(endpoint)
+    except MailServerError as exc:
+        return f"change saved; it reaches teammates at the next sync ({exc})"
+    try:
+        team_sync_for(session).ship(client)
+    except (OSError, EOFError, IMAPClientError) as exc:
+        return f"change saved; it reaches teammates at the next sync ({exc})"
+    finally:
+        try:
+            client.logout()
+        except (OSError, EOFError, IMAPClientError):
+            log.debug("logout after shipping failed", exc_info=True)
+    return None
+
+
+def run_team_command(args: argparse.Namespace, session: Session) -> int:
+    team = team_sync_for(session)
+    if args.team_command == "status":
+        status = team.status()
+        read = "never" if status.last_uid is None else f"up to UID {status.last_uid}"
+        print(f"Events folder: {status.folder}")
+        print(f"Waiting to be shipped: at most {status.backlog} event(s)")
+        print(f"Events folder read: {read}")
+        return EXIT_OK
+    client = connect_imap(sync_plan(session.config).endpoint)
+    try:
+        result = team.compact(client)
+    except (OSError, EOFError, IMAPClientError) as exc:
+        raise MailServerError(f"compacting the events folder failed: {exc}") from None
+    finally:
+        try:
+            client.logout()
+        except (OSError, EOFError, IMAPClientError):
+            log.debug("logout after compacting failed", exc_info=True)
+    apply_remote(session.inbox, session.commands, result.fetched)
+    report = result.compacted
+    if report is None or not report.done:
+        print("Nothing to compact.")
+    else:
+        print(
+            f"Compacted {report.messages_before} message(s) holding {report.events_before} event(s) "
+            f"into {report.events_kept} event(s)."
+        )
+    print(f"Shipped {result.shipped}, received {len(result.fetched)} event(s).", file=sys.stderr)
+    return EXIT_OK

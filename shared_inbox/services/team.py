@@ -1,0 +1,273 @@
+"""Team state through the mailbox: ship local events, take in teammates' events, compact.
+
+`TeamSync` is blocking code for a sync thread. It works on a connection it is
+given (`exchange`, called by every sync round) or on its own (`watch`: a second
+connection that IDLEs on the events folder, so a teammate's change shows up
+within about a second while the main connection IDLEs on INBOX). Teammates'
+events leave through callbacks as plain `Event`s; whoever owns the inbox
+applies them on its own thread with :func:`apply_remote`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from shared_inbox.config.model import DEFAULT_EVENTS_FOLDER
+from shared_inbox.domain.events import Event
+from shared_inbox.imap.connection import AuthError, MailServerError
+from shared_inbox.imap.idle import IdleConnectionLost, wait_for_change
+from shared_inbox.services.commands import Commands
+from shared_inbox.services.inbox import Inbox
+from shared_inbox.services.session import Session
+from shared_inbox.store import Store
+from shared_inbox.team.compactor import CompactReport, compact_folder
+from shared_inbox.team.encoding import BATCH_EVENTS, encode_batch
+from shared_inbox.team.folder import EventsFolder
+from shared_inbox.team.shipping import FetchCursor, ShipQueue
+
+log = logging.getLogger(__name__)
+
+COMPACT_AT_MESSAGES = 1000  # compact automatically once the folder holds this many messages
+IDLE_WAIT = 20 * 60.0
+POLL_WAIT = 2.0  # without IDLE
+BACKOFF_START, BACKOFF_MAX = 1.0, 120.0
+
+Now = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Exchange:
+    """One round with the server: how many events went up, which came down."""
+
+    shipped: int = 0
+    fetched: list[Event] = field(default_factory=list)
+    compacted: CompactReport | None = None
+
+
+@dataclass(frozen=True)
+class TeamStatus:
+    folder: str
+    backlog: int  # local log entries past the shipped cursor (at most this many to ship)
+    last_uid: int | None
+
+
+class _StopOrWake(threading.Event):
+    """Seen as set when either the owner stops us or a local change wants shipping now."""
+
+    def __init__(self, stop: threading.Event, wake: threading.Event) -> None:
+        super().__init__()
+        self._stop, self._wake = stop, wake
+
+    def is_set(self) -> bool:
+        return self._stop.is_set() or self._wake.is_set()
+
+
+class TeamSync:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        me: str,
+        folder: str = DEFAULT_EVENTS_FOLDER,
+        now: Now = _utc_now,
+        compact_at: int = COMPACT_AT_MESSAGES,
+    ) -> None:
+        self.queue = ShipQueue(store)
+        self.me = me
+        self.folder_name = folder
+        self.now = now
+        self.compact_at = compact_at
+        self._lock = threading.Lock()  # the sync round and the watcher may both exchange
+        self._wake = threading.Event()
+
+    # -- one round -------------------------------------------------------------------
+
+    def exchange(self, client: IMAPClient) -> Exchange:
+        """Ship what is queued, read what is new, compact when the folder grew large."""
+        with self._lock:
+            folder = EventsFolder.open(client, self.folder_name)
+            result = Exchange(shipped=self._ship(folder))
+            messages = self._fetch(folder, result)
+            self._ship(folder)  # moves the cursor past what was just taken in
+            if messages >= self.compact_at:
+                result.compacted = compact_folder(folder, sender=self.me, now=self.now())
+            return result
+
+    def ship(self, client: IMAPClient) -> int:
+        """Only ship (what `shared-inbox set` does right after a change)."""
+        with self._lock:
+            return self._ship(EventsFolder.open(client, self.folder_name))
+
+    def compact(self, client: IMAPClient) -> Exchange:
+        """Exchange, then compact regardless of size."""
+        with self._lock:
+            folder = EventsFolder.open(client, self.folder_name)
+            result = Exchange(shipped=self._ship(folder))
+            self._fetch(folder, result)
+            self._ship(folder)
+            result.compacted = compact_folder(folder, sender=self.me, now=self.now())
+            return result
+
+    def status(self) -> TeamStatus:
+        cursor = self.queue.fetch_cursor()
+        return TeamStatus(self.folder_name, self.queue.backlog(), cursor.last_uid if cursor else None)
+
+    def _ship(self, folder: EventsFolder) -> int:
+        pending = self.queue.pending()
+        events = pending.events
+        for start in range(0, len(events), BATCH_EVENTS):
+            chunk = events[start : start + BATCH_EVENTS]
+            folder.append(encode_batch([event for event, _ in chunk], sender=self.me, now=self.now()))
+            self.queue.mark_shipped(chunk[-1][1], (event for event, _ in chunk))
+        self.queue.mark_shipped(pending.end)
+        return len(events)
+
+    def _fetch(self, folder: EventsFolder, result: Exchange) -> int:
+        """Take in new batches; returns how many messages the folder holds."""
+        status = folder.status()
+        cursor = self.queue.fetch_cursor()
+        if cursor is not None and cursor.uidvalidity != status.uidvalidity:
+            log.info("events folder was recreated (UIDVALIDITY changed); reading it again")
+            cursor = None
+        last_uid = cursor.last_uid if cursor else 0
+        if status.messages == 0 or status.uidnext <= last_uid + 1:
+            return status.messages
+        read = folder.read_after(last_uid)
+        for _, batch in read.batches:
+            result.fetched.extend(self.queue.ingest(batch.events))
+        # Every existing UID below the UIDNEXT seen first was read now: never look below it again.
+        same_folder = read.uidvalidity == status.uidvalidity
+        high = max(read.high_uid, status.uidnext - 1) if same_folder else read.high_uid
+        self.queue.save_fetch_cursor(FetchCursor(read.uidvalidity, high))
+        return status.messages
+
+    # -- the watcher ---------------------------------------------------------------
+
+    def nudge(self) -> None:
+        """A local change was recorded: ship it soon instead of at the next sync round."""
+        self._wake.set()
+
+    def watch(
+        self,
+        connect: Callable[[], IMAPClient],
+        stop: threading.Event,
+        on_events: Callable[[list[Event]], None],
+        on_state: Callable[[str, str], None] = lambda state, detail: None,
+    ) -> None:
+        """Keep a connection idling on the events folder until `stop`; reconnects with backoff.
+
+        A failed login ends the watcher: retrying would only lock the account.
+        """
+        backoff = BACKOFF_START
+        wait_flag = _StopOrWake(stop, self._wake)
+        while not stop.is_set():
+            try:
+                client = connect()
+            except AuthError as exc:
+                on_state("auth-failed", f"team events: {exc}")
+                return
+            except (MailServerError, OSError, IMAPClientError) as exc:
+                on_state("offline", f"team events: {exc}")
+                stop.wait(backoff)
+                backoff = min(backoff * 2, BACKOFF_MAX)
+                continue
+            backoff = BACKOFF_START
+            try:
+                self._watch_connected(client, stop, wait_flag, on_events)
+            except (OSError, EOFError, IMAPClientError, IdleConnectionLost) as exc:
+                on_state("offline", f"team events: connection lost ({exc}); reconnecting")
+                stop.wait(BACKOFF_START)
+            finally:
+                _logout(client)
+
+    def _watch_connected(
+        self,
+        client: IMAPClient,
+        stop: threading.Event,
+        wait_flag: threading.Event,
+        on_events: Callable[[list[Event]], None],
+    ) -> None:
+        idle_ok = client.has_capability("IDLE")
+        while not stop.is_set():
+            self._wake.clear()
+            result = self.exchange(client)
+            if result.fetched:
+                on_events(result.fetched)
+            if stop.is_set():
+                return
+            if not idle_ok:
+                _sleep_until(wait_flag, POLL_WAIT)
+                continue
+            cursor = self.queue.fetch_cursor()
+            since = (cursor.last_uid + 1, None) if cursor else None
+            name = EventsFolder.open(client, self.folder_name).name
+            wait_for_change(client, name, IDLE_WAIT, wait_flag, since=since)
+
+
+def _sleep_until(flag: threading.Event, seconds: float) -> None:
+    """Sleep in short slices until `flag` reads as set (its is_set may be overridden)."""
+    deadline = threading.Event()
+    slices = max(1, int(seconds / 0.1))
+    for _ in range(slices):
+        if flag.is_set():
+            return
+        deadline.wait(0.1)
+
+
+@dataclass(frozen=True)
+class RemoteChanges:
+    """What teammates' events changed, for screens to refresh and badge."""
+
+    events: list[Event]
+    conversation_ids: frozenset[str]  # conversations whose state the events touched
+    authors: frozenset[str]  # who made the changes
+
+
+def apply_remote(inbox: Inbox, commands: Commands, events: list[Event]) -> RemoteChanges:
+    """Teammates' events into the inbox, on the thread that owns it.
+
+    The command clock observes each event, so a local change made after seeing a
+    teammate's change orders after it even when the local wall clock is behind.
+    """
+    now = commands.now()
+    for event in events:
+        commands.clock.observe(event.clock, now)
+    add_many = getattr(inbox, "add_events", None)
+    if callable(add_many) and len(events) > 1:
+        add_many(events)  # one rebuild per conversation instead of one per event
+    else:
+        for event in events:
+            inbox.add_event(event)
+    touched = {inbox.index.conversation_of(event.anchor) for event in events}
+    return RemoteChanges(
+        events=list(events),
+        conversation_ids=frozenset(conv_id for conv_id in touched if conv_id is not None),
+        authors=frozenset(event.author for event in events),
+    )
+
+
+def team_sync_for(session: Session) -> TeamSync:
+    """The session's team exchange, as the config describes it."""
+    team = session.config.team
+    return TeamSync(session.store, me=team.me, folder=team.events_folder)
+
+
+def _logout(client: IMAPClient) -> None:
+    try:
+        client.logout()
+    except Exception:  # noqa: BLE001 - the connection may already be gone
+        try:
+            client.shutdown()
+        except Exception:  # noqa: BLE001
+            log.debug("closing the team events connection failed", exc_info=True)

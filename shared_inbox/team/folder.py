@@ -1,0 +1,134 @@
+"""The IMAP side of the events folder: create it, append batches, read new ones, delete covered ones.
+
+Only standard IMAP: APPEND with \\Seen (webmail users see nothing unread),
+UID ranges for incremental reads, \\Deleted plus UID EXPUNGE (UIDPLUS) to
+remove exactly the messages a snapshot covers. No keywords carry data.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from shared_inbox.team.encoding import MAX_MESSAGE_BYTES, Batch, BatchError, decode_batch
+
+log = logging.getLogger(__name__)
+
+SEEN = b"\\Seen"
+DELETED = b"\\Deleted"
+FETCH_CHUNK = 200
+
+
+@dataclass(frozen=True)
+class FolderStatus:
+    uidvalidity: int
+    uidnext: int
+    messages: int
+
+
+@dataclass
+class ReadResult:
+    """Batches read from the folder, by UID, and the highest UID looked at (read or skipped)."""
+
+    uidvalidity: int
+    batches: list[tuple[int, Batch]] = field(default_factory=list)
+    high_uid: int = 0
+    skipped: int = 0
+
+
+def server_name(client: IMAPClient, configured: str) -> str:
+    """The configured name ("SharedInbox/Events") spelled with the server's hierarchy delimiter."""
+    try:
+        listed = client.list_folders("", "INBOX")
+    except IMAPClientError:
+        return configured
+    delimiter = listed[0][1] if listed else None
+    if isinstance(delimiter, bytes):
+        delimiter = delimiter.decode("ascii", "replace")
+    if not delimiter or delimiter == "/":
+        return configured
+    return configured.replace("/", delimiter)
+
+
+class EventsFolder:
+    def __init__(self, client: IMAPClient, name: str) -> None:
+        self.client = client
+        self.name = name
+
+    @classmethod
+    def open(cls, client: IMAPClient, configured: str) -> EventsFolder:
+        """The folder, created when missing (a teammate creating it at the same time is fine)."""
+        folder = cls(client, server_name(client, configured))
+        if not client.folder_exists(folder.name):
+            try:
+                client.create_folder(folder.name)
+            except IMAPClientError:
+                if not client.folder_exists(folder.name):
+                    raise
+        return folder
+
+    def status(self) -> FolderStatus:
+        """A cheap look (no SELECT) to tell whether anything arrived."""
+        answer = self.client.folder_status(self.name, [b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES"])
+        return FolderStatus(
+            uidvalidity=int(answer[b"UIDVALIDITY"]),
+            uidnext=int(answer[b"UIDNEXT"]),
+            messages=int(answer[b"MESSAGES"]),
+        )
+
+    def append(self, raw: bytes) -> None:
+        self.client.append(self.name, raw, flags=(SEEN,))
+
+    def read_after(self, last_uid: int, *, readonly: bool = True) -> ReadResult:
+        """Every batch with a UID above `last_uid`; unreadable or oversized messages are logged, skipped."""
+        selected = self.client.select_folder(self.name, readonly=readonly)
+        result = ReadResult(uidvalidity=int(selected[b"UIDVALIDITY"]), high_uid=last_uid)
+        if int(selected.get(b"EXISTS", 0)) == 0:
+            return result
+        uids = sorted(uid for uid in self.client.search(["UID", f"{last_uid + 1}:*"]) if uid > last_uid)
+        for chunk in _chunks(uids, FETCH_CHUNK):
+            sizes = self.client.fetch(chunk, ["RFC822.SIZE"])
+            wanted = []
+            for uid in chunk:
+                size = sizes.get(uid, {}).get(b"RFC822.SIZE")
+                if not isinstance(size, int) or size > MAX_MESSAGE_BYTES:
+                    log.warning("events folder: message %d of %s bytes skipped (limit %d)", uid, size,
+                                MAX_MESSAGE_BYTES)
+                    result.skipped += 1
+                else:
+                    wanted.append(uid)
+            bodies = self.client.fetch(wanted, ["BODY.PEEK[]"]) if wanted else {}
+            for uid in wanted:
+                raw = bodies.get(uid, {}).get(b"BODY[]")
+                if not isinstance(raw, bytes):
+                    continue  # expunged meanwhile, by a teammate's compaction
+                try:
+                    batch = decode_batch(raw)
+                except BatchError as exc:
+                    log.warning("events folder: message %d ignored: %s", uid, exc)
+                    result.skipped += 1
+                    continue
+                for reason in batch.rejected[:5]:
+                    log.warning("events folder: an event in message %d ignored: %s", uid, reason)
+                result.batches.append((uid, batch))
+            result.high_uid = max(result.high_uid, chunk[-1])
+        return result
+
+    def delete(self, uids: Sequence[int]) -> None:
+        """Remove exactly these messages (the folder must be selected read-write)."""
+        if not uids:
+            return
+        self.client.add_flags(list(uids), [DELETED], silent=True)
+        if self.client.has_capability("UIDPLUS"):
+            self.client.uid_expunge(list(uids))
+        else:
+            self.client.expunge()  # also other \Deleted ones: those are covered by their own snapshots
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])

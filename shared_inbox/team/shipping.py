@@ -1,0 +1,108 @@
+"""The local side of the team log: what still has to go up, and taking in what came down.
+
+The store's event log holds local and teammates' events in arrival order. A
+durable cursor in the store settings says how much of that log is already on
+the server (shipped by us, or read from there). The cursor is written only
+after the APPEND succeeded, so a process killed in between ships the same
+events again; their ids make the repeat harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from shared_inbox.domain.events import Event, EventError, event_from_json, event_to_json
+from shared_inbox.store import Store
+
+log = logging.getLogger(__name__)
+
+SHIPPED_KEY = "team.shipped"  # int: events of the log, in file order, known to be on the server
+FETCHED_KEY = "team.fetched"  # {"uidvalidity": int, "last_uid": int}: how far the events folder was read
+
+
+@dataclass(frozen=True)
+class Pending:
+    """Local events to ship, each with the cursor value that becomes true once it is on the server."""
+
+    events: list[tuple[Event, int]]
+    end: int  # the cursor once everything pending (and everything skipped) is on the server
+
+
+@dataclass(frozen=True)
+class FetchCursor:
+    uidvalidity: int
+    last_uid: int
+
+
+class ShipQueue:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.on_server: set[str] = set()  # ids seen in the events folder or shipped, this run
+
+    @property
+    def shipped(self) -> int:
+        value = self.store.get_setting(SHIPPED_KEY, 0)
+        return value if type(value) is int and value >= 0 else 0
+
+    def backlog(self) -> int:
+        """How many log entries are past the cursor (an upper bound on what is left to ship)."""
+        return max(0, self.store.event_count() - self.shipped)
+
+    def pending(self) -> Pending:
+        start = self.shipped
+        if self.store.event_count() <= start:
+            return Pending([], start)
+        docs = self.store.events()
+        events: list[tuple[Event, int]] = []
+        for position, doc in enumerate(docs[start:], start + 1):
+            if doc.get("id") in self.on_server:
+                continue
+            try:
+                events.append((event_from_json(doc), position))
+            except EventError as exc:
+                log.warning("not shipping a malformed event from the local log: %s", exc)
+        return Pending(events, len(docs))
+
+    def mark_shipped(self, cursor: int, events: Iterable[Event] = ()) -> None:
+        self.on_server.update(event.id for event in events)
+        if cursor > self.shipped:
+            self.store.set_setting(SHIPPED_KEY, cursor)
+
+    # -- what came down ------------------------------------------------------------
+
+    def fetch_cursor(self) -> FetchCursor | None:
+        value = self.store.get_setting(FETCHED_KEY)
+        if not isinstance(value, dict):
+            return None
+        validity, last = value.get("uidvalidity"), value.get("last_uid")
+        if type(validity) is not int or type(last) is not int or last < 0:
+            return None
+        return FetchCursor(validity, last)
+
+    def save_fetch_cursor(self, cursor: FetchCursor) -> None:
+        self.store.set_setting(FETCHED_KEY, {"uidvalidity": cursor.uidvalidity, "last_uid": cursor.last_uid})
+
+    def ingest(self, events: Sequence[Event]) -> list[Event]:
+        """Store teammates' events durably; returns those the store did not have yet."""
+        self.on_server.update(event.id for event in events)
+        fresh: dict[str, Event] = {}
+        for event in events:
+            if event.id not in fresh and not self.store.has_event(event.id):
+                fresh[event.id] = event
+        if not fresh:
+            return []
+        docs = [event_to_json(event) for event in fresh.values()]
+        added = _append_all(self.store, docs)
+        return [event for event, was_added in zip(fresh.values(), added, strict=True) if was_added]
+
+
+def _append_all(store: Store, docs: list[dict[str, Any]]) -> list[bool]:
+    """One durable write for many events when the store offers it, else one per event."""
+    append_many = getattr(store, "append_events", None)
+    if callable(append_many):
+        result = append_many(docs)
+        return [bool(flag) for flag in result]
+    return [store.append_event(doc) for doc in docs]

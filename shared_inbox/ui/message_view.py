@@ -1,0 +1,149 @@
+"""One message in the reader: a clickable heading, the body with its folds, the attachments.
+
+Everything from the mail is shown as plain `Content`; attachment names are the sanitized
+names from :mod:`shared_inbox.mail.attachments`, and the raw bytes stay here so a save or
+open works on exactly the message on screen.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.events import Click
+from textual.message import Message
+from textual.widgets import Button, Static
+
+from shared_inbox.domain.model import Address, MessageMeta
+from shared_inbox.mail.attachments import AttachmentInfo
+from shared_inbox.mail.body import read_message
+from shared_inbox.ui.conversation_list import inert
+
+FOLDED = {
+    "quote": "··· quoted text hidden (z or a click on the heading shows it)",
+    "signature": "··· signature hidden (z or a click on the heading shows it)",
+}
+
+
+def plain(text: str) -> Content:
+    """Mail text as inert content: control characters are replaced, markup is never parsed."""
+    return Content("\n".join(inert(line) for line in text.split("\n")))
+
+
+def _addresses(addresses: tuple[Address, ...]) -> str:
+    return ", ".join(a.display() for a in addresses)
+
+
+def message_heading(meta: MessageMeta, zone: tzinfo | None = None) -> Content:
+    """Sender and time (in `zone`, the local zone when None), then To and, when present, Cc."""
+    when = meta.date.astimezone(zone).strftime("%a %d %b %Y %H:%M %Z").rstrip()
+    parts: list[Content | str] = [plain(meta.sender.display()).stylize("bold"), "  ", when]
+    parts += ["\n", "To: ", plain(_addresses(meta.to) or "(nobody)")]
+    if meta.cc:
+        parts += ["\n", "Cc: ", plain(_addresses(meta.cc))]
+    return Content.assemble(*parts)
+
+
+def human_size(size: int) -> str:
+    """A byte count as people read it: 512 B, 12 KB, 3.4 MB."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+class MessageHeading(Static):
+    """Who wrote the message and to whom; a click folds or unfolds this message's quotes."""
+
+    class Clicked(Message):
+        def __init__(self, heading: MessageHeading) -> None:
+            super().__init__()
+            self.heading = heading
+
+    def on_click(self, event: Click) -> None:
+        event.stop()
+        self.post_message(self.Clicked(self))
+
+
+class AttachmentRow(Horizontal, can_focus=True):
+    """One attachment: its safe name, type and size, with Save and Open buttons."""
+
+    class Chosen(Message):
+        """Save or open was asked for, by key or by button."""
+
+        def __init__(self, row: AttachmentRow, action: str) -> None:
+            super().__init__()
+            self.row = row
+            self.action = action  # "save" | "open"
+
+    def __init__(self, info: AttachmentInfo, raw: bytes) -> None:
+        super().__init__(classes="attachment")
+        self.info = info
+        self.raw = raw
+
+    def compose(self) -> ComposeResult:
+        info = self.info
+        label = f"📎 {info.filename}  {info.content_type}, {human_size(info.size)}"
+        yield Static(plain(label), classes="attachment-label", markup=False)
+        for action, title in (("save", "Save"), ("open", "Open")):
+            button = Button(title, compact=True, classes=f"attachment-{action}")
+            button.can_focus = False  # the row holds the focus; the buttons are for the mouse
+            yield button
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.focus()
+        action = "save" if event.button.has_class("attachment-save") else "open"
+        self.post_message(self.Chosen(self, action))
+
+    def on_click(self, event: Click) -> None:
+        self.focus()
+
+
+class MessageView(Vertical):
+    """One message: who, when, to whom, then its body segments and attachments."""
+
+    def __init__(self, meta: MessageMeta, zone: tzinfo | None = None) -> None:
+        kind = "agent" if meta.outgoing else "customer"
+        super().__init__(classes=f"message {kind}")
+        self.meta = meta
+        self.zone = zone
+
+    def compose(self) -> ComposeResult:
+        yield MessageHeading(message_heading(self.meta, self.zone), classes="message-heading", markup=False)
+        yield Vertical(classes="message-body")
+
+    def toggle_folds(self) -> None:
+        """Show or hide this message's quotes and signature (z does it for every message)."""
+        self.toggle_class("show-folded")
+
+    def on_message_heading_clicked(self, event: MessageHeading.Clicked) -> None:
+        event.stop()
+        self.toggle_folds()
+
+    def show_text(self, text: str) -> None:
+        body = self.query_one(".message-body", Vertical)
+        body.remove_children()
+        body.mount(Static(plain(text), classes="note", markup=False))
+
+    def show_body(self, raw: bytes) -> None:
+        body = self.query_one(".message-body", Vertical)
+        body.remove_children()
+        read = read_message(raw)
+        widgets: list[Static | AttachmentRow] = []
+        for segment in read.segments:
+            text = segment.text.strip("\n")
+            if not text:
+                continue
+            if segment.kind == "text":
+                widgets.append(Static(plain(text), classes="segment text", markup=False))
+            else:
+                widgets.append(Static(plain(FOLDED[segment.kind]), classes="fold-marker", markup=False))
+                widgets.append(Static(plain(text), classes=f"segment folded {segment.kind}", markup=False))
+        widgets.extend(AttachmentRow(info, raw) for info in read.attachments)
+        for note in read.notes:
+            widgets.append(Static(plain(f"Note: {note}"), classes="note", markup=False))
+        body.mount_all(widgets)

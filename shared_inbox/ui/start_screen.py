@@ -1,0 +1,57 @@
+"""The screen shown while the store opens: the list as the agent left it, read-only.
+
+It has the inbox screen's layout, so swapping in the live screen changes nothing but the
+data. It imports only what drawing needs; the mail, store and sync code load meanwhile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from shared_inbox.ui.conversation_list import ConversationList
+from shared_inbox.ui.first_screen import FirstScreen
+
+OPENING = "Opening the mailbox…"
+
+
+class StartScreen(Screen[None]):
+    """A preview of the inbox screen from `FirstScreen`; keys wait until the live screen replaces it."""
+
+    def __init__(self, preview: FirstScreen | None, *, now: Callable[[], datetime]) -> None:
+        super().__init__()
+        self.preview = preview
+        self._now = now
+
+    def compose(self) -> ComposeResult:
+        views = self.preview.views if self.preview else []
+        with Horizontal(id="inbox-body"):
+            options = [
+                Option(Content.assemble((f"{label:<11}", ""), (f"{count:>6}", "bold")), id=view_id)
+                for view_id, label, count in views
+            ]
+            yield OptionList(*options, id="sidebar")
+            yield ConversationList(now=self._now, id="conversations")
+        note = OPENING if self.preview is None else f"{OPENING} showing the list as you left it"
+        yield Static(Content(note), classes="status-bar", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.preview is None:
+            return
+        ids = [view_id for view_id, _, _ in self.preview.views]
+        if self.preview.view_id in ids:
+            self.query_one("#sidebar", OptionList).highlighted = ids.index(self.preview.view_id)
+        listing = self.query_one(ConversationList)
+        listing.set_conversations(self.preview.rows)
+        listing.focus()
+
+    def on_conversation_list_open(self, event: ConversationList.Open) -> None:
+        self.notify("Still opening the mailbox; one moment.", markup=False)

@@ -19,6 +19,7 @@ from types import TracebackType
 
 from shared_inbox.config import Config, load_config
 from shared_inbox.corpus import support_mail_demo
+from shared_inbox.demo.extras import apply_demo_extras, write_canned_replies
 from shared_inbox.demo.seed import demo_deliveries
 from shared_inbox.demo.servers import DemoServers, ServerAddresses
 from shared_inbox.demo.state import StateReport, apply_demo_state
@@ -91,6 +92,7 @@ def open_demo(
         servers = DemoServers.start(support_address=SUPPORT_ADDRESS, team_addresses=[m.email for m in team])
         mail = support_mail_demo(moment, support_address=SUPPORT_ADDRESS, domain=DOMAIN)
         servers.deliver(demo_deliveries(mail, moment))
+        write_canned_replies(directory)
         path = write_demo_config(directory, servers.addresses, team, support_address=SUPPORT_ADDRESS)
         demo = DemoMailbox(directory=directory, config_path=path, config=load_config(path), servers=servers)
         on_step(f"Syncing {len(mail)} messages over IMAP")
@@ -114,3 +116,4 @@ def sync_and_triage(demo: DemoMailbox, now: datetime) -> None:
         session.inbox.add_messages(result.new_ids)
         demo.first_sync = result
         demo.state = apply_demo_state(session, now)
+        demo.state.changes += apply_demo_extras(session, now)

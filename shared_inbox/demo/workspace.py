@@ -22,6 +22,7 @@ DOMAIN = "example.com"
 PASSWORD_FILE = "imap-password"
 CONFIG_FILE = "config.toml"
 STORE_DIR = "store"
+_ALL_WEEK = ", ".join(f'{day} = "00:00-24:00"' for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
 # Prints the first line of a file: the password command, in the Python that runs the demo.
 _READ_FIRST_LINE = "import sys; print(open(sys.argv[1], encoding='utf-8').readline().strip())"
 
@@ -88,6 +89,24 @@ me = {_toml(team[0].email)}
 {members}
 [store]
 path = {_toml(str(store))}
+
+[canned]
+dir = {_toml(str(store.parent / "canned"))}
+
+# The demo team answers around the clock, so its SLA clocks run whenever you try it.
+[business_hours]
+hours = {{ {_ALL_WEEK} }}
+
+[[sla]]
+name = "vip"
+tags = ["vip"]
+first_response = "1h"
+next_response = "2h"
+
+[[sla]]
+name = "standard"
+first_response = "8h"
+next_response = "24h"
 
 # Some mail programs drop the headers replies are threaded by; join those by subject,
 # only for the same customer and within a week.

@@ -58,6 +58,8 @@ class Commands:
         self.clock = HlcClock(author)
         for event in inbox.events:
             self.clock.observe(event.clock, now())
+        # Called with each recorded event once it is durable (the team exchange ships it at once).
+        self.listeners: list[Callable[[Event], None]] = []
 
     def _conversation(self, ref: str) -> Conversation:
         conv = self.inbox.conversation(ref)
@@ -81,6 +83,8 @@ class Commands:
             check_promise_event(event)  # refuse what teammates' copies would ignore
         self.inbox.store.append_event(event_to_json(event))
         self.inbox.add_event(event)
+        for listener in self.listeners:
+            listener(event)
         return event
 
     def assign(self, ref: str, assignee: str) -> Event:

@@ -120,6 +120,22 @@ class Inbox:
         self._events_by_conv.setdefault(conv_id, []).append(event)
         self._rebuild(conv_id)
 
+    def add_events(self, events: Iterable[Event]) -> None:
+        """Take in many events (a teammate's batch) and rebuild each conversation they touch once."""
+        touched: set[str] = set()
+        for event in events:
+            if event.id in self._event_ids:
+                continue
+            self._event_ids.add(event.id)
+            self.events.append(event)
+            conv_id = self.index.conversation_of(event.anchor)
+            if self._conversations is None or conv_id is None:
+                continue
+            self._events_by_conv.setdefault(conv_id, []).append(event)
+            touched.add(conv_id)
+        for conv_id in touched:
+            self._rebuild(conv_id)
+
     def _changed(self) -> None:
         self._ordered = None
         self._results.clear()

@@ -175,12 +175,13 @@ class SyncService:
         An authentication failure stops the loop: retrying would only lock the account.
         """
         on_round = self._serialized(on_round)
-        team_thread = self._start_team_watch(stop, on_round, on_state)
+        team_stop = threading.Event()  # ends with this loop, whatever ended it
+        team_thread = self._start_team_watch(team_stop, on_round, on_state)
         try:
             self._watch(stop, on_round, on_state)
         finally:
+            team_stop.set()
             if team_thread is not None:
-                stop.set()
                 team_thread.join()
 
     def _serialized(self, on_round: Callable[[SyncRound], None]) -> Callable[[SyncRound], None]:

@@ -18,7 +18,7 @@ import logging
 import os
 import re
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -112,24 +112,40 @@ class EventLog:
 
     def append(self, event: Mapping[str, Any]) -> bool:
         """Durably add `event`; False (and nothing written) if its id is already in the log."""
-        event_id = event.get("id")
-        if not isinstance(event_id, str) or not event_id:
-            raise ValueError("an event needs a non-empty string 'id'")
-        if event_id in self._entries:
-            return False
-        canonical = canonical_json(event)
-        line = encode_line(canonical)
+        return self.append_many([event])[0]
+
+    def append_many(self, events: Sequence[Mapping[str, Any]]) -> list[bool]:
+        """Durably add several events with one write and one fsync; per event, whether it was new.
+
+        An id already in the log, or earlier in the same batch, is not written again. Every
+        event is checked before anything is written, so a bad one leaves the log unchanged;
+        a crash mid-write loses at most the unacknowledged batch's torn tail, which the next
+        open cuts off at the last whole line.
+        """
+        added: list[bool] = []
+        fresh: dict[str, str] = {}
+        for event in events:
+            event_id = event.get("id")
+            if not isinstance(event_id, str) or not event_id:
+                raise ValueError("an event needs a non-empty string 'id'")
+            is_new = event_id not in self._entries and event_id not in fresh
+            if is_new:
+                fresh[event_id] = canonical_json(event)
+            added.append(is_new)
+        if not fresh:
+            return added
+        data = b"".join(encode_line(canonical) for canonical in fresh.values())
         fd = self._require_fd()
         try:
-            write_all(fd, line)
+            write_all(fd, data)
             sync_fd(fd)
         except BaseException:
             # Never leave half a line for the next append to glue onto.
             os.ftruncate(fd, self._size)
             raise
-        self._size += len(line)
-        self._entries[event_id] = canonical
-        return True
+        self._size += len(data)
+        self._entries.update(fresh)
+        return added
 
     def __contains__(self, event_id: object) -> bool:
         return event_id in self._entries

@@ -234,6 +234,15 @@ class Store:
         return self._events.append(event)
 
     @_serialized
+    def append_events(self, events: Sequence[Mapping[str, Any]]) -> list[bool]:
+        """Durably append many events with a single fsync; per event, False if its "id" was already stored.
+
+        All or nothing: when it raises, none of the batch is stored.
+        """
+        self._writable()
+        return self._events.append_many(events)
+
+    @_serialized
     def events(self) -> list[dict[str, Any]]:
         return self._events.events()
 

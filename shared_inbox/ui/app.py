@@ -22,12 +22,14 @@ from shared_inbox.ui.first_screen import load_first_screen
 from shared_inbox.ui.keys import KeySpec, bindings_for, effective_keys
 from shared_inbox.ui.palette import KeyActionsProvider
 from shared_inbox.ui.start_screen import StartScreen
+from shared_inbox.ui.team_news import teammate_news
 from shared_inbox.ui.themes import choose_theme, register_all
 
 # The screens, the mail and store code are imported when first needed: a cold start paints the
 # list it remembers first and loads them meanwhile (see `StartScreen`).
 if TYPE_CHECKING:
     from shared_inbox.config import Config
+    from shared_inbox.domain.events import Event
     from shared_inbox.services.session import Session
     from shared_inbox.services.syncing import SyncRound
     from shared_inbox.ui.outgoing import OutgoingMail
@@ -110,15 +112,19 @@ class InboxApp(App[None]):
     def on_mount(self) -> None:
         requested = self.config.theme
         register_all(self)
+        remembered = load_first_screen(self.config.store.path)
         self.theme = choose_theme(requested, self.available_themes)
         if requested and self.theme != requested:
             message = f"No theme named {requested!r}; using {self.theme}."
             self.notify(message, severity="warning", markup=False)
+        if remembered is not None and remembered.theme in self.available_themes:
+            self.theme = remembered.theme  # chosen in the palette last time
+        self.watch(self, "theme", self._theme_chosen, init=False)
         if self._pending_session is not None:
             self._start(self._pending_session)
             return
         self.status_line = "opening the mailbox…"
-        self.push_screen(StartScreen(load_first_screen(self.config.store.path), now=self._now))
+        self.push_screen(StartScreen(remembered, now=self._now))
         self.call_after_refresh(self._open_session)
 
     @work(thread=True, exclusive=True, group="open", exit_on_error=False)
@@ -141,16 +147,27 @@ class InboxApp(App[None]):
         tracker_for(session).due_within(session.inbox.conversations(), self._now(), timedelta())  # warms it
         self.post_message(SessionOpened(session))
 
+    def _theme_chosen(self, theme: str) -> None:
+        """Keep a theme picked in the palette for the next start."""
+        from shared_inbox.ui.inbox_screen import InboxScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, InboxScreen):
+                screen.remember()
+
     def on_session_opened(self, event: SessionOpened) -> None:
         self._start(event.session)
 
     def _start(self, session: Session) -> None:
+        from shared_inbox.services.team import team_sync_for
         from shared_inbox.ui.deadline_watch import DeadlineWatch
         from shared_inbox.ui.inbox_screen import InboxScreen
         from shared_inbox.ui.outgoing import OutgoingMail
 
         self.session = session
         self.outgoing: OutgoingMail = OutgoingMail(session, now=self._now)
+        self.team = team_sync_for(session)
+        session.commands.listeners.append(lambda _event: self.team.nudge())
         remembered = load_first_screen(self.config.store.path)
         view_id = remembered.view_id if remembered is not None else "open"
         screen = InboxScreen(session, now=self._now, view_id=view_id)
@@ -244,6 +261,7 @@ class InboxApp(App[None]):
 
         try:
             service = self.session.sync_service()
+            service.team = self.team
             service.watch(self._stop, self._round_done, self._state_changed)
         except (MailServerError, PasswordError, OSError) as exc:
             self.post_message(SyncStateChanged("offline", str(exc)))
@@ -268,6 +286,8 @@ class InboxApp(App[None]):
         inbox = self.session.inbox
         if event.result.new_ids:
             inbox.add_messages(event.result.new_ids)
+        if event.result.team_events:
+            self._teammates_changed(event.result.team_events)
         for message_id in event.result.flagged_ids:
             inbox.reload_message(message_id)
         if event.result.changed:
@@ -276,6 +296,14 @@ class InboxApp(App[None]):
             # The first round brings in the backlog; announcing all of it would be noise.
             self._announce(event.result.new_ids)
         self._update_status()
+
+    def _teammates_changed(self, events: list[Event]) -> None:
+        """Teammates' changes into the inbox; being assigned or mentioned is announced."""
+        from shared_inbox.services.team import apply_remote
+
+        changes = apply_remote(self.session.inbox, self.session.commands, events)
+        for line in teammate_news(self.session, changes.events):
+            self.notify(line, title="Team", markup=False)
 
     def _messages_added(self, message_ids: list[str]) -> None:
         """Replies the outbox just delivered: into the inbox, and onto the screens showing them."""

@@ -35,6 +35,7 @@ class FirstScreen:
     view_id: str
     views: list[tuple[str, str, int]]  # (id, label, count)
     rows: list[Conversation]
+    theme: str | None = None  # the theme last chosen in the palette: the choice persists
 
 
 def path_for(store_path: Path) -> Path:
@@ -46,6 +47,7 @@ def save_first_screen(store_path: Path, screen: FirstScreen) -> None:
     doc = {
         "v": FORMAT,
         "view": screen.view_id,
+        "theme": screen.theme,
         "views": [list(view) for view in screen.views],
         "rows": [_row(conv) for conv in screen.rows[:ROWS_KEPT]],
     }
@@ -75,7 +77,10 @@ def load_first_screen(store_path: Path) -> FirstScreen | None:
             return None
         views = [(str(v[0]), str(v[1]), int(v[2])) for v in doc["views"]]
         rows = [_conversation(row) for row in doc["rows"][:ROWS_KEPT]]
-        return FirstScreen(view_id=str(doc["view"]), views=views, rows=rows)
+        theme = doc.get("theme")
+        return FirstScreen(
+            view_id=str(doc["view"]), views=views, rows=rows, theme=theme if isinstance(theme, str) else None
+        )
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
         return None
 

@@ -135,7 +135,7 @@ class InboxScreen(ListDeadlines, Screen[None]):
             return
         views = [(view.id, view.label, self.counts.get(view.id, 0)) for view in VIEWS]
         rows = list(self._shown[:ROWS_KEPT])
-        screen = FirstScreen(view_id=self.view_id, views=views, rows=rows)
+        screen = FirstScreen(view_id=self.view_id, views=views, rows=rows, theme=self.app.theme)
         save_first_screen(self.session.config.store.path, screen)
 
     def reload(self) -> None:

@@ -287,3 +287,26 @@ def test_demo_files_are_private_and_removed_on_close(tmp_path: Path) -> None:
         demo.close()
     assert list(tmp_path.iterdir()) == []
     demo.close()  # a second close is harmless
+
+
+def test_demo_shows_saved_replies_promises_notes_and_a_profile(demo: DemoMailbox) -> None:
+    from shared_inbox.demo.extras import CANNED_REPLIES, DEMO_PROMISES
+    from shared_inbox.services.deadlines import tracker_for
+    from shared_inbox.services.notes import conversation_notes, customer_record
+
+    listed = json.loads(cli(demo.config_path, "canned", "--json").stdout)
+    assert len(listed) == len(CANNED_REPLIES)
+    assert all(not reply["problems"] for reply in listed)
+    with open_session(demo.config) as session:
+        tracker = tracker_for(session)
+        for promise in DEMO_PROMISES:
+            conv = by_customer(session, promise.customer, promise.subject)
+            texts = [item.text for item in tracker.of(conv, NOW).promises]
+            assert promise.text in texts
+        damaged = by_customer(session, "siobhan@freemail.example", "Item arrived damaged")
+        [note] = conversation_notes(session.inbox, damaged.id)
+        assert agent_address("sam") in note.mentions
+        record = customer_record(session.inbox, "j.schroeder@mueller-gmbh.example")
+        assert record.value("company") == "Müller GmbH" and record.notes
+    due = json.loads(cli(demo.config_path, "due", "--json", "--within", "1h").stdout)
+    assert any("Item arrived damaged" in json.dumps(entry, ensure_ascii=False) for entry in due)

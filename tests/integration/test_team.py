@@ -258,3 +258,21 @@ def test_the_watch_loop_brings_teammates_changes_in_as_they_happen(agents):
         watcher.join(timeout=60)
     assert not watcher.is_alive()
     assert alice.session.inbox.conversation(conv_id(alice, 3)).state.assignee == "bob@example.com"
+
+
+def test_team_compact_on_the_command_line_keeps_the_state(mailbox, tmp_path):
+    mailbox.deliver(customer_mail(1))
+    config_a = write_config(tmp_path / "a", mailbox, me="alice@example.com")
+    config_b = write_config(tmp_path / "b", mailbox, me="bob@example.com")
+    assert cli(config_a, "sync", "--once").returncode == 0
+    for status in ("pending", "closed", "active", "pending"):
+        assert cli(config_a, "set", "q1@customer.test", "--status", status).returncode == 0
+    assert len(folder_messages(mailbox)) == 4
+    done = cli(config_a, "team", "compact")
+    assert done.returncode == 0, done.stderr
+    assert "Compacted 4 message(s) holding 4 event(s) into 1 event(s)." in done.stdout
+    assert len(folder_messages(mailbox)) == 1
+    assert "Nothing to compact." in cli(config_a, "team", "compact").stdout
+    assert cli(config_b, "sync", "--once").returncode == 0
+    (conv,) = list_json(config_b)
+    assert conv["status"] == "pending"

@@ -70,7 +70,7 @@ def test_the_remembered_list_shows_before_the_store_is_open_then_the_live_one(tm
             await pilot.press("m", "c", "enter", "slash")  # nothing can act on a preview
             assert app.screen is start
             release.set()
-            await until(pilot, lambda: isinstance(app.screen, InboxScreen))
+            await until(pilot, lambda: isinstance(app.screen, InboxScreen) and app.screen.conversation_list.rows)
             live = app.screen
             assert isinstance(live, InboxScreen) and app.ready
             assert live.view_id == "unassigned"
@@ -131,3 +131,31 @@ def test_the_kept_screen_round_trips_and_is_private(tmp_path: Path) -> None:
     kept = load_first_screen(config.store.path)
     assert kept is not None and kept.rows == rows and kept.views == [("open", "All open", 5)]
     assert path_for(config.store.path).stat().st_mode & 0o077 == 0
+
+
+def test_a_theme_chosen_in_the_app_is_used_at_the_next_start(tmp_path: Path) -> None:
+    fill_store(tmp_path / "store", 20)
+    config = make_config(tmp_path)
+    with open_session(config, now=lambda: NOW) as session:
+
+        async def choose(pilot: Pilot[None]) -> None:
+            assert pilot.app.theme != "shared-light"
+            pilot.app.theme = "shared-light"  # what picking it in the palette does
+            await pilot.pause()
+
+        drive(InboxApp(session, sync=False, now=lambda: NOW), choose)
+    release = threading.Event()
+    release.set()
+    app = start_slowly(config, release)
+
+    async def run() -> None:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.pause()
+            assert app.theme == "shared-light"
+            await until(pilot, lambda: app.ready)
+
+    try:
+        asyncio.run(run())
+    finally:
+        if app.ready:
+            app.session.close()

@@ -95,9 +95,7 @@ DEMO_PROMISES: tuple[DemoPromise, ...] = (
         "Send a prepaid return label",
         -timedelta(hours=2),
     ),
-    DemoPromise(
-        "carlos.garcia@initech.example", "Charged twice", "Confirm the refund", timedelta(hours=2)
-    ),
+    DemoPromise("carlos.garcia@initech.example", "Charged twice", "Confirm the refund", timedelta(hours=2)),
     DemoPromise(
         "j.schroeder@mueller-gmbh.example",
         "Bestellung für Müller GmbH – Rechnung fehlt",

@@ -11,22 +11,27 @@ one term, and all terms must hold. ``before:`` and ``after:`` compare the
 conversation's last activity with midnight UTC of the date (``after:`` is
 inclusive, ``before:`` exclusive). ``customer:`` also looks in what the team recorded
 about the customer (profile fields, customer notes) when the caller passes a lookup.
+
+Free text is matched against :func:`search_text`, which a caller searching many times may
+keep per conversation until the conversation changes.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from shared_inbox.domain.model import Conversation, MessageMeta, Status
+from shared_inbox.domain.model import Address, Conversation, MessageMeta, Status
 
-__all__ = ["FIELDS", "CustomerLookup", "Query", "QueryError", "Term", "parse_query"]
+__all__ = ["FIELDS", "CustomerLookup", "Query", "QueryError", "Term", "parse_query", "search_text"]
 
 # A customer's address -> extra text to match ``customer:`` against (profile, notes); "" for none.
 CustomerLookup = Callable[[str], str]
+MessagesOf = Callable[[Conversation], Sequence[MessageMeta]]
+TextOf = Callable[[Conversation], str]
 
 FIELDS = (
     "from", "to", "subject", "customer", "tag", "status", "assignee", "is", "has", "before", "after",
@@ -63,8 +68,42 @@ class Query:
 
     def matches(self, conv: Conversation, messages: Sequence[MessageMeta]) -> bool:
         """Whether the conversation (with its messages) satisfies every term."""
-        context = _Context(conv, messages, self.me, self.customer_lookup)
-        return all(_MATCHERS[term.field or ""](term, context) != term.negated for term in self.terms)
+        return bool(self.select([conv], lambda _conv: messages))
+
+    def select(
+        self, convs: Iterable[Conversation], messages_of: MessagesOf, text_of: TextOf | None = None
+    ) -> list[Conversation]:
+        """The conversations satisfying every term, in the order given.
+
+        A conversation's messages are asked for only when a term needs them, and its
+        :func:`search_text` comes from ``text_of`` when the caller keeps it (else it is built).
+        """
+        context = _Context(self.me, self.customer_lookup, messages_of, text_of)
+        checks = [(_MATCHERS[term.field or ""], term) for term in self.terms]
+        found = []
+        for conv in convs:
+            context.start(conv)
+            for matcher, term in checks:
+                if matcher(term, context) == term.negated:
+                    break
+            else:
+                found.append(conv)
+        return found
+
+
+def search_text(conv: Conversation, messages: Sequence[MessageMeta]) -> str:
+    """What free text is matched against: subjects, the customer, every name and address, case-folded."""
+    parts = [conv.subject]
+    if conv.customer is not None:
+        parts += [conv.customer.name, conv.customer.email]
+    seen: set[Address] = set()  # the same people recur in every message of a thread
+    for meta in messages:
+        parts.append(meta.subject)
+        for address in (meta.sender, *meta.to, *meta.cc, *meta.reply_to):
+            if address not in seen:
+                seen.add(address)
+                parts += [address.name, address.email]
+    return "\n".join(parts).casefold()
 
 
 def parse_query(text: str, *, me: str, customer_lookup: CustomerLookup | None = None) -> Query:
@@ -176,34 +215,39 @@ def _midnight(field: str, raw: str) -> datetime:
 
 
 class _Context:
-    """One conversation being matched, with lazily built search text."""
+    """The conversation being matched, with its messages and search text fetched only when needed.
 
-    __slots__ = ("conv", "messages", "me", "lookup", "_text")
+    One context serves a whole :meth:`Query.select` pass (see `start`), so matching costs
+    no allocation per conversation.
+    """
+
+    __slots__ = ("conv", "me", "lookup", "_messages_of", "_text_of", "_messages", "_text")
 
     def __init__(
-        self,
-        conv: Conversation,
-        messages: Sequence[MessageMeta],
-        me: str,
-        lookup: CustomerLookup | None = None,
+        self, me: str, lookup: CustomerLookup | None, messages_of: MessagesOf, text_of: TextOf | None
     ) -> None:
-        self.conv = conv
-        self.messages = messages
         self.me = me
         self.lookup = lookup
+        self._messages_of = messages_of
+        self._text_of = text_of
+        self.conv: Conversation  # set by start()
+        self._messages: Sequence[MessageMeta] | None = None
         self._text: str | None = None
+
+    def start(self, conv: Conversation) -> None:
+        self.conv, self._messages, self._text = conv, None, None
+
+    @property
+    def messages(self) -> Sequence[MessageMeta]:
+        if self._messages is None:
+            self._messages = self._messages_of(self.conv)
+        return self._messages
 
     @property
     def text(self) -> str:
         if self._text is None:
-            parts = [self.conv.subject]
-            if self.conv.customer is not None:
-                parts += [self.conv.customer.name, self.conv.customer.email]
-            for meta in self.messages:
-                parts.append(meta.subject)
-                for address in (meta.sender, *meta.to, *meta.cc, *meta.reply_to):
-                    parts += [address.name, address.email]
-            self._text = "\n".join(parts).casefold()
+            conv = self.conv
+            self._text = self._text_of(conv) if self._text_of else search_text(conv, self.messages)
         return self._text
 
 
@@ -211,13 +255,16 @@ def _any_address(values: Sequence[tuple[str, str]], needle: str) -> bool:
     return any(needle in name.casefold() or needle in email.casefold() for name, email in values)
 
 
+def _has_address(addresses: Iterable[Address], needle: str) -> bool:
+    return any(needle in a.name.casefold() or needle in a.email.casefold() for a in addresses)
+
+
 def _from(term: Term, ctx: _Context) -> bool:
-    return _any_address([(m.sender.name, m.sender.email) for m in ctx.messages], term.value)
+    return _has_address((m.sender for m in ctx.messages), term.value)
 
 
 def _to(term: Term, ctx: _Context) -> bool:
-    pairs = [(a.name, a.email) for m in ctx.messages for a in (*m.to, *m.cc)]
-    return _any_address(pairs, term.value)
+    return _has_address((a for m in ctx.messages for a in (*m.to, *m.cc)), term.value)
 
 
 def _subject(term: Term, ctx: _Context) -> bool:

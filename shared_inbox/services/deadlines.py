@@ -9,11 +9,15 @@ The list asks for every open conversation on each redraw, so the expensive part 
 per conversation and kept while its message count, event count and status stay the same.
 What is cached does not depend on the time: a running clock's due time and the moment it
 becomes at risk are fixed instants until a message or an event changes them, so judging
-the cached facts at a later ``now`` only compares times.
+the cached facts at a later ``now`` only compares times. Each judgement is kept too, with
+the next instant at which any of its comparisons can turn (a due time passing, a clock
+reaching its risk share, a promise coming within ``soon``), so the list's repeated passes
+reuse it until then.
 """
 
 from __future__ import annotations
 
+import bisect
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -55,6 +59,7 @@ __all__ = [
 DUE_SOON = timedelta(hours=4)  # an open promise this close to its due time is at risk
 PRIORITY_PREFIX = "priority:"
 _ALWAYS_OPEN = BusinessCalendar.always_open()
+_TICK = timedelta(microseconds=1)  # `now > due` first holds at due + _TICK
 
 
 class Urgency(enum.StrEnum):
@@ -149,6 +154,7 @@ class _ClockFact:
     clock: SlaClock
     policy: str
     risk_at: datetime | None  # when a running clock reaches its policy's risk share
+    key: str = ""
 
     def judge(self, now: datetime) -> DeadlineItem:
         clock = self.clock
@@ -161,7 +167,7 @@ class _ClockFact:
                 at_risk = self.risk_at is not None and now >= self.risk_at
                 state = SlaState.AT_RISK if at_risk else SlaState.RUNNING
         return DeadlineItem(
-            key=f"sla:{clock.target.value}:{clock.started.astimezone(UTC).isoformat()}",
+            key=self.key,
             kind=ItemKind.SLA,
             text=clock.target.value,
             due=clock.due,
@@ -179,6 +185,12 @@ class _Facts:
     promises: tuple[_PromiseFact, ...]
     clocks: tuple[_ClockFact, ...]
     last_status_change: datetime | None
+    turns: tuple[datetime, ...] = ()  # in UTC, sorted: where a comparison in `judge` can flip
+
+    def next_turn(self, now: datetime) -> datetime | None:
+        """The first instant after ``now`` at which judging can give another answer; None if never."""
+        at = bisect.bisect_right(self.turns, now.astimezone(UTC))
+        return self.turns[at] if at < len(self.turns) else None
 
     def judge(self, now: datetime, soon: timedelta) -> Deadlines:
         if not self.promises and not self.clocks:
@@ -218,10 +230,21 @@ class DeadlineTracker:
         self.calendar = calendar
         self.soon = soon
         self._facts: dict[str, _Facts] = {}
+        # conversation id -> (facts judged, judged at (UTC), next turn or None, the judgement)
+        self._judged: dict[str, tuple[_Facts, datetime, datetime | None, Deadlines]] = {}
 
     def of(self, conv: Conversation, now: datetime) -> Deadlines:
         """The conversation's deadlines as they stand at ``now``."""
-        return self._facts_of(conv, now).judge(now, self.soon)
+        facts = self._facts_of(conv, now)
+        moment = now.astimezone(UTC)
+        kept = self._judged.get(conv.id)
+        if kept is not None and kept[0] is facts:
+            _, judged_at, until, deadlines = kept
+            if judged_at <= moment and (until is None or moment < until):
+                return deadlines
+        deadlines = facts.judge(now, self.soon)
+        self._judged[conv.id] = (facts, moment, facts.next_turn(moment), deadlines)
+        return deadlines
 
     def due_within(
         self, convs: Iterable[Conversation], now: datetime, window: timedelta
@@ -261,16 +284,16 @@ class DeadlineTracker:
 
     def forget(self) -> None:
         self._facts.clear()
+        self._judged.clear()
 
     # -- computing --------------------------------------------------------------------
 
     def _facts_of(self, conv: Conversation, now: datetime) -> _Facts:
-        events = self.inbox.events_of(conv.id)
-        key = (len(conv.message_ids), len(events), conv.state.status)
+        key = (len(conv.message_ids), self.inbox.event_count_of(conv.id), conv.state.status)
         cached = self._facts.get(conv.id)
         if cached is not None and cached.key == key and cached.computed_at <= now:
             return cached
-        facts = self._compute(conv, events, key, now)
+        facts = self._compute(conv, self.inbox.events_of(conv.id), key, now)
         self._facts[conv.id] = facts
         return facts
 
@@ -300,7 +323,8 @@ class DeadlineTracker:
                 self._clock_fact(clock, policy, now)
                 for clock in sla_clocks(policy, messages, history, self.calendar, now)
             )
-        return _Facts(key, now, policy.name if policy else None, promises, clocks, last_change)
+        turns = _turns(promises, clocks, self.soon)
+        return _Facts(key, now, policy.name if policy else None, promises, clocks, last_change, turns)
 
     def _promise_fact(
         self,
@@ -344,7 +368,28 @@ class DeadlineTracker:
             counting = self.calendar if policy.business_hours else _ALWAYS_OPEN
             left = clock.allowed * policy.risk_fraction - clock.elapsed
             risk_at = counting.add_business_time(now, max(left, timedelta()))
-        return _ClockFact(clock, policy.name, risk_at)
+        key = f"sla:{clock.target.value}:{clock.started.astimezone(UTC).isoformat()}"
+        return _ClockFact(clock, policy.name, risk_at, key)
+
+
+def _turns(
+    promises: Sequence[_PromiseFact], clocks: Sequence[_ClockFact], soon: timedelta
+) -> tuple[datetime, ...]:
+    """Every instant at which one of `_Facts.judge`'s comparisons with ``now`` flips, in UTC order."""
+    moments: set[datetime] = set()
+    for promise in promises:
+        if promise.waiting_for_close:
+            continue
+        due = promise.promise.due
+        moments.add(due + _TICK)  # broken, overdue
+        moments.add(due - soon)  # at risk
+    for fact in clocks:
+        clock = fact.clock
+        if clock.stopped is None and clock.due is not None:
+            moments.add(clock.due + _TICK)
+            if fact.risk_at is not None:
+                moments.add(fact.risk_at)
+    return tuple(sorted(moment.astimezone(UTC) for moment in moments))
 
 
 def _status_history(events: Iterable[Event]) -> list[tuple[datetime, Status]]:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from shared_inbox.domain.conversations import assemble, assemble_one, group_events
 from shared_inbox.domain.events import Event, EventError, event_from_json
 from shared_inbox.domain.model import Conversation, MessageMeta
-from shared_inbox.domain.query import parse_query
+from shared_inbox.domain.query import parse_query, search_text
 from shared_inbox.domain.threading import ThreadIndex
 from shared_inbox.store import Store
 
@@ -47,6 +47,8 @@ class Inbox:
         # keystroke or change; both are kept until the conversations change.
         self._ordered: list[Conversation] | None = None
         self._results: dict[str, list[Conversation]] = {}
+        # conversation id -> its free-text search text, dropped when the conversation is rebuilt
+        self._search_texts: dict[str, str] = {}
 
     def load(self) -> Inbox:
         metas = list(self.store.messages())
@@ -56,7 +58,10 @@ class Inbox:
             self._take_event(raw)
         self._conversations = None
         self._changed()
-        self._all()  # now, while the caller may hold off the garbage collector (see session.py)
+        # Now, while the caller may hold off the garbage collector (see session.py), rather
+        # than on the first keystroke of the first search.
+        for conv in self._all().values():
+            self._text_of(conv)
         return self
 
     def _take_event(self, raw: dict[str, object]) -> Event | None:
@@ -94,6 +99,7 @@ class Inbox:
         live = self.index.conversations()
         for stale in [cid for cid in self._conversations if cid not in live]:
             del self._conversations[stale]
+            self._search_texts.pop(stale, None)
         touched = {self.index.conversation_of(meta.message_id) for meta in fresh}
         for conv_id in touched:
             if conv_id is not None:
@@ -143,6 +149,7 @@ class Inbox:
     def _rebuild(self, conv_id: str) -> None:
         assert self._conversations is not None
         self._changed()
+        self._search_texts.pop(conv_id, None)
         metas = [self.messages[m] for m in self.index.members(conv_id) if m in self.messages]
         if not metas:
             self._conversations.pop(conv_id, None)
@@ -157,6 +164,7 @@ class Inbox:
             self._events_by_conv = group_events(self.index, self.events)
             convs = assemble(self.index, self.messages, self._events_by_conv, self.our_addresses)
             self._conversations = {c.id: c for c in convs}
+            self._search_texts.clear()
         return self._conversations
 
     def conversations(self, query: str = "") -> list[Conversation]:
@@ -171,11 +179,17 @@ class Inbox:
             from shared_inbox.services.customers import customer_lookup  # it builds on this module
 
             q = parse_query(query, me=self.me, customer_lookup=customer_lookup(self))
-            found = [c for c in self._ordered if q.matches(c, self.messages_of(c))]
+            found = q.select(self._ordered, self.messages_of, self._text_of)
             if len(self._results) >= REMEMBERED_SEARCHES:
                 self._results.clear()
             self._results[query] = found
         return list(found)
+
+    def _text_of(self, conv: Conversation) -> str:
+        text = self._search_texts.get(conv.id)
+        if text is None:
+            text = self._search_texts[conv.id] = search_text(conv, self.messages_of(conv))
+        return text
 
     def conversation(self, ref: str) -> Conversation | None:
         """Find a conversation by its id, an old id it merged from, or a Message-ID in it."""
@@ -191,6 +205,11 @@ class Inbox:
 
     def messages_of(self, conv: Conversation) -> list[MessageMeta]:
         return [self.messages[m] for m in conv.message_ids if m in self.messages]
+
+    def event_count_of(self, conv_id: str) -> int:
+        """How many events the conversation has, without copying them."""
+        self._all()
+        return len(self._events_by_conv.get(conv_id, ()))
 
     def events_of(self, conv_id: str) -> list[Event]:
         """The events of one conversation (state changes, promises, notes), in arrival order."""

@@ -25,11 +25,13 @@ from shared_inbox.imap.connection import AuthError, MailServerError
 from shared_inbox.imap.idle import IdleConnectionLost, wait_for_change
 from shared_inbox.services.commands import Commands
 from shared_inbox.services.inbox import Inbox
+from shared_inbox.services.presence import PresenceOutbox
 from shared_inbox.services.session import Session
 from shared_inbox.store import Store
 from shared_inbox.team.compactor import CompactReport, compact_folder
 from shared_inbox.team.encoding import BATCH_EVENTS, encode_batch
 from shared_inbox.team.folder import EventsFolder
+from shared_inbox.team.presence import PresenceError, PresenceNote, decode_presence, encode_presence
 from shared_inbox.team.shipping import FetchCursor, ShipQueue
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,7 @@ class Exchange:
 
     shipped: int = 0
     fetched: list[Event] = field(default_factory=list)
+    presence: list[PresenceNote] = field(default_factory=list)  # teammates' notes read this round
     compacted: CompactReport | None = None
 
 
@@ -90,6 +93,9 @@ class TeamSync:
         self.compact_at = compact_at
         self._lock = threading.Lock()  # the sync round and the watcher may both exchange
         self._wake = threading.Event()
+        self.presence = PresenceOutbox(me)
+        # Called on the exchanging thread with teammates' presence notes as they are read.
+        self.on_presence: Callable[[list[PresenceNote]], None] | None = None
 
     # -- one round -------------------------------------------------------------------
 
@@ -100,6 +106,7 @@ class TeamSync:
             result = Exchange(shipped=self._ship(folder))
             messages = self._fetch(folder, result)
             self._ship(folder)  # moves the cursor past what was just taken in
+            self._ship_presence(folder)
             if messages >= self.compact_at:
                 result.compacted = compact_folder(folder, sender=self.me, now=self.now())
             return result
@@ -146,11 +153,40 @@ class TeamSync:
         read = folder.read_after(last_uid)
         for _, batch in read.batches:
             result.fetched.extend(self.queue.ingest(batch.events))
+        self._take_presence(read.presence, result)
         # Every existing UID below the UIDNEXT seen first was read now: never look below it again.
         same_folder = read.uidvalidity == status.uidvalidity
         high = max(read.high_uid, status.uidnext - 1) if same_folder else read.high_uid
         self.queue.save_fetch_cursor(FetchCursor(read.uidvalidity, high))
         return status.messages
+
+    # -- presence (never in the event log) ------------------------------------------
+
+    def _take_presence(self, messages: list[tuple[int, bytes]], result: Exchange) -> None:
+        for uid, raw in messages:
+            try:
+                note = decode_presence(raw)
+            except PresenceError as exc:
+                log.debug("events folder: presence message %d ignored: %s", uid, exc)
+                continue
+            if note.agent == self.me:
+                self.presence.seen_own(uid, note)
+            else:
+                result.presence.append(note)
+        if result.presence and self.on_presence is not None:
+            self.on_presence(result.presence)
+
+    def _ship_presence(self, folder: EventsFolder) -> None:
+        """Append this agent's presence when it changed or is due a refresh; delete our superseded notes."""
+        now = self.now()
+        note = self.presence.take(now)
+        if note is not None:
+            folder.append(encode_presence(note))
+        stale = self.presence.stale_own(now)
+        if stale:
+            folder.client.select_folder(folder.name, readonly=False)
+            folder.delete(stale)
+            self.presence.deleted(stale)
 
     # -- the watcher ---------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from shared_inbox.domain.compaction import compact
 from shared_inbox.domain.events import Event
 from shared_inbox.team.encoding import encode_batch
 from shared_inbox.team.folder import EventsFolder
+from shared_inbox.team.presence import stale_uids
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ class CompactReport:
 def compact_folder(folder: EventsFolder, *, sender: str, now: datetime) -> CompactReport:
     """Compact the folder when that saves anything; the folder is left selected read-write."""
     read = folder.read_after(0, readonly=False)
+    folder.delete(stale_uids(read.presence, now))  # expired presence: never part of a snapshot
     uids = [uid for uid, _ in read.batches]
     events: dict[str, Event] = {}
     for _, batch in read.batches:

@@ -15,6 +15,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from shared_inbox.team.encoding import MAX_MESSAGE_BYTES, Batch, BatchError, decode_batch
+from shared_inbox.team.presence import is_presence
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +33,14 @@ class FolderStatus:
 
 @dataclass
 class ReadResult:
-    """Batches read from the folder, by UID, and the highest UID looked at (read or skipped)."""
+    """Batches read from the folder, by UID, and the highest UID looked at (read or skipped).
+
+    Presence notes come apart, raw: they are not team state (see shared_inbox.team.presence).
+    """
 
     uidvalidity: int
     batches: list[tuple[int, Batch]] = field(default_factory=list)
+    presence: list[tuple[int, bytes]] = field(default_factory=list)
     high_uid: int = 0
     skipped: int = 0
 
@@ -106,6 +111,9 @@ class EventsFolder:
                 raw = bodies.get(uid, {}).get(b"BODY[]")
                 if not isinstance(raw, bytes):
                     continue  # expunged meanwhile, by a teammate's compaction
+                if is_presence(raw):
+                    result.presence.append((uid, raw))
+                    continue
                 try:
                     batch = decode_batch(raw)
                 except BatchError as exc:

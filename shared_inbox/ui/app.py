@@ -21,6 +21,7 @@ from shared_inbox.ui.conversation_list import ConversationList, inert
 from shared_inbox.ui.first_screen import load_first_screen
 from shared_inbox.ui.keys import KeySpec, bindings_for, effective_keys
 from shared_inbox.ui.palette import KeyActionsProvider
+from shared_inbox.ui.presence_badges import PresenceArrived, PresenceDisplay
 from shared_inbox.ui.start_screen import StartScreen
 from shared_inbox.ui.team_news import teammate_news
 from shared_inbox.ui.themes import choose_theme, register_all
@@ -178,6 +179,8 @@ class InboxApp(App[None]):
         self._update_status()
         self.deadline_watch = DeadlineWatch(self, session, self._now, self._refresh_screens)
         self.deadline_watch.start()
+        self.presence = PresenceDisplay(self, session, self.team, self._now)
+        self.presence.start()
         if self.sync_enabled:
             self._sync()
             self.set_interval(OUTBOX_CHECK_SECONDS, self._send_due_mail)
@@ -296,6 +299,10 @@ class InboxApp(App[None]):
             # The first round brings in the backlog; announcing all of it would be noise.
             self._announce(event.result.new_ids)
         self._update_status()
+
+    def on_presence_arrived(self, event: PresenceArrived) -> None:
+        """Teammates viewing or replying: badges in the list, names in the reader."""
+        self.presence.arrived(event.notes)
 
     def _teammates_changed(self, events: list[Event]) -> None:
         """Teammates' changes into the inbox; being assigned or mentioned is announced."""

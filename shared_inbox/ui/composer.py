@@ -21,7 +21,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Input, Label, Static, TextArea
+from textual.widgets import Button, Input, Label, Static, TextArea
 
 from shared_inbox.domain.model import Address, Conversation, Status
 from shared_inbox.domain.promises import FollowUpError, parse_follow_up
@@ -29,6 +29,7 @@ from shared_inbox.mail.compose import ComposeError, OutgoingAttachment, ReplyMod
 from shared_inbox.outbox import OutboxEntry, OutboxError
 from shared_inbox.ui.composer_canned import CannedComposing
 from shared_inbox.ui.composer_state import NEW_CONVERSATION_DRAFT, Draft, draft_key, preview
+from shared_inbox.ui.composer_traffic import ReplyGuard
 from shared_inbox.ui.conversation_list import inert
 from shared_inbox.ui.external_editor import edit_text
 from shared_inbox.ui.help import describe_keys
@@ -48,6 +49,7 @@ from shared_inbox.ui.recipients import (
     known_addresses,
     parse_addresses,
 )
+from shared_inbox.ui.steady_footer import SteadyFooter
 
 if TYPE_CHECKING:
     from shared_inbox.services.session import Session
@@ -129,6 +131,8 @@ class ComposerScreen(CannedComposing):
         )
         self.subject = str(message["Subject"]) if message is not None and "Subject" in message else ""
         self.people = known_addresses(session.inbox.conversations(), excluded=session.config.our_addresses)
+        guarded = conversation.id if conversation is not None and mode in ("reply", "reply_all") else None
+        self.guard = ReplyGuard(session, guarded, outgoing.now)
 
     @property
     def draft_id(self) -> str:
@@ -151,7 +155,7 @@ class ComposerScreen(CannedComposing):
         with Horizontal(id="composer-actions"):
             for button_id, label, _ in BUTTONS:
                 yield Button(label, id=button_id, compact=True)
-        yield Footer()
+        yield SteadyFooter()
 
     def _field(self, label: str, field_id: str, value: str, *, suggest: bool) -> ComposeResult:
         with Horizontal(classes="composer-field"):
@@ -162,6 +166,7 @@ class ComposerScreen(CannedComposing):
     def on_mount(self) -> None:
         target = "#composer-body" if self.mode in ("reply", "reply_all") else "#composer-to"
         self.query_one(target).focus()
+        self.guard.offer_held(self)
 
     # -- the draft ------------------------------------------------------------------
 
@@ -229,6 +234,8 @@ class ComposerScreen(CannedComposing):
         self.dismiss(None)
 
     def action_send(self) -> None:
+        if self.guard.stop(self, self.action_send):
+            return
         body = self.body
         if self._queue(send_at=None) is None:
             return
@@ -242,6 +249,8 @@ class ComposerScreen(CannedComposing):
     def action_send_later(self) -> None:
         if not self.body.strip():
             self._refuse_empty()
+            return
+        if self.guard.stop(self, self.action_send_later):
             return
         presets = snooze_presets(self.outgoing.now())
         choices = [(key, label) for key, label, _ in presets]
@@ -361,6 +370,7 @@ class ComposerScreen(CannedComposing):
             return None
         self._stop_saving()
         self.session.store.set_setting(self.draft_id, None)
+        self.guard.release()
         if self.mode in ("reply", "reply_all"):
             self._answered()
         self.apply_canned_actions(self.conversation.id if self.conversation is not None else None)

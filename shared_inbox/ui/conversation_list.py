@@ -9,11 +9,11 @@ plain strings, never as markup.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.cells import set_cell_size
+from rich.cells import cell_len, set_cell_size
 from rich.style import Style
 from rich.text import Text
 from textual.binding import BindingType
@@ -115,6 +115,7 @@ class ConversationList(ScrollView, can_focus=True):
         "conversation-list--due",
         "conversation-list--due-at-risk",
         "conversation-list--due-overdue",
+        "conversation-list--presence",
     }
 
     class Open(Message):
@@ -139,6 +140,8 @@ class ConversationList(ScrollView, can_focus=True):
         self.cursor = 0
         # Set by the screen: the countdown column asks it for the rows on screen only.
         self.deadlines: Callable[[Conversation], Deadlines] | None = None
+        # Set by the app: a short badge per conversation a teammate is viewing or replying to.
+        self.presence: Mapping[str, str] = {}
 
     # -- data ------------------------------------------------------------------
 
@@ -263,10 +266,14 @@ class ConversationList(ScrollView, can_focus=True):
         when = age(conv.last_customer_message, self._now())
         mark = SELECTED_MARK if conv.id in self._selected else ""
         due_text, due_style = self._countdown(conv, style)
+        present = self.presence.get(conv.id, "")
+        badge = fit(present, min(cell_len(present), subject_width // 3)) + " " if present else ""
+        presence_style = style + self.get_component_rich_style("conversation-list--presence")
         return Text.assemble(
             (fit(mark, MARK_WIDTH), style),
             (fit(customer, CUSTOMER_WIDTH) + " ", style),
-            (fit(conv.subject or "(no subject)", subject_width) + " ", style),
+            (badge, presence_style),
+            (fit(conv.subject or "(no subject)", subject_width - cell_len(badge)) + " ", style),
             (fit(status.value, STATUS_WIDTH) + " ", status_style),
             (fit(short_assignee(conv.state.assignee), ASSIGNEE_WIDTH) + " ", style),
             (fit(tags, TAGS_WIDTH) + " ", style + dim),

@@ -20,7 +20,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from shared_inbox.domain.model import SEEN, Conversation, Status
@@ -29,11 +29,13 @@ from shared_inbox.domain.query import QueryError
 from shared_inbox.services.commands import CommandError
 from shared_inbox.services.flags import PendingFlags
 from shared_inbox.services.notes import mentioned_conversations
+from shared_inbox.services.traffic_cop import HeldReplies
 from shared_inbox.ui.conversation_list import ConversationList
 from shared_inbox.ui.first_screen import ROWS_KEPT, FirstScreen, save_first_screen
 from shared_inbox.ui.keys import bindings_for, spec_for
 from shared_inbox.ui.list_deadlines import ListDeadlines
 from shared_inbox.ui.prompts import ChoicePrompt, Picked, TextPrompt, snooze_presets
+from shared_inbox.ui.steady_footer import SteadyFooter
 from shared_inbox.ui.views import VIEWS, Undo, inverse_commands, partition
 
 if TYPE_CHECKING:
@@ -110,7 +112,7 @@ class InboxScreen(ListDeadlines, Screen[None]):
             yield ConversationList(now=self._now, id="conversations")
         yield Static("", id="search-line", markup=False)
         yield StatusBar()
-        yield Footer()
+        yield SteadyFooter()
 
     @property
     def conversation_list(self) -> ConversationList:
@@ -146,13 +148,19 @@ class InboxScreen(ListDeadlines, Screen[None]):
         inbox = self.session.inbox
         me = self.session.config.team.me
         mentioned = mentioned_conversations(inbox, me)
-        groups = partition(inbox.conversations(), me, now, mentioned=mentioned, deadlines=self.deadlines_of)
+        held = HeldReplies(self.session.store).conversation_ids()
+        groups = partition(
+            inbox.conversations(), me, now, mentioned=mentioned, deadlines=self.deadlines_of, held=held
+        )
         self.counts = {view_id: len(convs) for view_id, convs in groups.items()}
         sidebar = self.query_one("#sidebar", OptionList)
         for index, view in enumerate(VIEWS):
             label = Content.assemble((f"{view.label:<11}", ""), (f"{self.counts[view.id]:>6}", "bold"))
             sidebar.replace_option_prompt_at_index(index, label)
-        rows = inbox.conversations(self.search_query) if self.search_query else groups[self.view_id]
+        self._show_rows(inbox.conversations(self.search_query) if self.search_query else groups[self.view_id])
+
+    def _show_rows(self, rows: list[Conversation]) -> None:
+        """Fill the list with the view's or the search's rows, and the search line with what was searched."""
         self._shown = self.order_rows(rows)
         self.conversation_list.set_conversations(self._shown)
         line = self.query_one("#search-line", Static)
@@ -219,7 +227,8 @@ class InboxScreen(ListDeadlines, Screen[None]):
             self.notify(str(exc), title="Search", severity="error", markup=False)
             return
         self.search_query = query.strip()
-        self.reload()
+        # A search changes what the list shows, not the views' counts: no need to partition again.
+        self._show_rows(self.session.inbox.conversations(self.search_query))
         self.conversation_list.move_cursor(0)
 
     def action_clear_search(self) -> None:

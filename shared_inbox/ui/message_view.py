@@ -111,10 +111,19 @@ class MessageView(Vertical):
         super().__init__(classes=f"message {kind}")
         self.meta = meta
         self.zone = zone
+        self._raw: bytes | None = None
+        self.has_body = False  # the body (not a placeholder) is on screen
+
+    def preload(self, raw: bytes | None) -> None:
+        """Give the cached body before mounting, so it is composed with the view instead of mounted later."""
+        self._raw = raw
 
     def compose(self) -> ComposeResult:
         yield MessageHeading(message_heading(self.meta, self.zone), classes="message-heading", markup=False)
-        yield Vertical(classes="message-body")
+        with Vertical(classes="message-body"):
+            if self._raw is not None:
+                yield from self._body_widgets(self._raw)
+                self.has_body = True
 
     def toggle_folds(self) -> None:
         """Show or hide this message's quotes and signature (z does it for every message)."""
@@ -128,10 +137,16 @@ class MessageView(Vertical):
         body = self.query_one(".message-body", Vertical)
         body.remove_children()
         body.mount(Static(plain(text), classes="note", markup=False))
+        self.has_body = False
 
     def show_body(self, raw: bytes) -> None:
         body = self.query_one(".message-body", Vertical)
         body.remove_children()
+        body.mount_all(self._body_widgets(raw))
+        self.has_body = True
+
+    @staticmethod
+    def _body_widgets(raw: bytes) -> list[Static | AttachmentRow]:
         read = read_message(raw)
         widgets: list[Static | AttachmentRow] = []
         for segment in read.segments:
@@ -146,4 +161,4 @@ class MessageView(Vertical):
         widgets.extend(AttachmentRow(info, raw) for info in read.attachments)
         for note in read.notes:
             widgets.append(Static(plain(f"Note: {note}"), classes="note", markup=False))
-        body.mount_all(widgets)
+        return widgets

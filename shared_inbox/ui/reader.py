@@ -24,7 +24,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from shared_inbox.config import PasswordError
 from shared_inbox.domain.model import SEEN, Conversation
@@ -51,6 +51,7 @@ from shared_inbox.ui.prompts import TextPrompt
 from shared_inbox.ui.reader_deadlines import ReaderDeadlines
 from shared_inbox.ui.reader_notes import ReaderNotes
 from shared_inbox.ui.reader_triage import ReaderTriage
+from shared_inbox.ui.steady_footer import SteadyFooter
 
 if TYPE_CHECKING:
     from shared_inbox.services.session import Session
@@ -118,22 +119,29 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
         self.zone = zone  # None: the machine's local time zone
         self.opener = opener
         self.panel_shown = True
+        self.presence_line: Content | None = None  # who else is here; set by the app's presence display
 
     def compose(self) -> ComposeResult:
         conv = self.conversation
         metas = self.session.inbox.messages_of(conv)
         yield Static(header_line(conv, len(metas)), id="reader-header", markup=False)
+        presence = Static(self.presence_line or "", id="reader-presence", markup=False)
+        presence.display = self.presence_line is not None
+        yield presence
         yield self.deadlines_panel()
         with Horizontal(id="reader-body"):
             with VerticalScroll(id="thread"):
-                yield from self.note_widgets()  # the messages, with the team's notes at their times
+                for widget in self.note_widgets():  # the messages, with the team's notes at their times
+                    if isinstance(widget, MessageView):
+                        widget.preload(self.session.store.load_raw(widget.meta.message_id))
+                    yield widget
             who = conv.customer
             profile = customer_profile(self.session.inbox, who.email, who.name) if who else None
             panel = CustomerPanel(profile, conv.id, self.zone)
             panel.display = self.panel_shown
             yield panel
         yield StatusBar()
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self._load_bodies()
@@ -146,6 +154,8 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
     def _load_bodies(self) -> None:
         missing: list[str] = []
         for view in self.query(MessageView):
+            if view.has_body:
+                continue  # composed with its cached body
             raw = self.session.store.load_raw(view.meta.message_id)
             if raw is None:
                 view.show_text(NOT_DOWNLOADED)
@@ -261,6 +271,16 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
     async def _show_current(self) -> None:
         await self.recompose()
         self._load_bodies()
+
+    def show_presence(self, line: Content | None) -> None:
+        """Name the teammates viewing or replying to this conversation; None hides the line."""
+        if line == self.presence_line:
+            return
+        self.presence_line = line
+        if self.is_mounted:
+            widget = self.query_one("#reader-presence", Static)
+            widget.update(line or "")
+            widget.display = line is not None
 
     def refresh_header(self) -> None:
         count = len(self.session.inbox.messages_of(self.conversation))

@@ -13,11 +13,12 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from shared_inbox.ui.conversation_list import ConversationList
 from shared_inbox.ui.first_screen import FirstScreen
+from shared_inbox.ui.steady_footer import SteadyFooter
 
 OPENING = "Opening the mailbox…"
 
@@ -41,7 +42,7 @@ class StartScreen(Screen[None]):
             yield ConversationList(now=self._now, id="conversations")
         note = OPENING if self.preview is None else f"{OPENING} showing the list as you left it"
         yield Static(Content(note), classes="status-bar", markup=False)
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         if self.preview is None:

@@ -60,6 +60,14 @@ def _by_deadline(c: Conversation, me: str, now: datetime) -> bool:
     return False
 
 
+NEEDS_ATTENTION = "needs_attention"
+
+
+def _by_held_reply(c: Conversation, me: str, now: datetime) -> bool:
+    """Held replies are local to this agent's store, not team state: `partition` fills this view."""
+    return False
+
+
 VIEWS: tuple[View, ...] = (
     View("unassigned", "Unassigned", _unassigned),
     View("mine", "Mine", _mine),
@@ -71,6 +79,7 @@ VIEWS: tuple[View, ...] = (
     View(MENTIONS, "Mentions", _by_mentions),
     View(DUE_SOON, "Due soon", _by_deadline),
     View(OVERDUE, "Overdue", _by_deadline),
+    View(NEEDS_ATTENTION, "Attention", _by_held_reply),
 )
 
 
@@ -81,11 +90,13 @@ def partition(
     *,
     mentioned: Mapping[str, datetime] | None = None,
     deadlines: DeadlinesOf | None = None,
+    held: frozenset[str] = frozenset(),
 ) -> dict[str, list[Conversation]]:
     """Each view's conversations, in the order the view shows them (see `view_order`).
 
     `mentioned` maps the ids of conversations with a note mentioning `me` to the time of the
-    latest such note; the Mentions view shows those, the latest mention first.
+    latest such note; the Mentions view shows those, the latest mention first. `held` holds the
+    ids of conversations whose reply the Traffic Cop held: the Needs attention view.
     """
     groups = {view.id: view_order(view.id, [c for c in convs if view.matches(c, me, now)]) for view in VIEWS}
     if mentioned:
@@ -93,6 +104,8 @@ def partition(
         groups[MENTIONS] = sorted(mentions, key=lambda c: (mentioned[c.id], c.id), reverse=True)
     if deadlines is not None:
         groups.update(deadline_groups(convs, deadlines))
+    if held:
+        groups[NEEDS_ATTENTION] = view_order(NEEDS_ATTENTION, [c for c in convs if c.id in held])
     return groups
 
 

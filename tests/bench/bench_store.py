@@ -161,6 +161,21 @@ def main() -> None:
                     ),
                 )
             )
+            batch_size = 1000  # a teammate's replay arrives in batches like this one
+            rows.append(
+                (
+                    f"append_events ({batch_size} at once)",
+                    timed(
+                        10,
+                        lambda _: store.append_events(
+                            [
+                                make_event(rng, rng.choice(anchors), datetime(2024, 3, 1, tzinfo=UTC))
+                                for _ in range(batch_size)
+                            ]
+                        ),
+                    ),
+                )
+            )
 
             def flip_flag(_: int) -> None:
                 meta = metas[rng.randrange(len(metas))]

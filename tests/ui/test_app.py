@@ -24,8 +24,8 @@ from shared_inbox.store import Store
 from shared_inbox.ui.app import InboxApp
 from shared_inbox.ui.conversation_list import ConversationList
 from shared_inbox.ui.inbox_screen import InboxScreen
-from shared_inbox.ui.views import VIEWS, view_order
 from shared_inbox.ui.reader import MessageView, ReaderScreen
+from shared_inbox.ui.views import VIEWS, view_order
 
 START = datetime(2024, 3, 1, tzinfo=UTC)
 NOW = START + timedelta(days=100)

@@ -27,7 +27,11 @@ pytestmark = pytest.mark.integration
 
 ME = "alice@example.com"
 START = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
-CUSTOMERS = (("Ann Oldest", "ann@customer.test"), ("Ben Middle", "ben@customer.test"), ("Cy New", "cy@shop.test"))
+CUSTOMERS = (
+    ("Ann Oldest", "ann@customer.test"),
+    ("Ben Middle", "ben@customer.test"),
+    ("Cy New", "cy@shop.test"),
+)
 
 
 def customer_mail(n: int, name: str, address: str, subject: str, *, hours: float) -> bytes:
@@ -89,7 +93,11 @@ def test_reply_to_the_oldest_unassigned_conversation_reaches_the_customer(
     tmp_path: Path, mailbox: Any, smtp_receiver: SmtpReceiver
 ) -> None:
     for n, (name, address) in enumerate(CUSTOMERS):
-        mailbox.deliver(customer_mail(n, name, address, f"Order {n} missing", hours=n))
+        # Arrival times an hour apart, as if they came in over the morning: waiting time counts from arrival.
+        arrived = START + timedelta(hours=n)
+        mailbox.append(
+            "INBOX", customer_mail(n, name, address, f"Order {n} missing", hours=n), internal_date=arrived
+        )
     config_path = app_config(tmp_path, mailbox, smtp_receiver)
 
     async def scenario(pilot: Pilot[None]) -> None:

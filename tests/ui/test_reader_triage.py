@@ -69,7 +69,9 @@ def test_tagging_in_the_reader_stays_and_updates_the_header(session: Session) ->
     drive(InboxApp(session, sync=False, now=lambda: NOW), scenario)
 
 
-def test_a_cancelled_prompt_does_not_leave_the_list_acting_on_the_reader_conversation(session: Session) -> None:
+def test_a_cancelled_prompt_does_not_leave_the_list_acting_on_the_reader_conversation(
+    session: Session,
+) -> None:
     async def scenario(pilot: Pilot[None]) -> None:
         screen = inbox_of(pilot.app)
         pinned = screen.conversation_list.rows[4]

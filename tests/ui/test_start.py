@@ -70,7 +70,9 @@ def test_the_remembered_list_shows_before_the_store_is_open_then_the_live_one(tm
             await pilot.press("m", "c", "enter", "slash")  # nothing can act on a preview
             assert app.screen is start
             release.set()
-            await until(pilot, lambda: isinstance(app.screen, InboxScreen) and app.screen.conversation_list.rows)
+            await until(
+                pilot, lambda: isinstance(app.screen, InboxScreen) and app.screen.conversation_list.rows
+            )
             live = app.screen
             assert isinstance(live, InboxScreen) and app.ready
             assert live.view_id == "unassigned"
@@ -97,7 +99,9 @@ def test_without_a_remembered_list_the_start_says_it_is_opening(tmp_path: Path) 
             assert app.screen.query_one(ConversationList).rows == []
             assert "Opening the mailbox" in app.status_line or "opening the mailbox" in app.status_line
             release.set()
-            await until(pilot, lambda: isinstance(app.screen, InboxScreen) and app.screen.conversation_list.rows)
+            await until(
+                pilot, lambda: isinstance(app.screen, InboxScreen) and app.screen.conversation_list.rows
+            )
             assert app.ready and isinstance(app.screen, InboxScreen) and app.screen.conversation_list.rows
 
     try:

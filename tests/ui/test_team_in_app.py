@@ -1,4 +1,4 @@
-"""Two agents on one mailbox: a teammate's change reaches the running app, and the app's changes reach them."""
+"""Two agents on one mailbox: a teammate's change reaches the running app, and its changes reach them."""
 
 from __future__ import annotations
 
@@ -41,7 +41,9 @@ def test_a_teammates_assignment_shows_up_and_mine_goes_to_them(tmp_path: Path, m
             app = InboxApp(session, sync=True)
             async with app.run_test(size=(160, 40)) as pilot:
                 screen = next(s for s in app.screen_stack if isinstance(s, InboxScreen))
-                await until(pilot, lambda: "idle" in app.status_line and len(screen.conversation_list.rows) == 3)
+                await until(
+                    pilot, lambda: "idle" in app.status_line and len(screen.conversation_list.rows) == 3
+                )
                 # Bob, on his own machine, gives Alice the first question.
                 done = await asyncio.to_thread(cli, bob_config, "set", "q0@customer.test", "--assign", ALICE)
                 assert done.returncode == 0, done.stderr
@@ -56,7 +58,9 @@ def test_a_teammates_assignment_shows_up_and_mine_goes_to_them(tmp_path: Path, m
                 assert any("Bob Agent assigned you: Question 0" in m for m in messages), messages
                 assert screen.counts["mine"] == 1
                 # Alice closes the second question in the app; Bob sees it after his next sync.
-                index = next(i for i, c in enumerate(screen.conversation_list.rows) if c.subject == "Question 1")
+                index = next(
+                    i for i, c in enumerate(screen.conversation_list.rows) if c.subject == "Question 1"
+                )
                 screen.conversation_list.move_cursor(index)
                 await pilot.press("c")
                 await until(pilot, lambda: app.team.status().backlog == 0)

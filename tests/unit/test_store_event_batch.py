@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shared_inbox.store import Store, StoreError
-from shared_inbox.store import eventlog
+from shared_inbox.store import Store, StoreError, eventlog
 from shared_inbox.store.eventlog import decode_line
 
 

@@ -20,7 +20,9 @@ def conv(
     snoozed_until: datetime | None = None,
 ) -> Conversation:
     customer_at = NOW - timedelta(hours=customer_hours_ago)
-    last = customer_at if reply_hours_ago is None else max(customer_at, NOW - timedelta(hours=reply_hours_ago))
+    last = (
+        customer_at if reply_hours_ago is None else max(customer_at, NOW - timedelta(hours=reply_hours_ago))
+    )
     return Conversation(
         id=cid,
         subject=cid,

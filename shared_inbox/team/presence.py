@@ -1,0 +1,167 @@
+"""The message format of presence: who is viewing or replying to which conversation, for a short while.
+
+Presence rides in the events folder (so the teammates' IDLE sees it at once) but is not team
+state: it never enters the event log or a snapshot, and every note carries its own expiry.
+One note holds everything one agent is doing, so each change costs one small message:
+
+    X-Shared-Inbox: presence 1
+    Content-Type: application/vnd.shared-inbox.presence; charset=us-ascii
+    Content-Transfer-Encoding: base64
+
+    base64({"v": 1, "id": note id, "agent": email, "at": iso time, "ttl": seconds,
+            "entries": [{"anchor": Message-ID, "activity": "viewing" | "replying"}, ...]})
+
+Read back, a note is untrusted like any mail: size, types and TTL are checked.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from typing import Literal, cast
+
+FORMAT_VERSION = 1
+CONTENT_TYPE = "application/vnd.shared-inbox.presence"
+MAX_NOTE_BYTES = 16 * 1024
+MAX_ENTRIES = 8  # an agent views one conversation and replies to a few at most
+MAX_TTL_SECONDS = 300  # a note claiming longer is cut to this
+MAX_ANCHOR_CHARS = 998
+
+Activity = Literal["viewing", "replying"]
+ACTIVITIES: tuple[Activity, ...] = ("viewing", "replying")
+
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_MARKER = re.compile(rb"^x-shared-inbox:[ \t]*presence[ \t]+(\d{1,4})[ \t]*\r?$", re.I | re.M)
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9._%+@-]{1,254}")
+_NOTE_ID = re.compile(r"[0-9a-f]{32}")
+
+
+class PresenceError(ValueError):
+    """A presence message that cannot be read."""
+
+
+@dataclass(frozen=True, order=True)
+class Presence:
+    """One thing an agent is doing: `activity` on the conversation holding Message-ID `anchor`."""
+
+    anchor: str
+    activity: Activity
+
+
+@dataclass(frozen=True)
+class PresenceNote:
+    """Everything one agent is doing, as of `sent_at`, true until `expires_at` unless refreshed."""
+
+    id: str
+    agent: str
+    sent_at: datetime
+    expires_at: datetime
+    entries: tuple[Presence, ...]
+
+    def expired(self, now: datetime) -> bool:
+        return now >= self.expires_at
+
+
+def new_note(agent: str, entries: Iterable[Presence], now: datetime, ttl: timedelta) -> PresenceNote:
+    kept = tuple(sorted(set(entries)))[:MAX_ENTRIES]
+    return PresenceNote(uuid.uuid4().hex, agent, now, now + ttl, kept)
+
+
+def is_presence(raw: bytes) -> bool:
+    """Whether a message of the events folder is a presence note (any version)."""
+    split = _HEADER_END.search(raw)
+    return split is not None and _MARKER.search(raw[: split.start()]) is not None
+
+
+def encode_presence(note: PresenceNote) -> bytes:
+    ttl = int((note.expires_at - note.sent_at).total_seconds())
+    payload = {
+        "v": FORMAT_VERSION,
+        "id": note.id,
+        "agent": note.agent,
+        "at": note.sent_at.astimezone(UTC).isoformat(),
+        "ttl": ttl,
+        "entries": [{"anchor": p.anchor, "activity": p.activity} for p in note.entries],
+    }
+    packed = json.dumps(payload, separators=(",", ":")).encode("ascii")
+    body = base64.encodebytes(packed).replace(b"\n", b"\r\n")
+    address = note.agent if _PLAIN_ADDRESS.fullmatch(note.agent) else "shared-inbox@localhost"
+    headers = [
+        f"From: shared-inbox <{address}>",
+        f"Subject: shared-inbox presence ({len(note.entries)})",
+        f"Date: {format_datetime(note.sent_at.astimezone(UTC))}",
+        f"Message-ID: <{note.id}@presence.shared-inbox.invalid>",
+        f"X-Shared-Inbox: presence {FORMAT_VERSION}",
+        "MIME-Version: 1.0",
+        f"Content-Type: {CONTENT_TYPE}; charset=us-ascii",
+        "Content-Transfer-Encoding: base64",
+    ]
+    return ("\r\n".join(headers) + "\r\n\r\n").encode("ascii") + body
+
+
+def decode_presence(raw: bytes) -> PresenceNote:
+    if len(raw) > MAX_NOTE_BYTES:
+        raise PresenceError(f"presence message of {len(raw)} bytes is over the limit")
+    split = _HEADER_END.search(raw)
+    marker = _MARKER.search(raw[: split.start()]) if split is not None else None
+    if split is None or marker is None:
+        raise PresenceError("not a presence message")
+    if int(marker.group(1)) != FORMAT_VERSION:
+        raise PresenceError(f"unsupported presence format version {int(marker.group(1))}")
+    try:
+        payload = json.loads(base64.b64decode(b"".join(raw[split.end() :].split()), validate=True))
+    except (binascii.Error, UnicodeDecodeError, ValueError, RecursionError):
+        raise PresenceError("presence body is not base64 JSON") from None
+    return _note(payload)
+
+
+def _note(payload: object) -> PresenceNote:
+    if not isinstance(payload, dict) or payload.get("v") != FORMAT_VERSION:
+        raise PresenceError("presence payload is not a version 1 object")
+    note_id, agent, at, ttl = payload.get("id"), payload.get("agent"), payload.get("at"), payload.get("ttl")
+    if not isinstance(note_id, str) or not _NOTE_ID.fullmatch(note_id):
+        raise PresenceError("presence note has no valid id")
+    if not isinstance(agent, str) or not _PLAIN_ADDRESS.fullmatch(agent):
+        raise PresenceError("presence note has no valid agent")
+    if type(ttl) is not int or ttl <= 0:
+        raise PresenceError("presence note has no valid ttl")
+    try:
+        sent_at = datetime.fromisoformat(at) if isinstance(at, str) else None
+    except ValueError:
+        sent_at = None
+    if sent_at is None or sent_at.tzinfo is None:
+        raise PresenceError("presence note has no valid time")
+    raw_entries = payload.get("entries")
+    if not isinstance(raw_entries, list) or len(raw_entries) > MAX_ENTRIES:
+        raise PresenceError("presence note has no valid entries")
+    entries = tuple(_entry(entry) for entry in raw_entries)
+    expires_at = sent_at + timedelta(seconds=min(ttl, MAX_TTL_SECONDS))
+    return PresenceNote(note_id, agent, sent_at, expires_at, entries)
+
+
+def _entry(value: object) -> Presence:
+    if not isinstance(value, dict):
+        raise PresenceError("presence entry is not an object")
+    anchor, activity = value.get("anchor"), value.get("activity")
+    if not isinstance(anchor, str) or not 0 < len(anchor) <= MAX_ANCHOR_CHARS or activity not in ACTIVITIES:
+        raise PresenceError("presence entry is not valid")
+    return Presence(anchor, cast(Activity, activity))
+
+
+def stale_uids(messages: Iterable[tuple[int, bytes]], now: datetime) -> list[int]:
+    """The expired presence messages, which anyone may delete; unreadable ones are left alone."""
+    stale: list[int] = []
+    for uid, raw in messages:
+        try:
+            if decode_presence(raw).expired(now):
+                stale.append(uid)
+        except PresenceError:
+            continue
+    return stale

@@ -1,0 +1,124 @@
+"""Presence on screen: badges in the list, names in the reader, and what this agent is doing.
+
+Once a second (`PRESENCE_TICK`) the app's :class:`PresenceDisplay` drops expired teammates'
+notes and tells the team exchange what this agent is doing, read off the screen stack: an open
+composer is "replying", an open reader is "viewing". The exchange coalesces and refreshes (see
+shared_inbox.services.presence); teammates' notes arrive as :class:`PresenceArrived`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from textual.content import Content
+from textual.message import Message
+
+from shared_inbox.services.presence import PresenceBoard, Seen
+from shared_inbox.team.presence import Presence, PresenceNote
+from shared_inbox.ui.conversation_list import inert
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from shared_inbox.services.session import Session
+    from shared_inbox.services.team import TeamSync
+
+PRESENCE_TICK = 1.0  # seconds between looks at the screen stack and at expiries
+MARKS = {"replying": "✎", "viewing": "◉"}
+
+
+class PresenceArrived(Message):
+    """Teammates' presence notes, read by the team exchange on its thread."""
+
+    def __init__(self, notes: list[PresenceNote]) -> None:
+        super().__init__()
+        self.notes = notes
+
+
+def first_name(name: str) -> str:
+    return name.split()[0] if name.strip() else name
+
+
+def list_badge(seen: Sequence[Seen], names: Mapping[str, str]) -> str:
+    """The list's short badge: "✎Bob" (replying) or "◉Bob" (viewing), "+1" for more people."""
+    if not seen:
+        return ""
+    first = seen[0]
+    badge = f"{MARKS[first.activity]}{inert(first_name(names.get(first.agent, first.agent)))}"
+    return badge if len(seen) == 1 else f"{badge}+{len(seen) - 1}"
+
+
+def reader_line(seen: Sequence[Seen], names: Mapping[str, str]) -> Content | None:
+    """The reader's line: "✎ Bob Agent is replying · ◉ Carol is viewing"; None when nobody is."""
+    if not seen:
+        return None
+    parts = [f"{MARKS[s.activity]} {inert(names.get(s.agent, s.agent))} is {s.activity}" for s in seen]
+    return Content(" · ".join(parts))
+
+
+class PresenceDisplay:
+    """The app's side of presence; lives on the UI thread."""
+
+    def __init__(self, app: App[None], session: Session, team: TeamSync, now: Callable[[], datetime]) -> None:
+        self.app = app
+        self.session = session
+        self.team = team
+        self.now = now
+        self.board = PresenceBoard(session.config.team.me)
+        self.names = {m.email: m.name or m.email for m in session.config.team.members}
+
+    def start(self) -> None:
+        self.team.on_presence = self._post
+        self.app.set_interval(PRESENCE_TICK, self.tick)
+
+    def _post(self, notes: list[PresenceNote]) -> None:
+        """Called on the exchange's thread: hand over to the UI thread."""
+        self.app.post_message(PresenceArrived(notes))
+
+    def arrived(self, notes: list[PresenceNote]) -> None:
+        if self.board.take_in(notes, self.now()):
+            self.show()
+
+    def tick(self) -> None:
+        """Expire teammates' presence, and say what this agent is doing now."""
+        now = self.now()
+        if self.board.drop_expired(now) or self.board.active:
+            self.show()  # also puts names on a reader opened since the last tick
+        if self.team.presence.want(self.mine(), now):
+            self.team.nudge()
+
+    def mine(self) -> set[Presence]:
+        from shared_inbox.ui.composer import ComposerScreen
+        from shared_inbox.ui.reader import ReaderScreen
+
+        doing: set[Presence] = set()
+        for screen in self.app.screen_stack:
+            if isinstance(screen, ComposerScreen) and screen.conversation is not None:
+                doing.add(Presence(screen.conversation.message_ids[0], "replying"))
+        readers = [screen for screen in self.app.screen_stack if isinstance(screen, ReaderScreen)]
+        if not doing and readers and readers[-1].conversation.message_ids:
+            doing.add(Presence(readers[-1].conversation.message_ids[0], "viewing"))
+        return doing
+
+    def show(self) -> None:
+        """Put the current presence on every screen that shows conversations."""
+        from shared_inbox.ui.inbox_screen import InboxScreen
+        from shared_inbox.ui.reader import ReaderScreen
+
+        inbox = self.session.inbox
+
+        def resolve(anchor: str) -> str | None:
+            conv = inbox.conversation(anchor)
+            return conv.id if conv is not None else None
+
+        present = self.board.by_conversation(resolve, self.now())
+        badges = {conv_id: list_badge(seen, self.names) for conv_id, seen in present.items()}
+        for screen in self.app.screen_stack:
+            if isinstance(screen, InboxScreen):
+                listing = screen.conversation_list
+                listing.presence = badges
+                listing.refresh()
+            elif isinstance(screen, ReaderScreen):
+                screen.show_presence(reader_line(present.get(screen.conversation.id, []), self.names))

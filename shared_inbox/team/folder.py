@@ -101,8 +101,12 @@ class EventsFolder:
             for uid in chunk:
                 size = sizes.get(uid, {}).get(b"RFC822.SIZE")
                 if not isinstance(size, int) or size > MAX_MESSAGE_BYTES:
-                    log.warning("events folder: message %d of %s bytes skipped (limit %d)", uid, size,
-                                MAX_MESSAGE_BYTES)
+                    log.warning(
+                        "events folder: message %d of %s bytes skipped (limit %d)",
+                        uid,
+                        size,
+                        MAX_MESSAGE_BYTES,
+                    )
                     result.skipped += 1
                 else:
                     wanted.append(uid)

@@ -48,8 +48,15 @@ MARK_WIDTH = 2
 SELECTED_MARK = "●"
 # The columns around the subject, plus one space after each.
 FIXED_WIDTH = (
-    MARK_WIDTH + CUSTOMER_WIDTH + STATUS_WIDTH + ASSIGNEE_WIDTH + TAGS_WIDTH + COUNT_WIDTH + AGE_WIDTH
-    + DUE_WIDTH + 7
+    MARK_WIDTH
+    + CUSTOMER_WIDTH
+    + STATUS_WIDTH
+    + ASSIGNEE_WIDTH
+    + TAGS_WIDTH
+    + COUNT_WIDTH
+    + AGE_WIDTH
+    + DUE_WIDTH
+    + 7
 )
 CURSOR_ACTIONS = frozenset({"cursor_down", "cursor_up", "first", "last", "open"})
 

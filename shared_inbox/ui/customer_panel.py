@@ -57,9 +57,7 @@ class CustomerPanel(VerticalScroll):
             super().__init__()
             self.conversation_id = conversation_id
 
-    def __init__(
-        self, profile: CustomerProfile | None, current_id: str, zone: tzinfo | None = None
-    ) -> None:
+    def __init__(self, profile: CustomerProfile | None, current_id: str, zone: tzinfo | None = None) -> None:
         super().__init__(id="customer-panel", can_focus=False)
         self.profile = profile
         self.current_id = current_id

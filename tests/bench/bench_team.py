@@ -66,9 +66,21 @@ def measure_latency(a_config: Path, bob: Agent, rounds: int) -> list[float]:
             tag = f"latency{n}"
             started = time.perf_counter()
             done = subprocess.run(
-                [sys.executable, "-m", "shared_inbox", "--config", str(a_config), "set", "q1@customer.test",
-                 "--tag", tag],
-                capture_output=True, text=True, env=env, check=False,
+                [
+                    sys.executable,
+                    "-m",
+                    "shared_inbox",
+                    "--config",
+                    str(a_config),
+                    "set",
+                    "q1@customer.test",
+                    "--tag",
+                    tag,
+                ],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=False,
             )
             if done.returncode != 0:
                 raise SystemExit(done.stderr)
@@ -165,12 +177,16 @@ def run(server: DovecotServer, work: Path, args: argparse.Namespace) -> None:
         bob.close()
     single_messages, single_bytes = folder_bytes(mailbox)
     poll = status_cost(mailbox)
-    print(f"set on A -> taken in by B's watch loop: median {statistics.median(latencies):.2f} s, "
-          f"max {max(latencies):.2f} s (budget 2 s; includes ~0.5 s start-up of the `set` process)")
+    print(
+        f"set on A -> taken in by B's watch loop: median {statistics.median(latencies):.2f} s, "
+        f"max {max(latencies):.2f} s (budget 2 s; includes ~0.5 s start-up of the `set` process)"
+    )
     per_event = single_bytes / max(1, single_messages)
     print(f"one event per message: {per_event:.0f} bytes per event on the server")
-    print(f"STATUS of the events folder: {poll * 1000:.2f} ms per call (polling it every second instead of "
-          "a second IDLE connection would cost 3600 round trips an hour per agent)")
+    print(
+        f"STATUS of the events folder: {poll * 1000:.2f} ms per call (polling it every second instead of "
+        "a second IDLE connection would cost 3600 round trips an hour per agent)"
+    )
 
     producer = open_agent(write_config(work / "p", mailbox, me="alice@example.com"))
     try:
@@ -181,8 +197,10 @@ def run(server: DovecotServer, work: Path, args: argparse.Namespace) -> None:
     finally:
         producer.close()
     messages, total = folder_bytes(mailbox)
-    print(f"{args.events} events recorded in {made:.2f} s, shipped in {shipped:.2f} s "
-          f"({messages} messages, {(total - single_bytes) / args.events:.0f} bytes per event batched)")
+    print(
+        f"{args.events} events recorded in {made:.2f} s, shipped in {shipped:.2f} s "
+        f"({messages} messages, {(total - single_bytes) / args.events:.0f} bytes per event batched)"
+    )
     print("new agent takes in the log:", replay_into_new_agent(work, mailbox, "new1"))
 
     compactor = open_agent(write_config(work / "c", mailbox, me="alice@example.com"))
@@ -195,8 +213,10 @@ def run(server: DovecotServer, work: Path, args: argparse.Namespace) -> None:
     report = result.compacted
     messages, total = folder_bytes(mailbox)
     kept = report.events_kept if report else 0
-    print(f"compaction: {compacting:.2f} s, {report.events_before if report else 0} events -> {kept}, "
-          f"folder now {messages} message(s), {total} bytes")
+    print(
+        f"compaction: {compacting:.2f} s, {report.events_before if report else 0} events -> {kept}, "
+        f"folder now {messages} message(s), {total} bytes"
+    )
     print("new agent after compaction:", replay_into_new_agent(work, mailbox, "new2"))
 
 

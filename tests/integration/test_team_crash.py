@@ -32,8 +32,17 @@ def test_a_killed_set_loses_no_acknowledged_change(mailbox, tmp_path):
     for round_no in range(ROUNDS):
         tag = f"r{round_no}"
         proc = subprocess.Popen(
-            [sys.executable, "-m", "shared_inbox", "--config", str(config_a), "set", "q1@customer.test",
-             "--tag", tag],
+            [
+                sys.executable,
+                "-m",
+                "shared_inbox",
+                "--config",
+                str(config_a),
+                "set",
+                "q1@customer.test",
+                "--tag",
+                tag,
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             env=env,

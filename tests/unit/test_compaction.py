@@ -58,14 +58,19 @@ def due(hours: int) -> str:
             id="assign and unassign share one register",
         ),
         pytest.param(
-            [ev("tag", {"tag": "vip"}, minute=1), ev("untag", {"tag": "vip"}, minute=2),
-             ev("tag", {"tag": "eu"}, minute=0)],
+            [
+                ev("tag", {"tag": "vip"}, minute=1),
+                ev("untag", {"tag": "vip"}, minute=2),
+                ev("tag", {"tag": "eu"}, minute=0),
+            ],
             ["tag-0-0-ann-first", "untag-2-0-ann-first"],
             id="each tag is its own register",
         ),
         pytest.param(
-            [ev("status", {"status": "closed"}, minute=1),
-             ev("status", {"status": "pending"}, minute=1, anchor=ANCHORS[1])],
+            [
+                ev("status", {"status": "closed"}, minute=1),
+                ev("status", {"status": "pending"}, minute=1, anchor=ANCHORS[1]),
+            ],
             ["status-1-0-ann-first", "status-1-0-ann-secon"],
             id="registers are per anchor",
         ),
@@ -82,8 +87,10 @@ def due(hours: int) -> str:
             id="a promise keeps its first and last definition and its last settlement",
         ),
         pytest.param(
-            [ev("status", {"status": "closed"}, minute=1, event_id="twin"),
-             ev("status", {"status": "spam"}, minute=1, event_id="twin")],
+            [
+                ev("status", {"status": "closed"}, minute=1, event_id="twin"),
+                ev("status", {"status": "spam"}, minute=1, event_id="twin"),
+            ],
             ["twin", "twin"],
             id="forged twins are both kept",
         ),

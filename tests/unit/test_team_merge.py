@@ -28,18 +28,20 @@ AGENTS = ("ann@acme.test", "bob@acme.test")
 
 
 def seed(store: Store) -> None:
-    store.upsert_messages([
-        MessageMeta(
-            message_id=anchor,
-            subject=f"Question {n}",
-            sender=Address("Customer", f"c{n}@customer.test"),
-            to=(),
-            cc=(),
-            date=T0 - timedelta(days=1),
-            locations=(Location("INBOX", 1, n + 1),),
-        )
-        for n, anchor in enumerate(ANCHORS)
-    ])
+    store.upsert_messages(
+        [
+            MessageMeta(
+                message_id=anchor,
+                subject=f"Question {n}",
+                sender=Address("Customer", f"c{n}@customer.test"),
+                to=(),
+                cc=(),
+                date=T0 - timedelta(days=1),
+                locations=(Location("INBOX", 1, n + 1),),
+            )
+            for n, anchor in enumerate(ANCHORS)
+        ]
+    )
 
 
 class Clock:
@@ -93,11 +95,21 @@ def agents(skews: list[int]) -> Iterator[list[Agent]]:
         yield made
 
 
-ACTIONS = st.sampled_from([
-    ("assign", "ann@acme.test"), ("assign", "bob@acme.test"), ("unassign", None),
-    ("set_status", "pending"), ("set_status", "closed"), ("set_status", "spam"), ("set_status", "active"),
-    ("tag", "vip"), ("untag", "vip"), ("tag", "eu"), ("untag", "eu"),
-])
+ACTIONS = st.sampled_from(
+    [
+        ("assign", "ann@acme.test"),
+        ("assign", "bob@acme.test"),
+        ("unassign", None),
+        ("set_status", "pending"),
+        ("set_status", "closed"),
+        ("set_status", "spam"),
+        ("set_status", "active"),
+        ("tag", "vip"),
+        ("untag", "vip"),
+        ("tag", "eu"),
+        ("untag", "eu"),
+    ]
+)
 STEP = st.one_of(
     st.tuples(st.just("change"), st.integers(0, 1), st.integers(0, 2), ACTIONS),
     st.tuples(st.just("ship"), st.integers(0, 1)),

@@ -129,3 +129,12 @@ def _server_words(exc: BaseException) -> str:
 def _close_quietly(client: IMAPClient) -> None:
     with contextlib.suppress(Exception):  # closing a broken socket may fail in many ways
         client.shutdown()
+
+
+def close_quietly(client: IMAPClient) -> None:
+    """Log out, or drop the socket when the connection is already gone; never raises."""
+    try:
+        client.logout()
+    except Exception:  # noqa: BLE001 - the connection may already be gone
+        with contextlib.suppress(Exception):
+            client.shutdown()

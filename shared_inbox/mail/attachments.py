@@ -74,6 +74,15 @@ class AttachmentInfo:
     is_inline: bool
 
 
+def human_size(size: int) -> str:
+    """1 decimal for kB and MB, whole bytes below 1 kB: how mail clients show sizes."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} kB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
 def attachment_infos(attachments: tuple[Leaf, ...]) -> tuple[AttachmentInfo, ...]:
     """Describe attachment parts in document order, with safe names."""
     return tuple(

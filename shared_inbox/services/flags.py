@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from shared_inbox.domain.model import SYNCED_FLAGS
+from shared_inbox.domain.model import SEEN, SYNCED_FLAGS, Conversation
+from shared_inbox.services.inbox import Inbox
 from shared_inbox.store import Store
 
 SETTING = "pending_flags"
@@ -52,3 +53,23 @@ class PendingFlags:
         finished = set(done)
         remaining = [c for c in self.load() if c not in finished]
         self.store.set_setting(SETTING, [list(c) for c in remaining])
+
+
+def mark_messages(inbox: Inbox, message_ids: Sequence[str], flag: str, add: bool) -> bool:
+    """Change `flag` on the messages (queued for the server) and bring the inbox up to date.
+
+    True when anything changed, so callers know whether to redraw.
+    """
+    if not message_ids or not PendingFlags(inbox.store).mark(message_ids, flag, add):
+        return False
+    for message_id in message_ids:
+        inbox.reload_message(message_id)
+    return True
+
+
+def mark_read(inbox: Inbox, conv: Conversation) -> Conversation:
+    """Opening a conversation reads it: its unread messages become read; the conversation as it is now."""
+    unread = [meta.message_id for meta in inbox.messages_of(conv) if meta.unread]
+    if mark_messages(inbox, unread, SEEN, True):
+        return inbox.conversation(conv.id) or conv
+    return conv

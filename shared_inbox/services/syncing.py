@@ -6,7 +6,6 @@ thread worker). Results leave through callbacks; nothing here touches a UI.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -18,7 +17,14 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from shared_inbox.domain.events import Event
-from shared_inbox.imap.connection import AuthError, Endpoint, MailServerError, connect_imap, describe_os_error
+from shared_inbox.imap.connection import (
+    AuthError,
+    Endpoint,
+    MailServerError,
+    close_quietly,
+    connect_imap,
+    describe_os_error,
+)
 from shared_inbox.imap.idle import IdleConnectionLost, wait_for_change
 from shared_inbox.imap.sync import FolderReport, FolderSync, Progress
 from shared_inbox.services.flags import PendingFlags
@@ -152,7 +158,7 @@ class SyncService:
         try:
             return self._guarded(lambda: self.run_round(client))
         finally:
-            _logout(client)
+            close_quietly(client)
 
     def _guarded(self, action: Callable[[], SyncRound]) -> SyncRound:
         try:
@@ -235,7 +241,7 @@ class SyncService:
                 on_state("offline", f"Connection lost ({exc}); reconnecting.")
                 stop.wait(BACKOFF_START)
             finally:
-                _logout(client)
+                close_quietly(client)
 
     def _watch_connected(
         self,
@@ -277,11 +283,3 @@ def _team_events(team: TeamExchange, client: IMAPClient) -> list[Event]:
     except IMAPClientError as exc:
         log.warning("team events could not be exchanged: %s", exc)
         return []
-
-
-def _logout(client: IMAPClient) -> None:
-    try:
-        client.logout()
-    except Exception:  # noqa: BLE001 - the connection may already be gone
-        with contextlib.suppress(Exception):
-            client.shutdown()

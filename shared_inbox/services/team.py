@@ -21,7 +21,7 @@ from imapclient.exceptions import IMAPClientError
 
 from shared_inbox.config.model import DEFAULT_EVENTS_FOLDER
 from shared_inbox.domain.events import Event
-from shared_inbox.imap.connection import AuthError, MailServerError
+from shared_inbox.imap.connection import AuthError, MailServerError, close_quietly
 from shared_inbox.imap.idle import IdleConnectionLost, wait_for_change
 from shared_inbox.services.commands import Commands
 from shared_inbox.services.inbox import Inbox
@@ -225,7 +225,7 @@ class TeamSync:
                 on_state("offline", f"team events: connection lost ({exc}); reconnecting")
                 stop.wait(BACKOFF_START)
             finally:
-                _logout(client)
+                close_quietly(client)
 
     def _watch_connected(
         self,
@@ -297,13 +297,3 @@ def team_sync_for(session: Session) -> TeamSync:
     """The session's team exchange, as the config describes it."""
     team = session.config.team
     return TeamSync(session.store, me=team.me, folder=team.events_folder)
-
-
-def _logout(client: IMAPClient) -> None:
-    try:
-        client.logout()
-    except Exception:  # noqa: BLE001 - the connection may already be gone
-        try:
-            client.shutdown()
-        except Exception:  # noqa: BLE001
-            log.debug("closing the team events connection failed", exc_info=True)

@@ -25,6 +25,7 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 
 from shared_inbox.domain.model import Address, Conversation, Status
 from shared_inbox.domain.promises import FollowUpError, parse_follow_up
+from shared_inbox.mail.attachments import human_size
 from shared_inbox.mail.compose import ComposeError, OutgoingAttachment, ReplyMode
 from shared_inbox.outbox import OutboxEntry, OutboxError
 from shared_inbox.ui.composer_canned import CannedComposing
@@ -38,7 +39,6 @@ from shared_inbox.ui.outgoing import OutgoingMail
 from shared_inbox.ui.outgoing_attachments import (
     MAX_ATTACHMENT_BYTES,
     AttachmentError,
-    human_size,
     load_attachment,
 )
 from shared_inbox.ui.prompts import ChoicePrompt, Picked, TextPrompt, snooze_presets

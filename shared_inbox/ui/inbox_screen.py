@@ -25,7 +25,7 @@ from textual.widgets.option_list import Option
 from shared_inbox.domain.model import SEEN, Conversation
 from shared_inbox.domain.query import QueryError
 from shared_inbox.services.commands import CommandError
-from shared_inbox.services.flags import PendingFlags
+from shared_inbox.services.flags import mark_messages, mark_read
 from shared_inbox.services.notes import mentioned_conversations
 from shared_inbox.services.traffic_cop import HeldReplies
 from shared_inbox.ui.conversation_list import ConversationList
@@ -191,14 +191,11 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
         self.app.push_screen(ReaderScreen(self.session, conv), lambda _: self.reload())
 
     def _mark_read(self, conv: Conversation) -> Conversation:
-        """Mark the conversation's unread messages read, locally now and on the server at the next sync."""
-        unread = [meta.message_id for meta in self.session.inbox.messages_of(conv) if meta.unread]
-        if not unread or not PendingFlags(self.session.store).mark(unread, SEEN, True):
-            return conv
-        for message_id in unread:
-            self.session.inbox.reload_message(message_id)
-        self.reload()
-        return self.session.inbox.conversation(conv.id) or conv
+        """Mark the conversation read (the server follows at the next sync); redraw if it was unread."""
+        marked = mark_read(self.session.inbox, conv)
+        if marked is not conv:
+            self.reload()
+        return marked
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide keys whose feature this screen does not offer, instead of showing dead keys."""
@@ -281,9 +278,7 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
         else:  # unread means: the customer's latest message is new again, as in a mail client
             latest = [[m for m in inbox.messages_of(conv) if not m.outgoing][-1:] for conv in targets]
             ids = [meta.message_id for msgs in latest for meta in msgs if not meta.unread]
-        if ids and PendingFlags(self.session.store).mark(ids, SEEN, make_read):
-            for message_id in ids:
-                inbox.reload_message(message_id)
+        mark_messages(inbox, ids, SEEN, make_read)
         if self._pinned is None:
             self.conversation_list.clear_selection()
         self.reload()

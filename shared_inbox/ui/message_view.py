@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.widgets import Button, Static
 
 from shared_inbox.domain.model import Address, MessageMeta
-from shared_inbox.mail.attachments import AttachmentInfo
+from shared_inbox.mail.attachments import AttachmentInfo, human_size
 from shared_inbox.mail.body import read_message
 from shared_inbox.ui.conversation_list import inert
 
@@ -44,15 +44,6 @@ def message_heading(meta: MessageMeta, zone: tzinfo | None = None) -> Content:
     if meta.cc:
         parts += ["\n", "Cc: ", plain(_addresses(meta.cc))]
     return Content.assemble(*parts)
-
-
-def human_size(size: int) -> str:
-    """A byte count as people read it: 512 B, 12 KB, 3.4 MB."""
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
 
 
 class MessageHeading(Static):

@@ -11,6 +11,7 @@ import os
 import stat
 from pathlib import Path
 
+from shared_inbox.mail.attachments import human_size
 from shared_inbox.mail.compose import OutgoingAttachment
 
 MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024  # what common mail providers accept per message
@@ -44,12 +45,3 @@ def load_attachment(typed: str, *, limit: int = MAX_ATTACHMENT_BYTES) -> Outgoin
         raise AttachmentError(f"{path.name} is larger than {human_size(limit)}.")
     content_type = mimetypes.guess_type(path.name, strict=False)[0] or "application/octet-stream"
     return OutgoingAttachment(filename=os.path.basename(path), data=data, content_type=content_type)
-
-
-def human_size(size: int) -> str:
-    """1 decimal for kB and MB, whole bytes below 1 kB: how mail clients show sizes."""
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} kB"
-    return f"{size / (1024 * 1024):.1f} MB"

@@ -27,12 +27,12 @@ from textual.screen import Screen
 from textual.widgets import Button, Static
 
 from shared_inbox.config import PasswordError
-from shared_inbox.domain.model import SEEN, Conversation
+from shared_inbox.domain.model import Conversation
 from shared_inbox.imap.connection import MailServerError
 from shared_inbox.mail.attachments import AttachmentInfo, open_with_system
 from shared_inbox.mail.compose import ReplyMode
 from shared_inbox.services.customers import customer_profile
-from shared_inbox.services.flags import PendingFlags
+from shared_inbox.services.flags import mark_read
 from shared_inbox.ui.attachment_files import (
     Opener,
     chosen_folder,
@@ -265,7 +265,7 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
 
     def show_conversation(self, conv: Conversation) -> None:
         """Replace the conversation on screen (the next one, or one picked in the customer panel)."""
-        self.conversation = self._mark_read(conv)
+        self.conversation = mark_read(self.session.inbox, conv)
         self.call_later(self._show_current)
 
     async def _show_current(self) -> None:
@@ -286,16 +286,6 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
         count = len(self.session.inbox.messages_of(self.conversation))
         self.query_one("#reader-header", Static).update(header_line(self.conversation, count))
         self.refresh_deadlines()
-
-    def _mark_read(self, conv: Conversation) -> Conversation:
-        """Opening a conversation reads it: mark its messages read locally; the next sync tells the server."""
-        inbox = self.session.inbox
-        unread = [meta.message_id for meta in inbox.messages_of(conv) if meta.unread]
-        if not unread or not PendingFlags(self.session.store).mark(unread, SEEN, True):
-            return conv
-        for message_id in unread:
-            inbox.reload_message(message_id)
-        return inbox.conversation(conv.id) or conv
 
     # -- attachments ---------------------------------------------------------------
 

@@ -109,6 +109,15 @@ def session(tmp_path: Path) -> Iterator[Session]:
         yield opened
 
 
+async def until(pilot: Pilot[None], done: Callable[[], object], rounds: int = 600) -> None:
+    """Let the app run until `done()` holds; a bounded wait for its workers, not a timing assertion."""
+    for _ in range(rounds):
+        if done():
+            return
+        await pilot.pause(0.05)
+    assert done()
+
+
 def drive(app: App[None], scenario: Callable[[Pilot[None]], Awaitable[None]]) -> None:
     async def run() -> None:
         async with app.run_test(size=(160, 40)) as pilot:

@@ -22,6 +22,7 @@ from shared_inbox.ui.inbox_screen import InboxScreen
 from shared_inbox.ui.reader import MessageView, ReaderScreen
 from tests.integration.support import SUPPORT_ADDRESS, write_config
 from tests.rig.smtp import SmtpReceiver
+from tests.ui.test_app import until
 
 pytestmark = pytest.mark.integration
 
@@ -69,15 +70,6 @@ def run_app(config_path: Path, scenario: Callable[[Pilot[None]], Awaitable[None]
                 await scenario(pilot)
 
     asyncio.run(run())
-
-
-async def until(pilot: Pilot[None], done: Callable[[], bool], rounds: int = 600) -> None:
-    """Let the app run until `done()` holds; a bounded wait, not a timing assertion."""
-    for _ in range(rounds):
-        if done():
-            return
-        await pilot.pause(0.05)
-    assert done()
 
 
 def inbox_screen(app: InboxApp) -> InboxScreen:

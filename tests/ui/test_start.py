@@ -17,7 +17,7 @@ from shared_inbox.ui.conversation_list import ConversationList
 from shared_inbox.ui.first_screen import FirstScreen, load_first_screen, path_for, save_first_screen
 from shared_inbox.ui.inbox_screen import InboxScreen
 from shared_inbox.ui.start_screen import StartScreen
-from tests.ui.test_app import NOW, drive, fill_store, inbox_of, make_config
+from tests.ui.test_app import NOW, drive, fill_store, inbox_of, make_config, until
 
 
 def remembered_screen(config: Config) -> list[str]:
@@ -41,13 +41,6 @@ def start_slowly(config: Config, release: threading.Event) -> InboxApp:
         return open_session(config, now=lambda: NOW)
 
     return InboxApp(config=config, opener=opener, sync=False, now=lambda: NOW)
-
-
-async def until(pilot: Pilot[None], done: object) -> None:
-    for _ in range(400):  # a bounded wait for the background open, not a timing assertion
-        if callable(done) and done():
-            return
-        await pilot.pause(0.02)
 
 
 def test_the_remembered_list_shows_before_the_store_is_open_then_the_live_one(tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 
 from shared_inbox.config import load_config
 from shared_inbox.services.session import open_session
@@ -15,18 +14,11 @@ from shared_inbox.ui.app import InboxApp
 from shared_inbox.ui.inbox_screen import InboxScreen
 from tests.integration.support import cli, write_config
 from tests.integration.team_support import customer_mail, open_agent
+from tests.ui.test_app import until
 
 pytestmark = pytest.mark.integration
 
 ALICE, BOB = "alice@example.com", "bob@example.com"
-
-
-async def until(pilot: Pilot[None], done: Any, rounds: int = 600) -> None:
-    for _ in range(rounds):  # a bounded wait for the sync threads, not a timing assertion
-        if done():
-            return
-        await pilot.pause(0.05)
-    assert done()
 
 
 def test_a_teammates_assignment_shows_up_and_mine_goes_to_them(tmp_path: Path, mailbox: Any) -> None:

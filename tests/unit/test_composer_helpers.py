@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from shared_inbox.domain.model import Address
+from shared_inbox.mail.attachments import human_size
 from shared_inbox.outbox import OutboxError
 from shared_inbox.ui.composer_state import Draft
 from shared_inbox.ui.external_editor import edit_text, editor_command
-from shared_inbox.ui.outgoing_attachments import AttachmentError, human_size, load_attachment
+from shared_inbox.ui.outgoing_attachments import AttachmentError, load_attachment
 from shared_inbox.ui.recipients import AddressSuggester, parse_addresses, suggest
 
 PEOPLE = [

@@ -96,13 +96,16 @@ class Commands:
     def unassign(self, ref: str) -> Event:
         return self._record(self._conversation(ref), EventKind.UNASSIGN, {})
 
-    def set_status(self, ref: str, status: str) -> Event:
+    def set_status(self, ref: str, status: str, *, undoes: str | None = None) -> Event:
+        """Change the status; ``undoes`` names the status event this takes back (undo), which
+        then leaves no trace in the SLA clocks or in what a close settles."""
         try:
             value = Status(status.strip().lower())
         except ValueError:
             allowed = ", ".join(s.value for s in Status)
             raise CommandError(f"Unknown status {status!r}; use one of {allowed}.") from None
-        return self._record(self._conversation(ref), EventKind.STATUS, {"status": value.value})
+        data = {"status": value.value} if undoes is None else {"status": value.value, "undoes": undoes}
+        return self._record(self._conversation(ref), EventKind.STATUS, data)
 
     def tag(self, ref: str, tag: str) -> Event:
         return self._record(self._conversation(ref), EventKind.TAG, {"tag": _tag(tag)})

@@ -36,7 +36,7 @@ from shared_inbox.domain.promise_events import (
 )
 from shared_inbox.domain.promises import FollowUpError, parse_follow_up, waits_for_close
 from shared_inbox.domain.sla import FollowUp
-from shared_inbox.services.inbox import Inbox
+from shared_inbox.services.inbox import AmbiguousConversation, Inbox
 
 Now = Callable[[], datetime]
 _FOLLOW_UP_LEAD = re.compile(r"^(?:follow up|check back)\b\s*", re.IGNORECASE)
@@ -62,7 +62,10 @@ class Commands:
         self.listeners: list[Callable[[Event], None]] = []
 
     def _conversation(self, ref: str) -> Conversation:
-        conv = self.inbox.conversation(ref)
+        try:
+            conv = self.inbox.find(ref)
+        except AmbiguousConversation as exc:
+            raise CommandError(str(exc)) from None
         if conv is None:
             raise CommandError(f"No conversation {ref!r}; `shared-inbox list` shows the ids.")
         return conv

@@ -13,7 +13,7 @@ from typing import Any
 from shared_inbox.config import ConfigError, check_report, load_config, locate_config
 from shared_inbox.domain.model import Conversation
 from shared_inbox.domain.query import QueryError
-from shared_inbox.imap.connection import MailServerError
+from shared_inbox.net.errors import MailServerError
 from shared_inbox.services.commands import CommandError
 from shared_inbox.services.session import Session, open_session
 from shared_inbox.services.syncing import SyncRound

@@ -55,7 +55,7 @@ def run_demo(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     except ImportError as exc:
         return _fail(f"the demo needs a package that is not installed ({exc.name}); reinstall shared-inbox.")
     from shared_inbox.config import ConfigError
-    from shared_inbox.imap.connection import MailServerError
+    from shared_inbox.net.errors import MailServerError
     from shared_inbox.store import StoreError
 
     with _stop_signals_interrupt():

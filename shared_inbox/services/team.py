@@ -21,8 +21,9 @@ from imapclient.exceptions import IMAPClientError
 
 from shared_inbox.config.model import DEFAULT_EVENTS_FOLDER
 from shared_inbox.domain.events import Event
-from shared_inbox.imap.connection import AuthError, MailServerError, close_quietly
+from shared_inbox.imap.connection import close_quietly
 from shared_inbox.imap.idle import IdleConnectionLost, wait_for_change
+from shared_inbox.net.errors import AuthError, MailServerError
 from shared_inbox.services.commands import Commands
 from shared_inbox.services.inbox import Inbox
 from shared_inbox.services.presence import PresenceOutbox

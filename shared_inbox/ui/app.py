@@ -260,7 +260,7 @@ class InboxApp(App[None]):
     def _sync(self) -> None:
         """Run the sync loop until the app stops; blocking, so it lives in a thread."""
         from shared_inbox.config import PasswordError
-        from shared_inbox.imap.connection import MailServerError
+        from shared_inbox.net.errors import MailServerError
 
         try:
             service = self.session.sync_service()

@@ -28,9 +28,9 @@ from textual.widgets import Button, Static
 
 from shared_inbox.config import PasswordError
 from shared_inbox.domain.model import Conversation
-from shared_inbox.imap.connection import MailServerError
 from shared_inbox.mail.attachments import AttachmentInfo, open_with_system
 from shared_inbox.mail.compose import ReplyMode
+from shared_inbox.net.errors import MailServerError
 from shared_inbox.services.customers import customer_profile
 from shared_inbox.services.flags import mark_read
 from shared_inbox.ui.attachment_files import (

@@ -17,7 +17,8 @@ from textual.binding import BindingType
 from textual.message import Message
 from textual.reactive import reactive
 
-from shared_inbox.ui.conversation_list import ConversationList, inert
+from shared_inbox.display.text import inert
+from shared_inbox.ui.conversation_list import ConversationList
 from shared_inbox.ui.first_screen import load_first_screen
 from shared_inbox.ui.keys import KeySpec, bindings_for, effective_keys
 from shared_inbox.ui.palette import KeyActionsProvider

@@ -27,6 +27,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Static
 
 from shared_inbox.config import PasswordError
+from shared_inbox.display.text import short_assignee
 from shared_inbox.domain.model import Conversation
 from shared_inbox.mail.attachments import AttachmentInfo, open_with_system
 from shared_inbox.mail.compose import ReplyMode
@@ -42,7 +43,6 @@ from shared_inbox.ui.attachment_files import (
     save_into,
 )
 from shared_inbox.ui.composer import ComposerScreen, OutgoingMail
-from shared_inbox.ui.conversation_list import short_assignee
 from shared_inbox.ui.customer_panel import CustomerPanel
 from shared_inbox.ui.inbox_screen import StatusBar
 from shared_inbox.ui.keys import bindings_for

@@ -39,12 +39,14 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         return EXIT_OK if ok else EXIT_FAILURE
     try:
         config = load_config(path, env)
-    except FileNotFoundError:
-        return fail(f"no config file at {path}; write one (see README) or pass --config PATH.")
     except ConfigError as exc:
         return fail(f"the config file {path} has problems:\n{exc}")
     for warning in config.warnings:
         print(f"shared-inbox: warning: {warning}", file=sys.stderr)
+    if args.command is None:  # no command: the interface, which opens the store behind its first screen
+        from shared_inbox.cli.interface import run_interface
+
+        return run_interface(config)
     try:
         with open_session(config) as session:
             return dispatch(args, session)

@@ -62,9 +62,9 @@ def run_demo(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         try:
             with open_demo(on_step=_step) as demo:
                 if not args.no_ui and not args.serve:
-                    from shared_inbox.ui.run import run_tui
+                    from shared_inbox.cli.interface import run_interface
 
-                    return run_tui(demo.config)
+                    return run_interface(demo.config)
                 show_conversations(demo.config)
                 if not args.serve:
                     print(

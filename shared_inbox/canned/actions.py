@@ -9,16 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING
 
 from shared_inbox.canned.library import CannedActions
+from shared_inbox.canned.ports import ConversationCommands
 from shared_inbox.domain.business_hours import BusinessCalendar
 from shared_inbox.domain.due_times import resolve
 from shared_inbox.domain.promises import FollowUpError, parse_follow_up
 from shared_inbox.domain.time_phrases import read_phrase, tokenize
-
-if TYPE_CHECKING:
-    from shared_inbox.services.commands import Commands
 
 __all__ = ["action_problems", "apply_actions", "promise_due"]
 
@@ -57,7 +54,7 @@ def action_problems(actions: CannedActions, now: datetime, calendar: BusinessCal
 
 
 def apply_actions(
-    commands: Commands,
+    commands: ConversationCommands,
     conversation_id: str,
     actions: CannedActions,
     *,

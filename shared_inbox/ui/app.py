@@ -132,12 +132,12 @@ class InboxApp(App[None]):
     @work(thread=True, exclusive=True, group="open", exit_on_error=False)
     def _open_session(self) -> None:
         """Open the store and build the inbox (a second or more on a big mailbox) off the UI thread."""
-        from shared_inbox.store import StoreError
+        from shared_inbox.services.session import SessionUnavailable
 
         assert self._opener is not None
         try:
             session = self._opener()
-        except StoreError as exc:
+        except SessionUnavailable as exc:
             self.failure = str(exc)  # printed by the caller once the terminal is restored
             self.call_from_thread(self.exit, None, 1)
             return

@@ -21,6 +21,7 @@ from imapclient.exceptions import IMAPClientError
 
 from shared_inbox.config.model import DEFAULT_EVENTS_FOLDER
 from shared_inbox.domain.events import Event
+from shared_inbox.domain.presence import PresenceNote
 from shared_inbox.imap.connection import close_quietly
 from shared_inbox.imap.idle import IdleConnectionLost, wait_for_change
 from shared_inbox.net.errors import AuthError, MailServerError
@@ -32,7 +33,7 @@ from shared_inbox.store import Store
 from shared_inbox.team.compactor import CompactReport, compact_folder
 from shared_inbox.team.encoding import BATCH_EVENTS, encode_batch
 from shared_inbox.team.folder import EventsFolder
-from shared_inbox.team.presence import PresenceError, PresenceNote, decode_presence, encode_presence
+from shared_inbox.team.presence import PresenceError, decode_presence, encode_presence
 from shared_inbox.team.shipping import FetchCursor, ShipQueue
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ from textual.content import Content
 from textual.message import Message
 
 from shared_inbox.display.text import inert
+from shared_inbox.domain.presence import Presence, PresenceNote
 from shared_inbox.services.presence import PresenceBoard, Seen
-from shared_inbox.team.presence import Presence, PresenceNote
 
 if TYPE_CHECKING:
     from textual.app import App

@@ -13,10 +13,11 @@ from types import TracebackType
 from shared_inbox.config import Config, resolve_password
 from shared_inbox.imap.connection import Endpoint
 from shared_inbox.imap.sync import Progress
-from shared_inbox.services.commands import Commands, Now, utc_now
+from shared_inbox.services.commands import Commands
 from shared_inbox.services.inbox import Inbox
 from shared_inbox.services.syncing import SyncPlan, SyncService
 from shared_inbox.store import Store, StoreError
+from shared_inbox.wallclock import Now, utc_now
 
 
 def sync_plan(config: Config, env: Mapping[str, str] | None = None, *, fetch_bodies: bool = True) -> SyncPlan:

@@ -14,7 +14,6 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
@@ -35,6 +34,7 @@ from shared_inbox.team.encoding import BATCH_EVENTS, encode_batch
 from shared_inbox.team.folder import EventsFolder
 from shared_inbox.team.presence import PresenceError, decode_presence, encode_presence
 from shared_inbox.team.shipping import FetchCursor, ShipQueue
+from shared_inbox.wallclock import Now, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +42,6 @@ COMPACT_AT_MESSAGES = 1000  # compact automatically once the folder holds this m
 IDLE_WAIT = 20 * 60.0
 POLL_WAIT = 2.0  # without IDLE
 BACKOFF_START, BACKOFF_MAX = 1.0, 120.0
-
-Now = Callable[[], datetime]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -85,7 +79,7 @@ class TeamSync:
         *,
         me: str,
         folder: str = DEFAULT_EVENTS_FOLDER,
-        now: Now = _utc_now,
+        now: Now = utc_now,
         compact_at: int = COMPACT_AT_MESSAGES,
     ) -> None:
         self.queue = ShipQueue(store)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
@@ -26,6 +26,7 @@ from shared_inbox.ui.presence_badges import PresenceArrived, PresenceDisplay
 from shared_inbox.ui.start_screen import StartScreen
 from shared_inbox.ui.team_news import teammate_news
 from shared_inbox.ui.themes import choose_theme, register_all
+from shared_inbox.wallclock import Now, utc_now
 
 # The screens, the mail and store code are imported when first needed: a cold start paints the
 # list it remembers first and loads them meanwhile (see `StartScreen`).
@@ -36,15 +37,10 @@ if TYPE_CHECKING:
     from shared_inbox.services.syncing import SyncRound
     from shared_inbox.ui.outgoing import OutgoingMail
 
-Now = Callable[[], datetime]
 OUTBOX_CHECK_SECONDS = 3.0  # how often due replies are looked for; sending itself runs in a thread
 NOTIFY_AT_MOST = 3  # new-mail notifications shown one by one before they are summed up
 WAITING_STATES = ("held", "queued", "sending")  # OutboxState values
 TROUBLE_STATES = ("failed", "unconfirmed")
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class SyncStateChanged(Message):
@@ -89,7 +85,7 @@ class InboxApp(App[None]):
         config: Config | None = None,
         opener: Callable[[], Session] | None = None,
         sync: bool = True,
-        now: Now = _utc_now,
+        now: Now = utc_now,
     ) -> None:
         """Either `session` (open already), or `config` and `opener` (called in a thread at start)."""
         super().__init__()

@@ -9,7 +9,6 @@ plain strings, never as markup.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
@@ -25,11 +24,11 @@ from textual.strip import Strip
 from shared_inbox.display.text import age, countdown, fit, short_assignee
 from shared_inbox.domain.model import Conversation, Status
 from shared_inbox.ui.keys import bindings_for
+from shared_inbox.wallclock import Now, utc_now
 
 if TYPE_CHECKING:
     from shared_inbox.services.deadlines import Deadlines
 
-Now = Callable[[], datetime]
 # By urgency (a deadline `Urgency` value); anything else owed is dim.
 BADGE_CLASSES = {"at_risk": "conversation-list--due-at-risk", "overdue": "conversation-list--due-overdue"}
 
@@ -56,10 +55,6 @@ FIXED_WIDTH = (
     + 7
 )
 CURSOR_ACTIONS = frozenset({"cursor_down", "cursor_up", "first", "last", "open"})
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class ConversationList(ScrollView, can_focus=True):
@@ -93,7 +88,7 @@ class ConversationList(ScrollView, can_focus=True):
     def __init__(
         self,
         *,
-        now: Now = _utc_now,
+        now: Now = utc_now,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,

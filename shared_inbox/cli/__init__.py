@@ -88,17 +88,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    if args.command is None:  # no command: the TUI on the configured account
-        from shared_inbox.ui.run import run_tui_from_args
-
-        try:
-            return run_tui_from_args(args.config, os.environ)
-        except KeyboardInterrupt:
-            return 130
     from shared_inbox.cli.commands import run
 
     try:
         return run(args, os.environ)
     except KeyboardInterrupt:
-        print("Interrupted.", file=sys.stderr)
+        if args.command is not None:  # the interface has restored the terminal and says nothing
+            print("Interrupted.", file=sys.stderr)
         return 130

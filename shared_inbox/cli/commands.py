@@ -13,7 +13,7 @@ from typing import Any
 from shared_inbox.config import ConfigError, check_report, load_config, locate_config
 from shared_inbox.domain.model import Conversation
 from shared_inbox.domain.query import QueryError
-from shared_inbox.imap.connection import MailServerError
+from shared_inbox.net.errors import MailServerError
 from shared_inbox.services.commands import CommandError
 from shared_inbox.services.inbox import AmbiguousConversation
 from shared_inbox.services.session import Session, open_session
@@ -40,12 +40,14 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         return EXIT_OK if ok else EXIT_FAILURE
     try:
         config = load_config(path, env)
-    except FileNotFoundError:
-        return fail(f"no config file at {path}; write one (see README) or pass --config PATH.")
     except ConfigError as exc:
         return fail(f"the config file {path} has problems:\n{exc}")
     for warning in config.warnings:
         print(f"shared-inbox: warning: {warning}", file=sys.stderr)
+    if args.command is None:  # no command: the interface, which opens the store behind its first screen
+        from shared_inbox.cli.interface import run_interface
+
+        return run_interface(config)
     try:
         with open_session(config) as session:
             return dispatch(args, session)

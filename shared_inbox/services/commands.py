@@ -37,13 +37,9 @@ from shared_inbox.domain.promise_events import (
 from shared_inbox.domain.promises import FollowUpError, parse_follow_up, waits_for_close
 from shared_inbox.domain.sla import FollowUp
 from shared_inbox.services.inbox import AmbiguousConversation, Inbox
+from shared_inbox.wallclock import Now, utc_now
 
-Now = Callable[[], datetime]
 _FOLLOW_UP_LEAD = re.compile(r"^(?:follow up|check back)\b\s*", re.IGNORECASE)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class CommandError(ValueError):

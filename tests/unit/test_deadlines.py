@@ -182,8 +182,8 @@ def test_an_after_close_follow_up_waits_for_the_close_then_reopens_once(store: S
     assert world.tracker.follow_ups_to_reopen(world.inbox.conversations(), due + timedelta(hours=1)) == []
 
 
-@pytest.mark.parametrize("status", ["closed", "spam"])
-def test_undoing_a_close_or_spam_restores_the_clocks_exactly(store: Store, status: str) -> None:
+@pytest.mark.parametrize("status", ["closed", "spam", "pending"])
+def test_undoing_a_close_spam_or_pending_restores_the_clocks_exactly(store: Store, status: str) -> None:
     hours = timedelta(hours=1)
     policy = SlaPolicy("full", first_response=2 * hours, resolution=8 * hours, business_hours=False)
     world = World(store, (policy,))

@@ -1,0 +1,24 @@
+"""Finding and loading the config, the same for every command and for the interface.
+
+Light on purpose: the interface starts from here, and loads the store code behind its first screen.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+
+from shared_inbox.config import Config, ConfigError, load_config, locate_config
+
+
+def load_or_explain(config_arg: str | None, env: Mapping[str, str]) -> Config | None:
+    """The config, its warnings printed; None once what is wrong with it has been printed."""
+    path = locate_config(config_arg, env)
+    try:
+        config = load_config(path, env)
+    except ConfigError as exc:
+        print(f"shared-inbox: the config file {path} has problems:\n{exc}", file=sys.stderr)
+        return None
+    for warning in config.warnings:
+        print(f"shared-inbox: warning: {warning}", file=sys.stderr)
+    return config

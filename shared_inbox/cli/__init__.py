@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--limit", type=int, default=0, help="at most this many (0: all)")
 
     change = sub.add_parser("set", help="change a conversation's state")
-    change.add_argument("id", help="conversation id (from `list`) or a Message-ID in it")
+    change.add_argument("id", help="conversation id from `list` (or a unique start of it), or a Message-ID")
     who = change.add_mutually_exclusive_group()
     who.add_argument("--assign", metavar="WHO", help="assign to a teammate (email, or 'me')")
     who.add_argument("--unassign", action="store_true")

@@ -305,13 +305,13 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
         for conv in self._targets():
             before = replace(conv.state)
             try:
-                command(conv.id)
+                made = command(conv.id)
             except CommandError as exc:
                 self.notify(str(exc), severity="error", markup=False)
                 break
             after = self.session.inbox.conversation(conv.id)
             if after is not None:
-                inverse += inverse_commands(self.session.commands, conv.id, before, after.state)
+                inverse += inverse_commands(self.session.commands, conv.id, before, after.state, made)
         if inverse:
             self._undo.append(inverse)
         if self._pinned is None:

@@ -1,6 +1,5 @@
-"""Finding and loading the config, the same for every command and for the interface.
-
-Light on purpose: the interface starts from here, and loads the store code behind its first screen.
+"""Finding and loading the config: one loader for every command and for the interface,
+so a missing or broken file reads the same whichever was asked for.
 """
 
 from __future__ import annotations

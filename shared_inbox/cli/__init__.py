@@ -91,8 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:  # no command: the interface, which opens the store behind its first screen
         from shared_inbox.cli.config_file import load_or_explain
         from shared_inbox.cli.interface import run_interface
+        from shared_inbox.config import locate_config
 
-        config = load_or_explain(args.config, os.environ)
+        config = load_or_explain(locate_config(args.config, os.environ), os.environ)
         if config is None:
             return EXIT_FAILURE
         try:

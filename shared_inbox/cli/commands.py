@@ -34,11 +34,12 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         from shared_inbox.cli.demo_cmd import run_demo
 
         return run_demo(args, env)
+    path = locate_config(args.config, env)
     if args.command == "config":
-        ok, report = check_report(locate_config(args.config, env), env)
+        ok, report = check_report(path, env)
         print(report)
         return EXIT_OK if ok else EXIT_FAILURE
-    config = load_or_explain(args.config, env)
+    config = load_or_explain(path, env)
     if config is None:
         return EXIT_FAILURE
     try:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 
-from shared_inbox.config import Config, ConfigError, load_config, locate_config
+from shared_inbox.config import Config, ConfigError, load_config
 
 
-def load_or_explain(config_arg: str | None, env: Mapping[str, str]) -> Config | None:
-    """The config, its warnings printed; None once what is wrong with it has been printed."""
-    path = locate_config(config_arg, env)
+def load_or_explain(path: Path, env: Mapping[str, str]) -> Config | None:
+    """The config at `path`, its warnings printed; None once what is wrong with it has been printed."""
     try:
         config = load_config(path, env)
     except ConfigError as exc:

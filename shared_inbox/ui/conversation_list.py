@@ -252,10 +252,12 @@ class ConversationList(ScrollView, can_focus=True):
         index = int(self.scroll_offset.y) + y
         if index >= len(self._rows):
             return Strip.blank(width, base)
+        text = self.row_text(self._rows[index], width, base)
         style = base
         if index == self.cursor:
-            style = style + self.get_component_rich_style("conversation-list--cursor")
-        text = self.row_text(self._rows[index], width, style)
+            # Laid over the whole row last, so no unread, status or deadline colour can hide it.
+            style = base + self.get_component_rich_style("conversation-list--cursor")
+            text.stylize(style)
         return Strip(list(text.render(self.app.console, end=""))).adjust_cell_length(width, style)
 
     def row_text(self, conv: Conversation, width: int, style: Style) -> Text:

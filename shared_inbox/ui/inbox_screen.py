@@ -34,7 +34,7 @@ from shared_inbox.ui.keys import bindings_for, spec_for
 from shared_inbox.ui.list_deadlines import ListDeadlines
 from shared_inbox.ui.prompts import TextPrompt
 from shared_inbox.ui.steady_footer import SteadyFooter
-from shared_inbox.ui.triage_actions import TriageActions
+from shared_inbox.ui.triage_actions import TriageActions, UndoStep, which
 from shared_inbox.ui.views import VIEWS, Undo, inverse_commands, partition
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
         self._shown: Sequence[Conversation] = []  # the rows of the list, in order
         self.search_query = ""
         self.counts: dict[str, int] = {}
-        self._undo: list[list[Undo]] = []
+        self._undo: list[UndoStep] = []
         self._anchor: str | None = None  # the conversation last toggled with `select`: one end of a range
         # A triage key pressed in the reader acts on the conversation shown there, not on the selection.
         self._pinned: Conversation | None = None
@@ -279,21 +279,32 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
             latest = [[m for m in inbox.messages_of(conv) if not m.outgoing][-1:] for conv in targets]
             ids = [meta.message_id for msgs in latest for meta in msgs if not meta.unread]
         mark_messages(inbox, ids, SEEN, make_read)
+        self.tell(f"Marked {'read' if make_read else 'unread'} {which(targets)}", undo="toggle_unread")
         if self._pinned is None:
             self.conversation_list.clear_selection()
         self.reload()
         self._pinned_done()
 
     def action_compose(self) -> None:
+        self._open_composer(None)
+
+    def action_reply(self) -> None:
+        """Reply to the conversation under the cursor, as `r` does in the reader."""
+        if (conv := self.conversation_list.current) is not None:
+            self._open_composer(conv)
+
+    def _open_composer(self, conv: Conversation | None) -> None:
         from shared_inbox.ui.composer import ComposerScreen, OutgoingMail
 
         outgoing = getattr(self.app, "outgoing", None)
         if not isinstance(outgoing, OutgoingMail):
             self.notify("Writing mail is not available here.", severity="warning", markup=False)
             return
-        self.app.push_screen(
-            ComposerScreen(self.session, outgoing, None, mode="new"), lambda _: self.reload()
-        )
+        if conv is None:
+            composer = ComposerScreen(self.session, outgoing, None, mode="new")
+        else:
+            composer = ComposerScreen(self.session, outgoing, conv, mode="reply")
+        self.app.push_screen(composer, lambda _: self.reload())
 
     def _targets(self) -> list[Conversation]:
         """The conversation open in the reader, else the selected ones, else the one under the cursor."""
@@ -304,9 +315,13 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
             return selected
         return [listing.current] if listing.current is not None else []
 
-    def _apply(self, command: Callable[[str], object]) -> None:
-        """Run `command` on every target, remember how to undo it, then clear the selection."""
+    def _apply(self, command: Callable[[str], object], done: str) -> None:
+        """Run `command` on every target, say what changed, remember how to undo it, clear the selection.
+
+        `done` names the change for the agent ("Closed", "Tagged billing").
+        """
         inverse: list[Undo] = []
+        changed: list[Conversation] = []
         for conv in self._targets():
             before = replace(conv.state)
             try:
@@ -314,11 +329,14 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
             except CommandError as exc:
                 self.notify(str(exc), severity="error", markup=False)
                 break
+            changed.append(conv)
             after = self.session.inbox.conversation(conv.id)
             if after is not None:
                 inverse += inverse_commands(self.session.commands, conv.id, before, after.state)
         if inverse:
-            self._undo.append(inverse)
+            self._undo.append(UndoStep(f"{done} {which(changed)}", inverse))
+        if changed:
+            self.tell(f"{done} {which(changed)}", undo="undo" if inverse else None)
         if self._pinned is None:
             self.conversation_list.clear_selection()
         self.reload()

@@ -67,6 +67,7 @@ def test_the_cursor_row_stands_out_from_unread_neighbours_in_every_theme(session
                     pilot.app.screen.query_one("#sidebar", OptionList).focus()
                 await pilot.pause()
                 cursor = row_styles(listing, 1)
+                assert any(style.bold for style in cursor), "an unread row stays bold under the cursor"
                 for style in cursor:  # and its text stays readable on it
                     assert style.color is not None
                     rgb = style.color.get_truecolor()

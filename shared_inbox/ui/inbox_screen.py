@@ -28,10 +28,11 @@ from shared_inbox.services.commands import CommandError
 from shared_inbox.services.flags import mark_messages, mark_read
 from shared_inbox.services.notes import mentioned_conversations
 from shared_inbox.services.traffic_cop import HeldReplies
-from shared_inbox.ui.conversation_list import ConversationList
+from shared_inbox.ui.conversation_list import ConversationList, inert
 from shared_inbox.ui.first_screen import ROWS_KEPT, FirstScreen, save_first_screen
-from shared_inbox.ui.keys import bindings_for, spec_for
+from shared_inbox.ui.keys import bindings_for, shown_key, spec_for
 from shared_inbox.ui.list_deadlines import ListDeadlines
+from shared_inbox.ui.list_header import ColumnHeaders, ListTitle, list_pane, title_text, view_order_name
 from shared_inbox.ui.prompts import TextPrompt
 from shared_inbox.ui.steady_footer import SteadyFooter
 from shared_inbox.ui.triage_actions import TriageActions, UndoStep, which
@@ -108,7 +109,7 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="inbox-body"):
             yield OptionList(*[Option(view.label, id=view.id) for view in VIEWS], id="sidebar")
-            yield ConversationList(now=self._now, id="conversations")
+            yield from list_pane(ConversationList(now=self._now, id="conversations"))
         yield Static("", id="search-line", markup=False)
         yield StatusBar()
         yield SteadyFooter()
@@ -166,6 +167,19 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
         line.set_class(bool(self.search_query), "-active")
         if self.search_query:
             line.update(Content(f"Search: {self.search_query}  ·  {len(rows)} found  ·  Esc clears"))
+        self._show_title(len(rows))
+
+    def _show_title(self, count: int) -> None:
+        """The line over the list: the view or the search, how many, and in which order."""
+        view = next(view for view in VIEWS if view.id == self.view_id)
+        label = f"Search: {inert(self.search_query)}" if self.search_query else view.label
+        order = view_order_name(self.view_id, self.sort_by_due)
+        other = view_order_name(self.view_id, not self.sort_by_due)
+        key = shown_key(self.app, self.session.config.keys, "sort_by_due")
+        self.query_one(ListTitle).update(title_text(label, count, order, other, key))
+
+    def on_conversation_list_columns_changed(self, event: ConversationList.ColumnsChanged) -> None:
+        self.query_one(ColumnHeaders).show(event.columns)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
@@ -18,6 +19,7 @@ from textual.widgets.option_list import Option
 
 from shared_inbox.ui.conversation_list import ConversationList
 from shared_inbox.ui.first_screen import FirstScreen
+from shared_inbox.ui.list_header import ColumnHeaders, ListTitle, list_pane
 from shared_inbox.ui.steady_footer import SteadyFooter
 
 OPENING = "Opening the mailbox…"
@@ -39,7 +41,7 @@ class StartScreen(Screen[None]):
                 for view_id, label, count in views
             ]
             yield OptionList(*options, id="sidebar")
-            yield ConversationList(now=self._now, id="conversations")
+            yield from list_pane(ConversationList(now=self._now, id="conversations"))
         note = OPENING if self.preview is None else f"{OPENING} showing the list as you left it"
         yield Static(Content(note), classes="status-bar", markup=False)
         yield SteadyFooter()
@@ -53,6 +55,13 @@ class StartScreen(Screen[None]):
         listing = self.query_one(ConversationList)
         listing.set_conversations(self.preview.rows)
         listing.focus()
+        label = next(
+            (label for view_id, label, _ in self.preview.views if view_id == self.preview.view_id), ""
+        )
+        self.query_one(ListTitle).update(Text.assemble((label, "bold"), "  ·  opening…", no_wrap=True))
+
+    def on_conversation_list_columns_changed(self, event: ConversationList.ColumnsChanged) -> None:
+        self.query_one(ColumnHeaders).show(event.columns)
 
     def on_conversation_list_open(self, event: ConversationList.Open) -> None:
         self.notify("Still opening the mailbox; one moment.", markup=False)

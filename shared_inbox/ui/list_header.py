@@ -15,7 +15,8 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
-from shared_inbox.ui.conversation_list import ConversationList, fit
+from shared_inbox.display.text import fit
+from shared_inbox.ui.conversation_list import ConversationList
 from shared_inbox.ui.list_columns import Column
 
 # How each view orders its rows when not sorted by deadline (see `views.view_order`).

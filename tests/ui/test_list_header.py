@@ -12,9 +12,9 @@ from datetime import timedelta
 import pytest
 from textual.pilot import Pilot
 
+from shared_inbox.display.text import age, countdown
 from shared_inbox.services.session import Session
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.conversation_list import age, countdown
 from shared_inbox.ui.list_columns import MIN_SUBJECT, Column, layout, used_width
 from shared_inbox.ui.list_header import ColumnHeaders, ListTitle
 from shared_inbox.ui.views import view_order

@@ -75,6 +75,13 @@ KEYMAP: tuple[KeySpec, ...] = (
     # promises, follow-ups and SLAs
     KeySpec("view_due_soon", "9", "Show Due soon", "list", "show_view('due_soon')"),
     KeySpec("view_overdue", "0", "Show Overdue", "list", "show_view('overdue')"),
+    KeySpec(
+        "view_attention",
+        "minus",
+        "Show Attention (replies held for a look)",
+        "list",
+        "show_view('needs_attention')",
+    ),
     KeySpec("sort_by_due", "S", "Sort by next deadline or by waiting time", "list", "sort_by_due"),
     KeySpec("follow_up", "F", "Follow up later (reminder, reopens when due)", "triage", "follow_up"),
     KeySpec("promise_done", "D", "Mark a promise or follow-up done", "reader", "promise_done"),

@@ -18,8 +18,10 @@ from textual.widgets import Footer
 class SteadyFooter(Footer):
     """`Footer`, rebuilt at most once per refresh and only when its keys differ."""
 
-    def __init__(self, *, compact: bool = False, show_command_palette: bool = True) -> None:
-        super().__init__(compact=compact, show_command_palette=show_command_palette)
+    def __init__(self, *, compact: bool = False) -> None:
+        # The palette key is one of the registry's keys, shown with the others under the key the user
+        # bound; Textual's own copy, docked at the right and fixed to ctrl+p, would show it twice.
+        super().__init__(compact=compact, show_command_palette=False)
         self._shown: Hashable | None = None
         self._pending = False
 

@@ -21,7 +21,7 @@ from shared_inbox.display.text import inert
 from shared_inbox.ui.conversation_list import ConversationList
 from shared_inbox.ui.first_screen import load_first_screen
 from shared_inbox.ui.keys import KeySpec, bindings_for, effective_keys, split_keys
-from shared_inbox.ui.palette import KeyActionsProvider
+from shared_inbox.ui.palette import KeyActionsProvider, ThemesProvider
 from shared_inbox.ui.presence_badges import PresenceArrived, PresenceDisplay
 from shared_inbox.ui.start_screen import StartScreen, replay_keys
 from shared_inbox.ui.team_news import teammate_news
@@ -73,7 +73,7 @@ class InboxApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "shared-inbox"
-    COMMANDS = App.COMMANDS | {KeyActionsProvider}
+    COMMANDS = {KeyActionsProvider, ThemesProvider}  # the app's own entries only, not Textual's
     BINDINGS: ClassVar[list[BindingType]] = [*bindings_for("global", {})]
 
     status_line: reactive[str] = reactive("")
@@ -100,6 +100,7 @@ class InboxApp(App[None]):
         self.connection = "sync off" if not sync else "starting"
         self.last_sync: datetime | None = None
         self.failure: str | None = None  # why the app could not start, if it could not
+        self.own_themes: list[str] = []  # shipped and the user's, as the palette offers them
         self.set_keymap(effective_keys(self.config.keys))
 
     @property
@@ -109,7 +110,7 @@ class InboxApp(App[None]):
 
     def on_mount(self) -> None:
         requested = self.config.theme
-        register_all(self)
+        self.own_themes = register_all(self)
         remembered = load_first_screen(self.config.store.path)
         self.theme = choose_theme(requested, self.available_themes)
         if requested and self.theme != requested:

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from textual.command import CommandPalette
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets._footer import FooterKey
 
+from shared_inbox.domain.model import Location
+from shared_inbox.mail.headers import parse_header_block
 from shared_inbox.services.session import Session, open_session
 from shared_inbox.ui.app import InboxApp
+from shared_inbox.ui.customer_panel import break_address
 from shared_inbox.ui.keys import KEYMAP
+from shared_inbox.ui.reader import ReaderScreen
 from shared_inbox.ui.themes import load_themes
 from shared_inbox.ui.views import NEEDS_ATTENTION
-from tests.ui.test_app import NOW, drive, fill_store, inbox_of, make_config, session
+from tests.ui.test_app import NOW, OURS, drive, fill_store, inbox_of, make_config, session
 from tests.ui.test_help_palette import palette_options
 
 __all__ = ["session"]
@@ -73,3 +79,49 @@ def test_the_palette_offers_only_the_apps_commands_and_themes(session: Session) 
         assert pilot.app.theme == "high-contrast"
 
     drive(app_for(session), scenario)
+
+
+LONG_ADDRESS = "chloe.dubois-martin@courriel-entreprise.example"
+
+
+def add_customer_mail(session: Session, sender: str, uid: int) -> str:
+    """A new customer message in the store and the inbox; the id of its conversation."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = "support@example.com"
+    message["Subject"] = "Facture du mois"
+    message["Date"] = "Tue, 02 Apr 2024 10:00:00 +0000"
+    message["Message-ID"] = f"<long-{uid}@example.net>"
+    message.set_content("Bonjour,\n")
+    raw = message.as_bytes()
+    meta = parse_header_block(
+        raw, size=len(raw), location=Location("INBOX", 1, uid), our_addresses=OURS, sent_folder=False
+    )
+    session.store.save_raw(meta.message_id, raw)
+    session.store.upsert_messages([meta])
+    session.inbox.add_messages([meta.message_id])
+    conv = next(c for c in session.inbox.conversations() if meta.message_id in c.message_ids)
+    return conv.id
+
+
+def test_the_customer_panel_breaks_a_long_address_at_its_at_sign_and_dots(session: Session) -> None:
+    conv_id = add_customer_mail(session, f"Chloé Dubois-Martin <{LONG_ADDRESS}>", 90_001)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        conv = session.inbox.conversation(conv_id)
+        assert conv is not None
+        await pilot.app.push_screen(ReaderScreen(session, conv))
+        await pilot.pause()
+        shown = pilot.app.screen.query_one("#customer-email", Widget)
+        lines = [shown.render_line(y).text.strip() for y in range(shown.size.height)]
+        assert len(lines) > 1 and "".join(lines) == LONG_ADDRESS, lines
+        assert all(line[0] in "@." for line in lines[1:]), lines
+
+    drive(app_for(session), scenario)
+
+
+def test_break_address_breaks_before_at_and_dots_and_cuts_only_what_cannot_fit() -> None:
+    assert break_address("a@b.example", 40) == ["a@b.example"]
+    assert break_address(LONG_ADDRESS, 29) == ["chloe.dubois-martin", "@courriel-entreprise.example"]
+    assert break_address(LONG_ADDRESS, 20) == ["chloe.dubois-martin", "@courriel-entreprise", ".example"]
+    assert break_address("averyveryverylongname@x.io", 10) == ["averyveryv", "erylongnam", "e@x.io"]

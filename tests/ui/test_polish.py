@@ -9,6 +9,7 @@ import pytest
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widget import Widget
+from textual.widgets import TextArea
 from textual.widgets._footer import FooterKey
 
 from shared_inbox.domain.model import Location
@@ -17,6 +18,7 @@ from shared_inbox.services.session import Session, open_session
 from shared_inbox.ui.app import InboxApp
 from shared_inbox.ui.customer_panel import break_address
 from shared_inbox.ui.keys import KEYMAP
+from shared_inbox.ui.note_editor import NoteEditor, NoteView
 from shared_inbox.ui.reader import ReaderScreen
 from shared_inbox.ui.themes import load_themes
 from shared_inbox.ui.views import NEEDS_ATTENTION
@@ -125,3 +127,21 @@ def test_break_address_breaks_before_at_and_dots_and_cuts_only_what_cannot_fit()
     assert break_address(LONG_ADDRESS, 29) == ["chloe.dubois-martin", "@courriel-entreprise.example"]
     assert break_address(LONG_ADDRESS, 20) == ["chloe.dubois-martin", "@courriel-entreprise", ".example"]
     assert break_address("averyveryverylongname@x.io", 10) == ["averyveryv", "erylongnam", "e@x.io"]
+
+
+def test_e_edits_your_latest_note_without_focusing_it_first(session: Session) -> None:
+    conv = session.inbox.conversations("status:active")[0]
+    session.commands.add_note(conv.id, "First look: courier")
+    session.commands.add_note(conv.id, "Waiting for the courier")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.app.push_screen(ReaderScreen(session, conv))
+        await pilot.pause()
+        assert not isinstance(pilot.app.focused, NoteView)
+        await pilot.press("e")
+        await pilot.pause()
+        editor = pilot.app.screen
+        assert isinstance(editor, NoteEditor)
+        assert editor.query_one(TextArea).text == "Waiting for the courier"
+
+    drive(app_for(session), scenario)

@@ -101,7 +101,10 @@ class InboxApp(App[None]):
         self.last_sync: datetime | None = None
         self.failure: str | None = None  # why the app could not start, if it could not
         self.own_themes: list[str] = []  # shipped and the user's, as the palette offers them
-        self.set_keymap(effective_keys(self.config.keys))
+        keys = effective_keys(self.config.keys)
+        self.set_keymap(keys)
+        # The footer docks the palette key found under this key: the one the user bound.
+        self.COMMAND_PALETTE_BINDING = split_keys(keys["palette"])[0]  # type: ignore[misc]
 
     @property
     def ready(self) -> bool:

@@ -40,7 +40,8 @@ class KeySpec:
 
 KEYMAP: tuple[KeySpec, ...] = (
     KeySpec("help", "?", "Show keys", "global", "app.help", show=True),
-    KeySpec("palette", "ctrl+p", "Command palette", "global", "app.command_palette", show=True),
+    # Not in the footer's row of keys: the footer docks it at the right (see `SteadyFooter`).
+    KeySpec("palette", "ctrl+p", "Command palette", "global", "app.command_palette"),
     KeySpec("quit", "ctrl+q", "Quit", "global", "app.quit", show=True),
     KeySpec("search", "/", "Search conversations", "global", "app.search", show=True),
     KeySpec("undo_send", "ctrl+z", "Undo the reply just queued", "global", "app.undo_send"),

@@ -19,9 +19,9 @@ class SteadyFooter(Footer):
     """`Footer`, rebuilt at most once per refresh and only when its keys differ."""
 
     def __init__(self, *, compact: bool = False) -> None:
-        # The palette key is one of the registry's keys, shown with the others under the key the user
-        # bound; Textual's own copy, docked at the right and fixed to ctrl+p, would show it twice.
-        super().__init__(compact=compact, show_command_palette=False)
+        # The palette key is docked at the right, where a crowded footer never pushes it off screen;
+        # it is the registry's binding, under the key the user bound (see `InboxApp`), shown once.
+        super().__init__(compact=compact, show_command_palette=True)
         self._shown: Hashable | None = None
         self._pending = False
 

@@ -15,6 +15,8 @@ import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from shared_inbox.wallclock import utc_now
+
 if TYPE_CHECKING:
     from shared_inbox.canned import CannedReply
     from shared_inbox.services.session import Session
@@ -46,7 +48,7 @@ def add_reply_body_options(reply: argparse.ArgumentParser) -> None:
 def run_canned(args: argparse.Namespace, session: Session) -> int:
     from shared_inbox.canned import open_library, usage_counts
 
-    library = open_library(session.config, _now())
+    library = open_library(session.config, utc_now())
     usage = usage_counts(session.store)
     rows = [
         {"id": r.id, "name": r.name, "tags": list(r.tags), "personal": r.personal, "uses": usage.get(r.id, 0),
@@ -142,9 +144,3 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
     for line in problems:
         console.print(Text("skipped ") + line)
     console.print(Text(f"{len(rows) - len(problems)} replies, {len(problems)} skipped"))
-
-
-def _now() -> datetime:
-    from datetime import UTC
-
-    return datetime.now(UTC)

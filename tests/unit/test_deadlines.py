@@ -199,6 +199,15 @@ def test_undoing_a_close_spam_or_pending_restores_the_clocks_exactly(store: Stor
     assert world.fresh().of(world.conv, later) == untouched
 
 
+def test_an_undone_close_does_not_start_an_after_close_follow_up(store: Store) -> None:
+    world = World(store)
+    world.commands.follow_up(world.conv.id, "after close in 1 week", CALENDAR)
+    made = world.commands.set_status(world.conv.id, "closed")
+    world.commands.set_status(world.conv.id, "active", undoes=made.id)
+    [item] = world.tracker.of(world.conv, T0 + timedelta(weeks=2)).promises
+    assert (item.state, item.due) == ("waiting", None)
+
+
 def test_spam_owes_nothing(store: Store) -> None:
     world = World(store, (FAST,))
     world.commands.set_promise(world.conv.id, "Call back", T0 + timedelta(days=1))

@@ -146,7 +146,9 @@ MORNING = time(9, 0)
 def snooze_presets(now: datetime, zone: tzinfo | None = None) -> list[tuple[str, str, datetime]]:
     """(id, label, moment) for later today 17:00, tomorrow 9:00 and next Monday 9:00, in local time.
 
-    "Later today" is left out once 17:00 has passed, so every preset lies in the future.
+    "Later today" is left out once 17:00 has passed, so every preset lies in the future. On a
+    Sunday tomorrow is already Monday, so "next week" is the Monday after: no two presets name
+    the same moment on any day.
     """
     local = now.astimezone(zone)
     today = local.date()
@@ -157,6 +159,8 @@ def snooze_presets(now: datetime, zone: tzinfo | None = None) -> list[tuple[str,
     tomorrow = datetime.combine(today + timedelta(days=1), MORNING, local.tzinfo)
     presets.append(("tomorrow", f"Tomorrow, {tomorrow:%a} 9:00", tomorrow))
     monday = today + timedelta(days=7 - today.weekday())
+    if monday == tomorrow.date():
+        monday += timedelta(weeks=1)
     next_week = datetime.combine(monday, MORNING, local.tzinfo)
     presets.append(("next_week", f"Next week, Mon {next_week:%d %b} 9:00", next_week))
     return presets

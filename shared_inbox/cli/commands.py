@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from shared_inbox.config import ConfigError, check_report, load_config, locate_config
+from shared_inbox.config import ConfigError, PasswordError, check_report, load_config, locate_config
 from shared_inbox.domain.model import Conversation
 from shared_inbox.domain.query import QueryError
 from shared_inbox.imap.connection import MailServerError
@@ -32,6 +32,10 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         from shared_inbox.cli.demo_cmd import run_demo
 
         return run_demo(args, env)
+    if args.command == "team" and args.team_command == "key":  # needs no config
+        from shared_inbox.cli.team_cmd import run_team_key
+
+        return run_team_key()
     path = locate_config(args.config, env)
     if args.command == "config":
         ok, report = check_report(path, env)
@@ -53,6 +57,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     except MailServerError as exc:
         return fail(str(exc))
     except (CommandError, QueryError) as exc:
+        return fail(str(exc))
+    except PasswordError as exc:
         return fail(str(exc))
 
 

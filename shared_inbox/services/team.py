@@ -11,8 +11,9 @@ applies them on its own thread with :func:`apply_remote`.
 from __future__ import annotations
 
 import logging
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -20,6 +21,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from shared_inbox.config.model import DEFAULT_EVENTS_FOLDER
+from shared_inbox.config.team_key import resolve_team_keys
 from shared_inbox.domain.events import Event
 from shared_inbox.imap.connection import AuthError, MailServerError, close_quietly
 from shared_inbox.imap.idle import IdleConnectionLost, wait_for_change
@@ -34,7 +36,7 @@ from shared_inbox.team.envelope import Envelope
 from shared_inbox.team.folder import EventsFolder, Ignored
 from shared_inbox.team.presence import PresenceError, PresenceNote, encode_presence, note_from
 from shared_inbox.team.shipping import FetchCursor, IgnoredMessage, IgnoredReport, ShipQueue
-from shared_inbox.team.signing import MAX_CLOCK_AHEAD, NO_KEY, TeamKeys, split_by_clock
+from shared_inbox.team.signing import MAX_CLOCK_AHEAD, NO_KEY, TeamKeys, new_key, split_by_clock
 
 log = logging.getLogger(__name__)
 
@@ -332,7 +334,14 @@ def apply_remote(inbox: Inbox, commands: Commands, events: list[Event]) -> Remot
     )
 
 
-def team_sync_for(session: Session) -> TeamSync:
-    """The session's team exchange, as the config describes it."""
+def team_sync_for(session: Session, env: Mapping[str, str] | None = None) -> TeamSync:
+    """The session's team exchange, as configured; raises PasswordError when the team key cannot be had."""
     team = session.config.team
-    return TeamSync(session.store, me=team.me, folder=team.events_folder)
+    current, previous = resolve_team_keys(team, os.environ if env is None else env)
+    keys = TeamKeys.from_text(current, previous)
+    return TeamSync(session.store, me=team.me, folder=team.events_folder, keys=keys)
+
+
+def new_team_key() -> str:
+    """A fresh random team key for `[team] key_command` and friends."""
+    return new_key()

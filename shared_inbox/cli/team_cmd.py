@@ -72,7 +72,7 @@ def ship_now(session: Session) -> str | None:
 def run_team_command(args: argparse.Namespace, session: Session) -> int:
     team = team_sync_for(session)
     if args.team_command == "status":
-        print_status(team.status())
+        print(describe_status(team.status()))
         return EXIT_OK
     client = connect_imap(sync_plan(session.config).endpoint)
     try:
@@ -97,24 +97,28 @@ def run_team_command(args: argparse.Namespace, session: Session) -> int:
     return EXIT_OK
 
 
-def print_status(status: TeamStatus) -> None:
+def describe_status(status: TeamStatus) -> str:
+    """What `team status` prints: the queue, the read cursor, whether state is signed, what was ignored."""
     read = "never" if status.last_uid is None else f"up to UID {status.last_uid}"
-    print(f"Events folder: {status.folder}")
-    print(f"Waiting to be shipped: at most {status.backlog} event(s)")
-    print(f"Events folder read: {read}")
+    lines = [
+        f"Events folder: {status.folder}",
+        f"Waiting to be shipped: at most {status.backlog} event(s)",
+        f"Events folder read: {read}",
+    ]
     if status.signed:
-        print("Team state: signed with the team key")
+        lines.append("Team state: signed with the team key")
     else:
-        print(
+        lines.append(
             "Team state: unauthenticated (no team key): anyone who can put a message into the events "
             "folder with the mailbox password can change it; mail delivered by a server is refused. "
             "See `shared-inbox team key --new`."
         )
     ignored = status.ignored
-    print(f"Ignored messages in the events folder: {ignored.total}")
+    lines.append(f"Ignored messages in the events folder: {ignored.total}")
     for entry in ignored.named:
         named = (("from", entry.sender), ("subject", entry.subject))
         source = ", ".join(f"{label} {text!r}" for label, text in named if text)
-        print(f"  UID {entry.uid}: {entry.reason}" + (f" ({source})" if source else ""))
+        lines.append(f"  UID {entry.uid}: {entry.reason}" + (f" ({source})" if source else ""))
     if ignored.total > len(ignored.named):
-        print(f"  … and {ignored.total - len(ignored.named)} more")
+        lines.append(f"  … and {ignored.total - len(ignored.named)} more")
+    return "\n".join(lines)

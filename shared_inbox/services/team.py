@@ -142,7 +142,8 @@ class TeamSync:
 
     def _compact(self, folder: EventsFolder) -> CompactReport:
         """Compaction reads the whole folder, so what it ignored replaces the list of ignored messages."""
-        report = compact_folder(folder, sender=self.me, now=self.now(), keys=self.keys)
+        ours = self.queue.known_events
+        report = compact_folder(folder, sender=self.me, now=self.now(), keys=self.keys, ours=ours)
         validity = folder.status().uidvalidity
         self.queue.record_ignored(validity, [_named(entry) for entry in report.ignored], complete=True)
         return report

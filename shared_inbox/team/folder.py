@@ -56,6 +56,8 @@ class ReadResult:
     presence: list[tuple[int, Envelope]] = field(default_factory=list)
     ignored: list[Ignored] = field(default_factory=list)
     high_uid: int = 0
+    previous_key: set[int] = field(default_factory=set)  # accepted UIDs signed with the previous key
+    unsigned: list[tuple[int, Envelope]] = field(default_factory=list)  # ignored for lacking a signature
 
 
 def server_name(client: IMAPClient, configured: str) -> str:
@@ -156,7 +158,11 @@ def _take(result: ReadResult, uid: int, raw: bytes, keys: TeamKeys) -> None:
     if not verdict.accepted:
         log.warning("events folder: message %d ignored: %s", uid, verdict.value)
         result.ignored.append(Ignored(uid, verdict.value, envelope.sender, envelope.subject, verdict))
+        if verdict is Verdict.UNSIGNED:
+            result.unsigned.append((uid, envelope))
         return
+    if verdict is Verdict.PREVIOUS_KEY:
+        result.previous_key.add(uid)
     if envelope.kind == "presence":
         result.presence.append((uid, envelope))
         return

@@ -103,6 +103,17 @@ class ShipQueue:
     def save_fetch_cursor(self, cursor: FetchCursor) -> None:
         self.store.set_setting(FETCHED_KEY, {"uidvalidity": cursor.uidvalidity, "last_uid": cursor.last_uid})
 
+    def known_events(self) -> dict[str, Event]:
+        """Every readable event of the local log, by id (for compaction to adopt what is already ours)."""
+        known: dict[str, Event] = {}
+        for doc in self.store.events():
+            try:
+                event = event_from_json(doc)
+            except EventError:
+                continue
+            known.setdefault(event.id, event)
+        return known
+
     def ignored(self) -> IgnoredReport:
         """What the events folder held that was not taken in, as of the last read of each message."""
         value = self.store.get_setting(IGNORED_KEY)

@@ -370,8 +370,8 @@ def _fetcher(session: Session) -> Callable[[str], bytes | None]:
 
     def fetch(message_id: str) -> bytes | None:
         from shared_inbox.config import PasswordError
-        from shared_inbox.imap.connection import MailServerError
         from shared_inbox.imap.sync import FolderSync
+        from shared_inbox.net.errors import MailServerError
 
         try:
             service = session.sync_service(fetch_bodies=False)

@@ -18,9 +18,10 @@ import pytest
 from shared_inbox.cli.team_cmd import describe_status
 from shared_inbox.domain.clock import Hlc, wall_ms
 from shared_inbox.domain.events import Event, EventKind
+from shared_inbox.domain.presence import Presence
 from shared_inbox.team.encoding import encode_batch
 from shared_inbox.team.folder import server_name
-from shared_inbox.team.presence import Presence, encode_presence, new_note
+from shared_inbox.team.presence import encode_presence, new_note
 from shared_inbox.team.signing import TeamKeys, new_key
 from tests.integration.support import cli, list_json, write_config
 from tests.integration.team_support import Agent, customer_mail, key_lines, make_agent

@@ -9,9 +9,10 @@ import pytest
 
 from shared_inbox.domain.clock import Hlc, wall_ms
 from shared_inbox.domain.events import Event, EventKind
+from shared_inbox.domain.presence import Presence
 from shared_inbox.team.encoding import MAX_MESSAGE_BYTES, batch_from, decode_batch, encode_batch
 from shared_inbox.team.envelope import describe, open_envelope
-from shared_inbox.team.presence import Presence, decode_presence, encode_presence, new_note
+from shared_inbox.team.presence import decode_presence, encode_presence, new_note
 from shared_inbox.team.signing import (
     MAX_CLOCK_AHEAD,
     NO_KEY,

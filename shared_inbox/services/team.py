@@ -162,6 +162,9 @@ class TeamSync:
         if cursor is not None and cursor.uidvalidity != status.uidvalidity:
             log.info("events folder was recreated (UIDVALIDITY changed); reading it again")
             cursor = None
+        if cursor is not None and cursor.keys != self.keys.fingerprint:
+            log.info("the team key changed; reading the events folder again")  # what it ignored may count now
+            cursor = None
         last_uid = cursor.last_uid if cursor else 0
         if status.messages == 0 or status.uidnext <= last_uid + 1:
             return status.messages
@@ -174,11 +177,11 @@ class TeamSync:
                 ignored.append(IgnoredMessage(uid, _clock_ahead(len(refused), "event(s)")))
             result.fetched.extend(self.queue.ingest(events))
         ignored += self._take_presence(read.presence, result)
-        self.queue.record_ignored(read.uidvalidity, ignored, complete=False)
+        self.queue.record_ignored(read.uidvalidity, ignored, complete=last_uid == 0)
         # Every existing UID below the UIDNEXT seen first was read now: never look below it again.
         same_folder = read.uidvalidity == status.uidvalidity
         high = max(read.high_uid, status.uidnext - 1) if same_folder else read.high_uid
-        self.queue.save_fetch_cursor(FetchCursor(read.uidvalidity, high))
+        self.queue.save_fetch_cursor(FetchCursor(read.uidvalidity, high, self.keys.fingerprint))
         return status.messages
 
     # -- presence (never in the event log) ------------------------------------------

@@ -37,6 +37,7 @@ class Pending:
 class FetchCursor:
     uidvalidity: int
     last_uid: int
+    keys: str = ""  # which team keys read it (TeamKeys.fingerprint): other keys read everything again
 
 
 @dataclass(frozen=True)
@@ -95,13 +96,14 @@ class ShipQueue:
         value = self.store.get_setting(FETCHED_KEY)
         if not isinstance(value, dict):
             return None
-        validity, last = value.get("uidvalidity"), value.get("last_uid")
-        if type(validity) is not int or type(last) is not int or last < 0:
+        validity, last, keys = value.get("uidvalidity"), value.get("last_uid"), value.get("keys", "")
+        if type(validity) is not int or type(last) is not int or last < 0 or not isinstance(keys, str):
             return None
-        return FetchCursor(validity, last)
+        return FetchCursor(validity, last, keys)
 
     def save_fetch_cursor(self, cursor: FetchCursor) -> None:
-        self.store.set_setting(FETCHED_KEY, {"uidvalidity": cursor.uidvalidity, "last_uid": cursor.last_uid})
+        value = {"uidvalidity": cursor.uidvalidity, "last_uid": cursor.last_uid, "keys": cursor.keys}
+        self.store.set_setting(FETCHED_KEY, value)
 
     def known_events(self) -> dict[str, Event]:
         """Every readable event of the local log, by id (for compaction to adopt what is already ours)."""

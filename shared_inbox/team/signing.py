@@ -84,6 +84,12 @@ class TeamKeys:
     def signed(self) -> bool:
         return self.current is not None
 
+    @property
+    def fingerprint(self) -> str:
+        """The ids of the keys in use ("" without a key): a reader notices when they change."""
+        keys = [] if self.current is None else [self.current, *self.previous]
+        return " ".join(key_id(key) for key in keys)
+
     def sign(self, kind: str, version: int, body: bytes) -> str | None:
         """The signature header value for a message we write, or None without a key."""
         if self.current is None:

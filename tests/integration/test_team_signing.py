@@ -266,6 +266,30 @@ def test_changing_the_key_reads_the_old_one_until_a_compaction_re_signs(mailbox:
         bob.close()
 
 
+def test_an_agent_who_gets_the_new_key_late_reads_what_it_ignored_before(
+    mailbox: Any, tmp_path: Path
+) -> None:
+    mailbox.deliver(customer_mail(1))
+    old, new = new_key(), new_key()
+    alice = make_agent(tmp_path / "alice", mailbox, ALICE, team=key_lines(new, previous=old))
+    bob = make_agent(tmp_path / "bob", mailbox, BOB, team=key_lines(old))
+    try:
+        alice.commands.assign(conv_id(alice), ALICE)
+        alice.exchange()
+        assert bob.exchange().fetched == []
+        assert "UID 1: signed with an unknown key or altered after signing" in team_status(bob)
+    finally:
+        bob.close()
+    bob = make_agent(tmp_path / "bob", mailbox, BOB, team=key_lines(new, previous=old))  # the same store
+    try:
+        assert [event.author for event in bob.exchange().fetched] == [ALICE]
+        assert assignee(bob) == ALICE
+        assert "Ignored messages in the events folder: 0" in team_status(bob)
+    finally:
+        alice.close()
+        bob.close()
+
+
 def test_turning_a_key_on_keeps_the_team_state_and_leaves_strangers_messages_alone(
     mailbox: Any, tmp_path: Path
 ) -> None:

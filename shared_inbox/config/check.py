@@ -48,24 +48,25 @@ def check_report(
     if config.warnings:
         lines += ["", "Warnings:"]
         lines.extend(f"  {warning}" for warning in config.warnings)
-    ok = True
+    failed: list[str] = []
     if resolve_passwords:
         lines += ["", "Passwords:"]
         outcomes: dict[int, str] = {}
         for label, conn in (("imap", config.imap), ("smtp", config.smtp)):
             result = _password_outcome(conn, env, timeout, outcomes)
-            ok = ok and not result.startswith("failed")
+            if result.startswith("failed") and not failed:
+                failed.append("a password")
             lines.append(_row(label, result))
         if config.team.key is not None:
             result = _team_key_outcome(config, env, timeout)
-            ok = ok and not result.startswith("failed")
+            if result.startswith("failed"):
+                failed.append("the team key")
             lines.append(_row("team key", result))
     if config.team.key is None:
         lines += ["", UNAUTHENTICATED]
-    lines += [
-        "",
-        "Result: ok." if ok else "Result: the configuration is valid, but a password could not be obtained.",
-    ]
+    ok = not failed
+    result_line = f"Result: the configuration is valid, but {' and '.join(failed)} could not be obtained."
+    lines += ["", "Result: ok." if ok else result_line]
     return ok, "\n".join(lines) + "\n"
 
 

@@ -40,7 +40,6 @@ class Ignored:
     reason: str
     sender: str = ""
     subject: str = ""
-    verdict: Verdict | None = None  # set when the message was ours in form but failed the trust check
 
 
 @dataclass
@@ -157,7 +156,7 @@ def _take(result: ReadResult, uid: int, raw: bytes, keys: TeamKeys) -> None:
     verdict = keys.verify(envelope)
     if not verdict.accepted:
         log.warning("events folder: message %d ignored: %s", uid, verdict.value)
-        result.ignored.append(Ignored(uid, verdict.value, envelope.sender, envelope.subject, verdict))
+        result.ignored.append(Ignored(uid, verdict.value, envelope.sender, envelope.subject))
         if verdict is Verdict.UNSIGNED:
             result.unsigned.append((uid, envelope))
         return

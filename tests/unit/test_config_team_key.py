@@ -136,3 +136,4 @@ def test_config_check_tries_the_team_key(tmp_path: Path) -> None:
     ok, report = check_report(write(tmp_path, 'key_env = "TEAM_KEY"'), {"IMAP_PASSWORD": "pw"})
     assert not ok
     assert "team key  failed: team.key_env: the environment variable TEAM_KEY is not set" in report
+    assert "Result: the configuration is valid, but the team key could not be obtained." in report

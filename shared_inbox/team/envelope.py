@@ -32,7 +32,9 @@ _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _MARKER = re.compile(
     rb"^x-shared-inbox:[ \t]*(events|snapshot|presence)[ \t]+(\d{1,4})[ \t]*\r?$", re.I | re.M
 )
-_SIGNATURE = re.compile(rb"^x-shared-inbox-signature:[ \t]*([\x21-\x7e][\x20-\x7e]{0,200})\r?$", re.I | re.M)
+_SIGNATURE = re.compile(
+    rb"^x-shared-inbox-signature:((?:[^\r\n]|\r?\n[ \t]){0,400})", re.I | re.M
+)  # may be folded
 _RELAYED = re.compile(rb"^(received|return-path)[ \t]*:", re.I | re.M)
 _FROM = re.compile(rb"^from:[ \t]*([^\r\n]{0,200})", re.I | re.M)
 _SUBJECT = re.compile(rb"^subject:[ \t]*([^\r\n]{0,200})", re.I | re.M)
@@ -118,7 +120,7 @@ def open_envelope(raw: bytes, *, max_bytes: int) -> Envelope:
         kind=marker.group(1).decode("ascii").lower(),
         version=int(marker.group(2)),
         body=body,
-        signature=signature.group(1).decode("ascii").strip() if signature else None,
+        signature=_unfolded(signature.group(1)) if signature else None,
         relayed=_RELAYED.search(head) is not None,
         sender=_shown(_FROM.search(head)),
         subject=_shown(_SUBJECT.search(head)),
@@ -130,6 +132,12 @@ def describe(raw: bytes) -> tuple[str, str]:
     split = _HEADER_END.search(raw)
     head = raw[: split.start()] if split is not None else raw[:4096]
     return _shown(_FROM.search(head)), _shown(_SUBJECT.search(head))
+
+
+def _unfolded(value: bytes) -> str | None:
+    """A header value with folding and runs of white space made single spaces; None when empty."""
+    text = " ".join(value.decode("ascii", "replace").split())
+    return text or None
 
 
 def _shown(match: re.Match[bytes] | None) -> str:

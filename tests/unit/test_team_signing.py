@@ -65,6 +65,13 @@ def test_the_signature_survives_a_server_that_rewraps_the_base64_lines() -> None
     assert verdict(head + b"\r\n\r\n" + rewrapped) is Verdict.SIGNED
 
 
+def test_the_signature_survives_a_server_that_folds_the_header() -> None:
+    raw = encode_batch([event(1)], sender="ann@acme.test", now=NOW, keys=KEYS)
+    folded = raw.replace(b"X-Shared-Inbox-Signature: v1 ", b"X-Shared-Inbox-Signature:\r\n\tv1\r\n ")
+    assert folded != raw
+    assert verdict(folded) is Verdict.SIGNED
+
+
 def test_a_real_batch_with_edited_events_is_refused() -> None:
     raw = encode_batch([event(1)], sender="ann@acme.test", now=NOW, keys=KEYS)
     forged = encode_batch([event(2)], sender="ann@acme.test", now=NOW)  # same shape, other events

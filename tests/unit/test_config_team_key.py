@@ -137,3 +137,20 @@ def test_config_check_tries_the_team_key(tmp_path: Path) -> None:
     assert not ok
     assert "team key  failed: team.key_env: the environment variable TEAM_KEY is not set" in report
     assert "Result: the configuration is valid, but the team key could not be obtained." in report
+
+
+def test_team_key_new_prints_a_fresh_key_without_any_config(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from shared_inbox.cli import main
+
+    monkeypatch.setenv("SHARED_INBOX_CONFIG", str(tmp_path / "missing.toml"))
+    keys = []
+    for _ in range(2):
+        assert main(["team", "key", "--new"]) == 0
+        out, err = capsys.readouterr()
+        keys.append(out.strip())
+        assert "Share this key with your teammates" in err
+    assert keys[0] != keys[1] and all(len(key) >= 43 and key.isprintable() for key in keys)
+    config = config_with('key_env = "TEAM_KEY"')
+    assert resolve_team_keys(config.team, {"TEAM_KEY": keys[0]}) == (keys[0], None)

@@ -63,6 +63,9 @@ THREADING_KEYS = frozenset({"subject_merge", "subject_merge_window_days"})
 _MISPLACED = {
     "me": "[team]",
     "members": "[team]",
+    "key_command": "[team]",
+    "key_env": "[team]",
+    "key_keyring": "[team]",
     "host": "[imap] or [smtp]",
     "port": "[imap] or [smtp]",
     "username": "[imap] or [smtp]",

@@ -110,6 +110,12 @@ def test_broken_key_settings_are_reported(lines: str, expected: str) -> None:
     assert any(expected in problem for problem in found), found
 
 
+def test_a_key_source_at_the_top_level_points_to_the_team_section() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config('key_command = "pass show team"\n' + BASE)
+    assert any("[team]" in problem.format() for problem in caught.value.problems)
+
+
 def write(tmp_path: Path, team_lines: str) -> Path:
     path = tmp_path / "config.toml"
     path.write_text(BASE + team_lines + "\n")

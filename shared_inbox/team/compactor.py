@@ -68,7 +68,7 @@ def compact_folder(
     for _, batch in read.batches:
         for event in split_by_clock(batch.events, now)[0]:
             events.setdefault(event.id, event)
-    adopted = _adopt(read.unsigned, ours) if read.unsigned else {}
+    adopted = _adopt(read.unsigned, ours)
     for copies in adopted.values():
         for event in copies:
             events.setdefault(event.id, event)
@@ -94,7 +94,7 @@ def _adopt(
     unsigned: list[tuple[int, Envelope]], ours: Callable[[], Mapping[str, Event]]
 ) -> dict[int, list[Event]]:
     """Unsigned batches that hold nothing but events we already have, with our copies of those events."""
-    known = ours()
+    known: Mapping[str, Event] | None = None  # read from the store only when there is a candidate
     adopted: dict[int, list[Event]] = {}
     for uid, envelope in unsigned:
         if envelope.kind == "presence":
@@ -103,6 +103,7 @@ def _adopt(
             batch = batch_from(envelope)
         except BatchError:
             continue
+        known = ours() if known is None else known
         copies = [known.get(event.id) for event in batch.events]
         if batch.events and not batch.rejected and all(copy is not None for copy in copies):
             adopted[uid] = [copy for copy in copies if copy is not None]

@@ -177,7 +177,9 @@ class TeamSync:
                 ignored.append(IgnoredMessage(uid, _clock_ahead(len(refused), "event(s)")))
             result.fetched.extend(self.queue.ingest(events))
         ignored += self._take_presence(read.presence, result)
-        self.queue.record_ignored(read.uidvalidity, ignored, complete=last_uid == 0)
+        # Ignored messages named earlier may be gone (adopted by a compaction, or removed by hand).
+        gone = folder.missing([entry.uid for entry in self.queue.ignored().named]) if last_uid else set()
+        self.queue.record_ignored(read.uidvalidity, ignored, complete=last_uid == 0, gone=gone)
         # Every existing UID below the UIDNEXT seen first was read now: never look below it again.
         same_folder = read.uidvalidity == status.uidvalidity
         high = max(read.high_uid, status.uidnext - 1) if same_folder else read.high_uid

@@ -134,6 +134,13 @@ class EventsFolder:
             result.high_uid = max(result.high_uid, chunk[-1])
         return result
 
+    def missing(self, uids: Sequence[int]) -> set[int]:
+        """Which of these UIDs no longer exist (the folder must be selected)."""
+        if not uids:
+            return set()
+        present = self.client.search(["UID", ",".join(str(uid) for uid in sorted(set(uids)))])
+        return set(uids) - set(present)
+
     def delete(self, uids: Sequence[int]) -> None:
         """Remove exactly these messages (the folder must be selected read-write)."""
         if not uids:

@@ -10,7 +10,7 @@ events again; their ids make the repeat harmless.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,18 +126,27 @@ class ShipQueue:
         total = value.get("total")
         return IgnoredReport(total if type(total) is int and total >= len(kept) else len(kept), kept)
 
-    def record_ignored(self, uidvalidity: int, found: Sequence[IgnoredMessage], *, complete: bool) -> None:
-        """Remember newly ignored messages; `complete` (the whole folder was read) replaces the list."""
+    def record_ignored(
+        self,
+        uidvalidity: int,
+        found: Sequence[IgnoredMessage],
+        *,
+        complete: bool,
+        gone: Collection[int] = (),
+    ) -> None:
+        """Remember newly ignored messages and forget those `gone` from the folder; `complete` (the
+        whole folder was read) replaces the list."""
         value = self.store.get_setting(IGNORED_KEY)
         same = isinstance(value, dict) and value.get("uidvalidity") == uidvalidity and not complete
         before = self.ignored() if same else IgnoredReport(0, [])
-        if not found and (same or value is None):
+        still = [entry for entry in before.named if entry.uid not in gone]
+        if not found and len(still) == len(before.named) and (same or value is None):
             return
-        known = {entry.uid for entry in before.named}
+        known = {entry.uid for entry in still}
         fresh = [entry for entry in found if entry.uid not in known]
-        named = (before.named + fresh)[-NAMED_AT_MOST:]
+        named = (still + fresh)[-NAMED_AT_MOST:]
         docs = [{"uid": e.uid, "reason": e.reason, "from": e.sender, "subject": e.subject} for e in named]
-        total = before.total + len(fresh)
+        total = before.total - (len(before.named) - len(still)) + len(fresh)
         self.store.set_setting(IGNORED_KEY, {"uidvalidity": uidvalidity, "total": total, "messages": docs})
 
     def ingest(self, events: Sequence[Event]) -> list[Event]:

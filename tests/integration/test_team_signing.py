@@ -308,8 +308,11 @@ def test_turning_a_key_on_keeps_the_team_state_and_leaves_strangers_messages_alo
         alice.close()
         bob.close()
     append(mailbox, stranger_batch_for("q1@customer.test", "mallory@evil.test"))
-    alice = make_agent(tmp_path / "alice", mailbox, ALICE, team=key_lines(KEY))  # the same store, now keyed
+    alice = make_agent(tmp_path / "alice", mailbox, ALICE, team=key_lines(KEY))  # the same stores, now keyed
+    bob = make_agent(tmp_path / "bob", mailbox, BOB, team=key_lines(KEY))
     try:
+        assert bob.exchange().fetched == []  # it reads the folder again with the key: nothing is signed yet
+        assert "Ignored messages in the events folder: 4" in team_status(bob)
         alice.team.now = lambda: datetime.now(UTC) + timedelta(minutes=2)  # her old note has expired
         report = alice.compact().compacted
         assert report is not None and report.done and report.events_before == 2
@@ -317,15 +320,18 @@ def test_turning_a_key_on_keeps_the_team_state_and_leaves_strangers_messages_alo
         assert len(left) == 2  # the stranger's batch and the new snapshot
         assert any(b"mallory@evil.test" in raw for raw in left.values())
         assert "Ignored messages in the events folder: 1" in team_status(alice)
+        bob.exchange()
+        assert "Ignored messages in the events folder: 1\n  UID 4:" in team_status(bob)
         newcomer = make_agent(tmp_path / "carol", mailbox, "carol@example.com", team=key_lines(KEY))
         try:
             newcomer.exchange()
             assert assignee(newcomer) == BOB
-            assert newcomer.states() == alice.states()
+            assert newcomer.states() == alice.states() == bob.states()
         finally:
             newcomer.close()
     finally:
         alice.close()
+        bob.close()
 
 
 def stranger_batch_for(anchor: str, assignee_email: str) -> bytes:

@@ -150,6 +150,8 @@ def test_ignored_messages_are_remembered_by_name_and_a_full_read_replaces_them(s
     assert ShipQueue(store).ignored() == IgnoredReport(
         2, [IgnoredMessage(3, "not signed", "x <x@y>", "hi"), IgnoredMessage(5, "bad")]
     )
+    queue.record_ignored(7, [IgnoredMessage(6, "bad")], complete=False, gone={3})  # 3 was deleted
+    assert queue.ignored() == IgnoredReport(2, [IgnoredMessage(5, "bad"), IgnoredMessage(6, "bad")])
     queue.record_ignored(7, [IgnoredMessage(5, "bad")], complete=True)  # compaction read the whole folder
     assert queue.ignored() == IgnoredReport(1, [IgnoredMessage(5, "bad")])
     queue.record_ignored(8, [], complete=False)  # the folder was recreated

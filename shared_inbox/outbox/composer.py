@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from email.message import EmailMessage
+from typing import Protocol
 
 from shared_inbox.config.model import Config
 from shared_inbox.domain.model import Address, Conversation, MessageMeta
@@ -27,16 +28,30 @@ from shared_inbox.mail.compose import (
 from shared_inbox.mail.headers import TOKEN_HEADER
 from shared_inbox.outbox.model import OutboxEntry, OutboxPolicy, OutboxState
 from shared_inbox.outbox.queue import Outbox, OutboxError
-from shared_inbox.services.inbox import Inbox
 
 FetchRaw = Callable[[str], bytes | None]  # Message-ID -> raw message from the server, if it can
+
+
+class RawStore(Protocol):
+    def load_raw(self, message_id: str) -> bytes | None: ...
+
+
+class Conversations(Protocol):
+    """What composing reads of the inbox: a conversation, its messages, and the cached originals."""
+
+    @property
+    def store(self) -> RawStore: ...
+
+    def conversation(self, ref: str) -> Conversation | None: ...
+
+    def messages_of(self, conv: Conversation) -> list[MessageMeta]: ...
 
 
 class Composer:
     def __init__(
         self,
         config: Config,
-        inbox: Inbox,
+        inbox: Conversations,
         outbox: Outbox,
         *,
         policy: OutboxPolicy | None = None,

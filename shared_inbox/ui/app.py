@@ -31,9 +31,9 @@ from shared_inbox.ui.themes import choose_theme, register_all
 if TYPE_CHECKING:
     from shared_inbox.config import Config
     from shared_inbox.domain.events import Event
+    from shared_inbox.services.replies import Replies
     from shared_inbox.services.session import Session
     from shared_inbox.services.syncing import SyncRound
-    from shared_inbox.ui.outgoing import OutgoingMail
 
 Now = Callable[[], datetime]
 OUTBOX_CHECK_SECONDS = 3.0  # how often due replies are looked for; sending itself runs in a thread
@@ -160,13 +160,13 @@ class InboxApp(App[None]):
         self._start(event.session)
 
     def _start(self, session: Session) -> None:
+        from shared_inbox.services.replies import Replies
         from shared_inbox.services.team import team_sync_for
         from shared_inbox.ui.deadline_watch import DeadlineWatch
         from shared_inbox.ui.inbox_screen import InboxScreen
-        from shared_inbox.ui.outgoing import OutgoingMail
 
         self.session = session
-        self.outgoing: OutgoingMail = OutgoingMail(session, now=self._now)
+        self.replies: Replies = Replies(session, now=self._now)
         self.team = team_sync_for(session)
         session.commands.listeners.append(lambda _event: self.team.nudge())
         remembered = load_first_screen(self.config.store.path)
@@ -192,7 +192,7 @@ class InboxApp(App[None]):
     def on_unmount(self) -> None:
         self._stop.set()
         if self.ready:
-            self.outgoing.close()
+            self.replies.close()
 
     def action_quit(self) -> None:  # type: ignore[override]
         self._stop.set()
@@ -237,18 +237,19 @@ class InboxApp(App[None]):
     def action_undo_send(self) -> None:
         if not self.ready:
             return
-        self.notify(self.outgoing.undo_last(), title="Outbox", markup=False)
+        undone = self.replies.undo_last()
+        self.notify(undone.message, title="Outbox", markup=False)
         self._refresh_screens()
 
     def _send_due_mail(self) -> None:
-        if self.outgoing.has_due():
+        if self.replies.has_due():
             self._flush_outbox()
         self._update_status()
 
     @work(thread=True, group="outbox", exit_on_error=False)
     def _flush_outbox(self) -> None:
         """Deliver due replies; blocking SMTP and IMAP, so it runs in a thread and only posts back."""
-        report = self.outgoing.flush(lambda ids: self.call_from_thread(self._messages_added, ids))
+        report = self.replies.flush(lambda ids: self.call_from_thread(self._messages_added, ids))
         if report is None:
             return
         for problem in [*report.problems, *(f"{e.subject}: {e.last_error}" for e in report.failed)]:
@@ -353,11 +354,11 @@ class InboxApp(App[None]):
 
     def _outbox_summary(self) -> str:
         """How many replies wait to leave, and how many need a look; empty before the outbox is used."""
-        if not self.ready or (not self.sync_enabled and not self.outgoing.opened):
+        if not self.ready or (not self.sync_enabled and not self.replies.opened):
             return ""
         from shared_inbox.outbox.model import OutboxState
 
-        outbox = self.outgoing.outbox
+        outbox = self.replies.outbox
         waiting = len(outbox.entries([OutboxState(state) for state in WAITING_STATES]))
         trouble = len(outbox.entries([OutboxState(state) for state in TROUBLE_STATES]))
         summary = f"outbox {waiting}"

@@ -285,15 +285,14 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
         self._pinned_done()
 
     def action_compose(self) -> None:
-        from shared_inbox.ui.composer import ComposerScreen, OutgoingMail
+        from shared_inbox.services.replies import Replies
+        from shared_inbox.ui.composer import ComposerScreen
 
-        outgoing = getattr(self.app, "outgoing", None)
-        if not isinstance(outgoing, OutgoingMail):
+        replies = getattr(self.app, "replies", None)
+        if not isinstance(replies, Replies):
             self.notify("Writing mail is not available here.", severity="warning", markup=False)
             return
-        self.app.push_screen(
-            ComposerScreen(self.session, outgoing, None, mode="new"), lambda _: self.reload()
-        )
+        self.app.push_screen(ComposerScreen(self.session, replies, None, mode="new"), lambda _: self.reload())
 
     def _targets(self) -> list[Conversation]:
         """The conversation open in the reader, else the selected ones, else the one under the cursor."""

@@ -31,7 +31,7 @@ from shared_inbox.ui.themes import choose_theme, register_all
 if TYPE_CHECKING:
     from shared_inbox.config import Config
     from shared_inbox.domain.events import Event
-    from shared_inbox.services.replies import Replies
+    from shared_inbox.services.replies import Replies, ReplyDraft
     from shared_inbox.services.session import Session
     from shared_inbox.services.syncing import SyncRound
 
@@ -240,6 +240,21 @@ class InboxApp(App[None]):
         undone = self.replies.undo_last()
         self.notify(undone.message, title="Outbox", markup=False)
         self._refresh_screens()
+        if undone.draft is not None:
+            self._reopen(undone.draft)
+
+    def _reopen(self, draft: ReplyDraft) -> None:
+        """An undone message comes back in the composer as it was sent: text, recipients, attachments."""
+        from shared_inbox.ui.composer import ComposerScreen
+
+        conversation = None
+        if draft.mode != "new" and draft.conversation_id is not None:
+            conversation = self.session.inbox.conversation(draft.conversation_id)
+            if conversation is None:
+                return
+        self.push_screen(
+            ComposerScreen(self.session, self.replies, conversation, mode=draft.mode, restored=draft)
+        )
 
     def _send_due_mail(self) -> None:
         if self.replies.has_due():

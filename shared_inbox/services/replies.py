@@ -34,6 +34,7 @@ from shared_inbox.outbox import Composer, Outbox, OutboxEntry, OutboxError, Outb
 from shared_inbox.outbox.model import OutboxState
 from shared_inbox.outbox.sender import RoundReport
 from shared_inbox.services.commands import CommandError
+from shared_inbox.services.customers import customer_profile
 from shared_inbox.services.originals import Warn, fetch_original
 from shared_inbox.services.reply_effects import Revert, answered, apply_actions, new_promises
 from shared_inbox.services.session import Session
@@ -206,11 +207,11 @@ class Replies:
         try:
             if draft.mode == "new":
                 entry = self.composer().new_conversation(
-                    draft.to or (),
+                    self._known_names(draft.to or ()),
                     draft.subject,
                     draft.body,
                     now=now,
-                    cc=draft.cc,
+                    cc=self._known_names(draft.cc),
                     attachments=draft.attachments,
                     from_style=from_style,
                     reply_to=reply_to,
@@ -388,6 +389,16 @@ class Replies:
                 raise ReplyError(f"{address.email} is the team's own address; mail is never sent to it.")
         if draft.to is not None and not draft.to:
             raise ReplyError("Write at least one address in To.")
+
+    def _known_names(self, addresses: Sequence[Address]) -> list[Address]:
+        """A customer the inbox knows is written as their own mail writes them, whatever case was typed."""
+        named = []
+        for address in addresses:
+            known = customer_profile(self.session.inbox, address.email).name
+            if known and (not address.name or address.name.casefold() == known.casefold()):
+                address = Address(known, address.email)
+            named.append(address)
+        return named
 
     def _canned(self, queued: Queued, conversation_id: str | None) -> list[datetime]:
         """Count the canned replies' use and apply their actions; the due times of their promises."""

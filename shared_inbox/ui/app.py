@@ -330,7 +330,7 @@ class InboxApp(App[None]):
 
     def _messages_added(self, message_ids: list[str]) -> None:
         """Replies the outbox just delivered: into the inbox, and onto the screens showing them."""
-        self.session.inbox.add_messages(message_ids)
+        self.replies.delivered(message_ids)
         self._refresh_screens()
 
     def _refresh_screens(self) -> None:

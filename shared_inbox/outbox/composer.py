@@ -77,6 +77,7 @@ class Composer:
         from_style: FromStyle = "agent_via",
         reply_to: Address | None = None,
         send_at: datetime | None = None,
+        include_original: bool = True,
     ) -> OutboxEntry:
         """Queue a reply (or reply-all, or forward to `to`) in the conversation `ref`.
 
@@ -88,7 +89,7 @@ class Composer:
         conversation, original = self.target(ref)
         message = compose_reply(
             original,
-            self._original_text(original),
+            self._original_text(original) if include_original else "",
             body=body,
             agent=self.config.me,
             account=self.config.account,
@@ -102,6 +103,7 @@ class Composer:
             recipients=recipients,
             team_addresses=self.config.our_addresses,
             date=now,
+            include_original=include_original,
         )
         return self._queue(
             message,
@@ -159,6 +161,10 @@ class Composer:
         ours = self.config.our_addresses
         from_customer = [m for m in messages if not m.outgoing and m.sender.email not in ours]
         return conversation, (from_customer or messages)[-1]
+
+    def original_text(self, original: MessageMeta) -> str:
+        """The readable text of the message a reply answers, fetched if allowed and not cached."""
+        return self._original_text(original)
 
     def _original_text(self, original: MessageMeta) -> str:
         raw = self.inbox.store.load_raw(original.message_id)

@@ -28,6 +28,7 @@ from shared_inbox.mail.compose import (
     OutgoingAttachment,
     compose_reply,
     forward_subject,
+    forwarded_text,
     reply_subject,
 )
 from shared_inbox.outbox import Composer, Outbox, OutboxEntry, OutboxError, OutboxPolicy, open_sender
@@ -74,6 +75,7 @@ class ReplyDraft:
     canned: tuple[CannedReply, ...] = ()  # canned replies inserted: their actions apply on sending
     send_at: datetime | None = None  # None: after the undo window
     plain_from: bool = False  # "Company <address>" rather than the configured style
+    shows_original: bool = False  # the body already holds the forwarded text (the composer shows it)
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,17 @@ class Replies:
             return Preview((), (), reply_subject(original.subject))
         return Preview(_addresses(message, "To"), _addresses(message, "Cc"), str(message["Subject"]))
 
+    def forward_text(self, conversation_id: str) -> str | None:
+        """What a forward carries of the customer's message, to show and edit; None if it is not here."""
+        composer = self.composer()
+        try:
+            _, original = composer.target(conversation_id)
+        except OutboxError:
+            return None
+        if self.session.store.load_raw(original.message_id) is None and not self.fetch_originals:
+            return None
+        return "\n\n" + forwarded_text(original, composer.original_text(original))
+
     # -- sending ------------------------------------------------------------------
 
     def queue(self, draft: ReplyDraft) -> Queued:
@@ -230,6 +243,7 @@ class Replies:
                     from_style=from_style,
                     reply_to=reply_to,
                     send_at=draft.send_at,
+                    include_original=not draft.shows_original,
                 )
         except (OutboxError, ComposeError) as exc:
             raise ReplyError(str(exc)) from None

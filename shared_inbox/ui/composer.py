@@ -16,6 +16,7 @@ from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
@@ -26,7 +27,7 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 from shared_inbox.domain.model import Conversation
 from shared_inbox.domain.promises import FollowUpError, parse_follow_up
 from shared_inbox.mail.attachments import human_size
-from shared_inbox.mail.compose import OutgoingAttachment
+from shared_inbox.mail.compose import FORWARD_DIVIDER, OutgoingAttachment
 from shared_inbox.services.replies import ComposeMode, Queued, Replies, ReplyDraft, ReplyError
 from shared_inbox.ui.composer_canned import CannedComposing
 from shared_inbox.ui.composer_state import NEW_CONVERSATION_DRAFT, Draft, draft_key
@@ -118,6 +119,7 @@ class ComposerScreen(CannedComposing):
         self.restored = restored
         self.attachments: list[OutgoingAttachment] = list(restored.attachments) if restored else []
         self.canned_inserted = list(restored.canned) if restored else []
+        self.shows_original = restored.shows_original if restored else False  # a forward's text is shown
         self._save_timer: Timer | None = None
         shown = replies.preview(conversation.id, mode) if conversation is not None and mode != "new" else None
         self.prefilled = Draft(
@@ -178,7 +180,37 @@ class ComposerScreen(CannedComposing):
             self._show_attachments()
         if self.restored is not None:
             self.save_draft()
+        elif self.mode == "forward":
+            self._show_forwarded()
         self.guard.offer_held(self)
+
+    def _show_forwarded(self) -> None:
+        """A forward shows the customer's message it carries, to read and edit before sending."""
+        body = self.query_one("#composer-body", TextArea)
+        if FORWARD_DIVIDER in body.text:  # a saved draft holds it already
+            self.shows_original = True
+            return
+        if body.text.strip() or self.conversation is None:
+            return
+        text = self.replies.forward_text(self.conversation.id)
+        if text is None:
+            self._fetch_forwarded(self.conversation.id)
+            return
+        body.load_text(text)
+        body.move_cursor((0, 0))
+        self.prefilled = replace(self.prefilled, body=text)
+        self.shows_original = True
+
+    @work(thread=True, exclusive=True, group="forwarded", exit_on_error=False)
+    def _fetch_forwarded(self, conversation_id: str) -> None:
+        """The original is not in the store: fetch it off the UI thread, then show it."""
+        self.replies.fetch_original(conversation_id)
+        self.app.call_from_thread(self._show_forwarded_fetched)
+
+    def _show_forwarded_fetched(self) -> None:
+        conversation = self.conversation
+        if self.is_attached and conversation is not None and self.replies.forward_text(conversation.id):
+            self._show_forwarded()
 
     # -- the draft ------------------------------------------------------------------
 
@@ -198,7 +230,9 @@ class ComposerScreen(CannedComposing):
 
     def _has_draft(self) -> bool:
         typed = self._typed()
-        return bool(typed.body.strip()) or replace(typed, body="") != self.prefilled
+        if typed.body.strip() != self.prefilled.body.strip():
+            return True
+        return replace(typed, body="") != replace(self.prefilled, body="")
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         self._schedule_save()
@@ -364,6 +398,7 @@ class ComposerScreen(CannedComposing):
                 attachments=tuple(self.attachments),
                 canned=tuple(self.canned_inserted),
                 send_at=send_at,
+                shows_original=self.shows_original and FORWARD_DIVIDER in self.body,
             )
             queued = self.replies.queue(draft)
         except ReplyError as exc:

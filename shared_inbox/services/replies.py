@@ -42,6 +42,7 @@ from shared_inbox.services.session import Session
 
 __all__ = [
     "ComposeMode",
+    "OutboxEntry",
     "Preview",
     "Queued",
     "Replies",
@@ -54,6 +55,8 @@ __all__ = [
 
 ComposeMode = Literal["reply", "reply_all", "forward", "new"]
 TAG_MARKS = ("{{", "}}")
+WAITING = frozenset({OutboxState.HELD, OutboxState.QUEUED, OutboxState.SENDING})
+TROUBLE = frozenset({OutboxState.FAILED, OutboxState.UNCONFIRMED})
 CLOSE_WAIT_SECONDS = 15.0  # at quit, how long a running send round may finish before we stop waiting
 
 
@@ -307,11 +310,15 @@ class Replies:
         held = self.outbox.entries([OutboxState.HELD])
         return sorted(held, key=lambda entry: entry.release_at)
 
-    def release_held(self) -> int:
-        """Let every held message go now (the agent is leaving and wants them sent)."""
+    def held_for_undo(self) -> list[OutboxEntry]:
+        """Messages waiting out their undo window (not those scheduled for later), soonest first."""
+        return [e for e in self.held() if e.release_at - e.created_at <= self.policy.undo_window]
+
+    def release_held(self, entries: Sequence[OutboxEntry]) -> int:
+        """Let these held messages go now (the agent is leaving and wants them sent)."""
         now = self.now()
         released = 0
-        for entry in self.held():
+        for entry in entries:
             try:
                 self.outbox.send_now(entry.id, now)
             except OutboxError:
@@ -320,6 +327,12 @@ class Replies:
         if self.last is not None and any(e.id == self.last.entry.id for e in self.outbox.entries()):
             self.last = None
         return released
+
+    def counts(self) -> tuple[int, int]:
+        """How many messages wait to leave, and how many need a look (failed or unconfirmed)."""
+        entries = self.outbox.entries()
+        waiting = sum(e.state in WAITING for e in entries)
+        return waiting, sum(e.state in TROUBLE for e in entries)
 
     def has_due(self) -> bool:
         """Whether a message waits to go; messages left over from an earlier run count too."""

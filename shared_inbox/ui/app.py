@@ -31,15 +31,14 @@ from shared_inbox.ui.themes import choose_theme, register_all
 if TYPE_CHECKING:
     from shared_inbox.config import Config
     from shared_inbox.domain.events import Event
-    from shared_inbox.services.replies import Replies, ReplyDraft
+    from shared_inbox.services.replies import OutboxEntry, Replies, ReplyDraft
     from shared_inbox.services.session import Session
     from shared_inbox.services.syncing import SyncRound
+    from shared_inbox.ui.prompts import Picked
 
 Now = Callable[[], datetime]
 OUTBOX_CHECK_SECONDS = 3.0  # how often due replies are looked for; sending itself runs in a thread
 NOTIFY_AT_MOST = 3  # new-mail notifications shown one by one before they are summed up
-WAITING_STATES = ("held", "queued", "sending")  # OutboxState values
-TROUBLE_STATES = ("failed", "unconfirmed")
 
 
 def _utc_now() -> datetime:
@@ -195,6 +194,52 @@ class InboxApp(App[None]):
             self.replies.close()
 
     def action_quit(self) -> None:  # type: ignore[override]
+        """Quit; mail still held for undo is named first, to send now or keep for later."""
+        from shared_inbox.ui.prompts import ChoicePrompt
+
+        held = self.replies.held_for_undo() if self.ready else []
+        if not held:
+            self._leave()
+            return
+        subjects = ", ".join(inert(entry.subject) for entry in held[:3])
+        more = f" and {len(held) - 3} more" if len(held) > 3 else ""
+        what = "message is" if len(held) == 1 else "messages are"
+        title = f"{len(held)} {what} still held for undo: {subjects}{more}."
+        choices = [
+            ("send", "Send now, then quit"),
+            ("keep", "Keep held and quit: it goes at the next start, or with `shared-inbox outbox --flush`"),
+            ("stay", "Stay"),
+        ]
+        self.push_screen(ChoicePrompt(title, choices), lambda picked: self._quit_chosen(held, picked))
+
+    def _quit_chosen(self, held: list[OutboxEntry], picked: Picked | None) -> None:
+        choice = picked.choice if picked is not None else None
+        if choice == "keep":
+            self._leave()
+        elif choice == "send":
+            self.replies.release_held(held)
+            self.notify(f"Sending {len(held)} before quitting…", title="Outbox", markup=False)
+            self._send_then_quit()
+
+    @work(thread=True, group="outbox", exit_on_error=False)
+    def _send_then_quit(self) -> None:
+        """Deliver what was released, then quit; a problem is said and the app stays open."""
+
+        def delivered(ids: list[str]) -> None:  # into the inbox; the screens are about to close
+            self.call_from_thread(self.replies.delivered, ids)
+
+        report = self.replies.flush(delivered)
+        while report is None:  # a round was running already: this one sends what it missed
+            self._stop.wait(0.2)
+            report = self.replies.flush(delivered)
+        problems = [*report.problems, *(f"{e.subject}: {e.last_error}" for e in report.failed)]
+        if report.deferred or problems:
+            for problem in problems or ["The server did not take the mail yet; it stays in the outbox."]:
+                self.call_from_thread(self.notify, problem, title="Outbox", severity="warning", markup=False)
+            return
+        self.call_from_thread(self._leave)
+
+    def _leave(self) -> None:
         self._stop.set()
         self.exit()
 
@@ -371,10 +416,6 @@ class InboxApp(App[None]):
         """How many replies wait to leave, and how many need a look; empty before the outbox is used."""
         if not self.ready or (not self.sync_enabled and not self.replies.opened):
             return ""
-        from shared_inbox.outbox.model import OutboxState
-
-        outbox = self.replies.outbox
-        waiting = len(outbox.entries([OutboxState(state) for state in WAITING_STATES]))
-        trouble = len(outbox.entries([OutboxState(state) for state in TROUBLE_STATES]))
+        waiting, trouble = self.replies.counts()
         summary = f"outbox {waiting}"
         return f"{summary} ({trouble} need attention)" if trouble else summary

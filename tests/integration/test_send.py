@@ -357,3 +357,46 @@ def test_outbox_lists_failures_with_their_reason(
 
     listing = ok(cli(config, "outbox")).stdout
     assert queued["id"] in listing and "queued" in listing and "refused the connection" in listing
+
+
+def test_sync_watch_sends_outbox_mail_that_falls_due(
+    mailbox: Any, smtp_receiver_factory: Any, tmp_path: Path
+) -> None:
+    receiver = smtp_receiver_factory()
+    config = send_config(tmp_path, mailbox, receiver)
+    conv_id = synced_conversation(config, mailbox)
+    queued = queue_reply(config, conv_id, body_file(tmp_path), "--undo", "1")
+    assert queued["state"] == "held"
+
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "shared_inbox", "--config", str(config), "sync", "--watch", "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "SHARED_INBOX_CONFIG"},
+    )
+    try:
+        [mail] = receiver.wait_for(1, timeout=60)  # a running instance sends it; nobody ran `outbox --flush`
+        assert queued["message_id"] in mail.raw.decode()
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        watcher.communicate(timeout=60)
+    [entry] = outbox_json(config)
+    assert entry["state"] == "sent"
+
+
+def test_reply_command_makes_the_conversation_pending_and_tracks_its_promise(
+    mailbox: Any, smtp_receiver_factory: Any, tmp_path: Path
+) -> None:
+    config = send_config(tmp_path, mailbox, smtp_receiver_factory())
+    conv_id = synced_conversation(config, mailbox)
+    promising = body_file(tmp_path, "I'll get back to you by Friday.\n")
+    queued = queue_reply(config, conv_id, promising)
+    assert queued["changes"] == ["assigned to alice@example.com", "pending"]
+    [promise] = queued["promises"]
+    assert promise["text"] == "I'll get back to you by Friday."
+    [conv] = list_json(config)
+    assert conv["status"] == "pending" and conv["assignee"] == "alice@example.com"
+
+    quiet = queue_reply(config, conv_id, promising, "--no-promises")
+    assert quiet["promises"] == []

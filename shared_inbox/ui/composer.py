@@ -31,6 +31,7 @@ from shared_inbox.mail.compose import FORWARD_DIVIDER, OutgoingAttachment
 from shared_inbox.services.replies import ComposeMode, Queued, Replies, ReplyDraft, ReplyError
 from shared_inbox.ui.composer_canned import CannedComposing
 from shared_inbox.ui.composer_state import NEW_CONVERSATION_DRAFT, Draft, draft_key
+from shared_inbox.ui.composer_thread import ThreadPanel
 from shared_inbox.ui.composer_traffic import ReplyGuard
 from shared_inbox.ui.conversation_list import inert
 from shared_inbox.ui.external_editor import edit_text
@@ -75,6 +76,7 @@ BUTTONS = (
     ("composer-canned", "Canned", "insert_canned"),
     ("composer-attach", "Attach", "attach"),
     ("composer-editor", "Editor", "external_editor"),
+    ("composer-discard", "Discard", "discard_draft"),
     ("composer-close", "Close", "close_composer"),
 )
 
@@ -148,6 +150,8 @@ class ComposerScreen(CannedComposing):
             yield from self._field("Cc", "composer-cc", fields.cc, suggest=True)
             if self.mode == "new":
                 yield from self._field("Subject", "composer-subject", fields.subject, suggest=False)
+        if self.conversation is not None:
+            yield ThreadPanel(self.replies, self.conversation.id)
         yield Vertical(id="composer-attachments")
         yield TextArea(saved.body if saved is not None else "", id="composer-body")
         with Horizontal(id="composer-actions"):
@@ -278,6 +282,23 @@ class ComposerScreen(CannedComposing):
         note = "Not sent; the draft is kept." if self._has_draft() else "Not sent."
         self.notify(note, markup=False)
         self.dismiss(None)
+
+    def action_discard_draft(self) -> None:
+        """Throw the draft away (a reply the Traffic Cop held too): nothing is sent or kept."""
+        self.discard()
+
+    def discard(self) -> None:
+        self._stop_saving()
+        self.guard.release()
+        self.session.store.set_setting(self.draft_id, None)
+        what = "Message" if self.mode == "new" else "Reply"
+        self.notify(f"{what} discarded.", markup=False)
+        self.dismiss(None)
+
+    def show_news(self, message_ids: frozenset[str]) -> None:
+        """After the Traffic Cop: the messages that arrived meanwhile, marked new in the thread."""
+        for panel in self.query(ThreadPanel):
+            panel.show(new=message_ids)
 
     def action_send(self) -> None:
         if self.guard.stop(self, self.action_send):

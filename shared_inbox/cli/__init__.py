@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--limit", type=int, default=0, help="at most this many (0: all)")
 
     change = sub.add_parser("set", help="change a conversation's state")
-    change.add_argument("id", help="conversation id (from `list`) or a Message-ID in it")
+    change.add_argument("id", help="conversation id from `list` (or a unique start of it), or a Message-ID")
     who = change.add_mutually_exclusive_group()
     who.add_argument("--assign", metavar="WHO", help="assign to a teammate (email, or 'me')")
     who.add_argument("--unassign", action="store_true")
@@ -88,17 +88,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    if args.command is None:  # no command: the TUI on the configured account
-        from shared_inbox.ui.run import run_tui_from_args
-
-        try:
-            return run_tui_from_args(args.config, os.environ)
-        except KeyboardInterrupt:
-            return 130
     from shared_inbox.cli.commands import run
 
     try:
         return run(args, os.environ)
     except KeyboardInterrupt:
-        print("Interrupted.", file=sys.stderr)
+        if args.command is not None:  # the interface has restored the terminal and says nothing
+            print("Interrupted.", file=sys.stderr)
         return 130

@@ -11,7 +11,8 @@ from typing import Any
 
 from imapclient.exceptions import IMAPClientError
 
-from shared_inbox.imap.connection import MailServerError, connect_imap
+from shared_inbox.imap.connection import connect_imap
+from shared_inbox.net.errors import MailServerError
 from shared_inbox.services.session import Session, sync_plan
 from shared_inbox.services.syncing import SyncService
 from shared_inbox.services.team import apply_remote, team_sync_for

@@ -10,9 +10,10 @@ import contextlib
 from collections.abc import Callable
 
 from shared_inbox.config import Config, PasswordError
-from shared_inbox.imap.connection import MailServerError, connect_imap
+from shared_inbox.imap.connection import connect_imap
 from shared_inbox.imap.settings import imap_endpoint
 from shared_inbox.imap.sync import FolderSync
+from shared_inbox.net.errors import MailServerError
 from shared_inbox.store import Store
 
 Warn = Callable[[str], None]

@@ -17,16 +17,10 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from shared_inbox.domain.events import Event
-from shared_inbox.imap.connection import (
-    AuthError,
-    Endpoint,
-    MailServerError,
-    close_quietly,
-    connect_imap,
-    describe_os_error,
-)
+from shared_inbox.imap.connection import Endpoint, close_quietly, connect_imap
 from shared_inbox.imap.idle import IdleConnectionLost, wait_for_change
 from shared_inbox.imap.sync import FolderReport, FolderSync, Progress
+from shared_inbox.net.errors import AuthError, MailServerError, describe_os_error
 from shared_inbox.services.flags import PendingFlags
 from shared_inbox.store import Store
 

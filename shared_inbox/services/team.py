@@ -14,15 +14,16 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from shared_inbox.config.model import DEFAULT_EVENTS_FOLDER
 from shared_inbox.domain.events import Event
-from shared_inbox.imap.connection import AuthError, MailServerError, close_quietly
+from shared_inbox.domain.presence import PresenceNote
+from shared_inbox.imap.connection import close_quietly
 from shared_inbox.imap.idle import IdleConnectionLost, wait_for_change
+from shared_inbox.net.errors import AuthError, MailServerError
 from shared_inbox.services.commands import Commands
 from shared_inbox.services.inbox import Inbox
 from shared_inbox.services.presence import PresenceOutbox
@@ -31,8 +32,9 @@ from shared_inbox.store import Store
 from shared_inbox.team.compactor import CompactReport, compact_folder
 from shared_inbox.team.encoding import BATCH_EVENTS, encode_batch
 from shared_inbox.team.folder import EventsFolder
-from shared_inbox.team.presence import PresenceError, PresenceNote, decode_presence, encode_presence
+from shared_inbox.team.presence import PresenceError, decode_presence, encode_presence
 from shared_inbox.team.shipping import FetchCursor, ShipQueue
+from shared_inbox.wallclock import Now, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +42,6 @@ COMPACT_AT_MESSAGES = 1000  # compact automatically once the folder holds this m
 IDLE_WAIT = 20 * 60.0
 POLL_WAIT = 2.0  # without IDLE
 BACKOFF_START, BACKOFF_MAX = 1.0, 120.0
-
-Now = Callable[[], datetime]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -83,7 +79,7 @@ class TeamSync:
         *,
         me: str,
         folder: str = DEFAULT_EVENTS_FOLDER,
-        now: Now = _utc_now,
+        now: Now = utc_now,
         compact_at: int = COMPACT_AT_MESSAGES,
     ) -> None:
         self.queue = ShipQueue(store)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
@@ -17,7 +17,8 @@ from textual.binding import BindingType
 from textual.message import Message
 from textual.reactive import reactive
 
-from shared_inbox.ui.conversation_list import ConversationList, inert
+from shared_inbox.display.text import inert
+from shared_inbox.ui.conversation_list import ConversationList
 from shared_inbox.ui.first_screen import load_first_screen
 from shared_inbox.ui.keys import KeySpec, bindings_for, effective_keys
 from shared_inbox.ui.palette import KeyActionsProvider
@@ -25,6 +26,7 @@ from shared_inbox.ui.presence_badges import PresenceArrived, PresenceDisplay
 from shared_inbox.ui.start_screen import StartScreen
 from shared_inbox.ui.team_news import teammate_news
 from shared_inbox.ui.themes import choose_theme, register_all
+from shared_inbox.wallclock import Now, utc_now
 
 # The screens, the mail and store code are imported when first needed: a cold start paints the
 # list it remembers first and loads them meanwhile (see `StartScreen`).
@@ -36,13 +38,8 @@ if TYPE_CHECKING:
     from shared_inbox.services.syncing import SyncRound
     from shared_inbox.ui.prompts import Picked
 
-Now = Callable[[], datetime]
 OUTBOX_CHECK_SECONDS = 3.0  # how often due replies are looked for; sending itself runs in a thread
 NOTIFY_AT_MOST = 3  # new-mail notifications shown one by one before they are summed up
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class SyncStateChanged(Message):
@@ -87,7 +84,7 @@ class InboxApp(App[None]):
         config: Config | None = None,
         opener: Callable[[], Session] | None = None,
         sync: bool = True,
-        now: Now = _utc_now,
+        now: Now = utc_now,
     ) -> None:
         """Either `session` (open already), or `config` and `opener` (called in a thread at start)."""
         super().__init__()
@@ -130,12 +127,12 @@ class InboxApp(App[None]):
     @work(thread=True, exclusive=True, group="open", exit_on_error=False)
     def _open_session(self) -> None:
         """Open the store and build the inbox (a second or more on a big mailbox) off the UI thread."""
-        from shared_inbox.store import StoreError
+        from shared_inbox.services.session import SessionUnavailable
 
         assert self._opener is not None
         try:
             session = self._opener()
-        except StoreError as exc:
+        except SessionUnavailable as exc:
             self.failure = str(exc)  # printed by the caller once the terminal is restored
             self.call_from_thread(self.exit, None, 1)
             return
@@ -321,7 +318,7 @@ class InboxApp(App[None]):
     def _sync(self) -> None:
         """Run the sync loop until the app stops; blocking, so it lives in a thread."""
         from shared_inbox.config import PasswordError
-        from shared_inbox.imap.connection import MailServerError
+        from shared_inbox.net.errors import MailServerError
 
         try:
             service = self.session.sync_service()

@@ -8,12 +8,10 @@ plain strings, never as markup.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.binding import BindingType
@@ -23,18 +21,16 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from shared_inbox.display.text import age, countdown, fit, short_assignee
 from shared_inbox.domain.model import Conversation, Status
 from shared_inbox.ui.keys import bindings_for
+from shared_inbox.wallclock import Now, utc_now
 
 if TYPE_CHECKING:
     from shared_inbox.services.deadlines import Deadlines
 
-Now = Callable[[], datetime]
 # By urgency (a deadline `Urgency` value); anything else owed is dim.
 BADGE_CLASSES = {"at_risk": "conversation-list--due-at-risk", "overdue": "conversation-list--due-overdue"}
-
-# Terminal control characters must never reach the screen, whatever the mail layer let through.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 CUSTOMER_WIDTH = 22
 STATUS_WIDTH = 8
@@ -59,49 +55,6 @@ FIXED_WIDTH = (
     + 7
 )
 CURSOR_ACTIONS = frozenset({"cursor_down", "cursor_up", "first", "last", "open"})
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def inert(text: str) -> str:
-    """`text` with terminal control characters (ESC, BEL, tabs, newlines) replaced by spaces."""
-    return _CONTROL.sub(" ", text.replace("\t", "    "))
-
-
-def fit(text: str, width: int) -> str:
-    """`text` made inert and cut or padded to exactly `width` cells."""
-    return set_cell_size(inert(text), width) if width > 0 else ""
-
-
-def age(since: datetime | None, now: datetime) -> str:
-    """A compact age such as 5m, 3h, 2d or 6w; empty when unknown."""
-    if since is None:
-        return ""
-    seconds = max(0, int((now - since).total_seconds()))
-    for unit, size in (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return "now"
-
-
-def countdown(due: datetime | None, now: datetime) -> str:
-    """Time left as "45m", "3h", "2d"; negative once overdue ("-5h"); empty without a due time."""
-    if due is None:
-        return ""
-    seconds = int((due - now).total_seconds())
-    sign = "-" if seconds < 0 else ""
-    seconds = abs(seconds)
-    for unit, size in (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{sign}{seconds // size}{unit}"
-    return f"{sign}0m"
-
-
-def short_assignee(assignee: str | None) -> str:
-    """The local part of an assignee's address: the team knows each other by name."""
-    return assignee.partition("@")[0] if assignee else ""
 
 
 class ConversationList(ScrollView, can_focus=True):
@@ -135,7 +88,7 @@ class ConversationList(ScrollView, can_focus=True):
     def __init__(
         self,
         *,
-        now: Now = _utc_now,
+        now: Now = utc_now,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,

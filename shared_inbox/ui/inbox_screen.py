@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
@@ -36,16 +35,12 @@ from shared_inbox.ui.prompts import TextPrompt
 from shared_inbox.ui.steady_footer import SteadyFooter
 from shared_inbox.ui.triage_actions import TriageActions
 from shared_inbox.ui.views import VIEWS, Undo, inverse_commands, partition
+from shared_inbox.wallclock import Now, utc_now
 
 if TYPE_CHECKING:
     from shared_inbox.services.session import Session
 
-Now = Callable[[], datetime]
 REMEMBER_AFTER = 2.0  # seconds after a change before the list is kept for the next start
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _search_binding() -> Binding:
@@ -89,7 +84,7 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
         _search_binding(),
     ]
 
-    def __init__(self, session: Session, *, now: Now = _utc_now, view_id: str = "open") -> None:
+    def __init__(self, session: Session, *, now: Now = utc_now, view_id: str = "open") -> None:
         super().__init__()
         self.session = session
         self._now = now
@@ -309,13 +304,13 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
         for conv in self._targets():
             before = replace(conv.state)
             try:
-                command(conv.id)
+                made = command(conv.id)
             except CommandError as exc:
                 self.notify(str(exc), severity="error", markup=False)
                 break
             after = self.session.inbox.conversation(conv.id)
             if after is not None:
-                inverse += inverse_commands(self.session.commands, conv.id, before, after.state)
+                inverse += inverse_commands(self.session.commands, conv.id, before, after.state, made)
         if inverse:
             self._undo.append(inverse)
         if self._pinned is None:

@@ -1,4 +1,4 @@
-"""The composer keeps the conversation in view; what arrives while writing is shown; a held reply can be discarded."""
+"""The composer keeps the conversation in view, shows what arrived meanwhile, and discards a held reply."""
 
 from __future__ import annotations
 

@@ -41,9 +41,9 @@ def unanswered(session: Session) -> Conversation:
     """An active conversation nobody has, whose latest message is the customer's."""
     for conv in session.inbox.conversations("status:active"):
         messages = session.inbox.messages_of(conv)
-        if conv.state.assignee is None and conv.customer is not None and not messages[-1].outgoing:
-            if "mallory" not in conv.customer.email:
-                return conv
+        customer = conv.customer.email if conv.customer is not None else "mallory"
+        if conv.state.assignee is None and "mallory" not in customer and not messages[-1].outgoing:
+            return conv
     raise AssertionError("the generated mailbox has no unanswered conversation")
 
 

@@ -33,9 +33,7 @@ def deliver(replies: Replies, queued: Queued, after: timedelta) -> None:
     """What the sender does once the server took the message: record it, tell the inbox."""
     session = replies.session
     raw = replies.outbox.raw(queued.entry.id)
-    meta = record_sent(
-        session.store, raw, when=NOW + after, our_addresses=session.config.our_addresses
-    )
+    meta = record_sent(session.store, raw, when=NOW + after, our_addresses=session.config.our_addresses)
     replies.delivered([meta.message_id])
 
 

@@ -24,7 +24,7 @@ class ThreadPanel(VerticalScroll):
     """The latest messages of one conversation, read-only."""
 
     DEFAULT_CSS = """
-    ThreadPanel { height: 40%; max-height: 18; padding: 0 1; border-top: solid $panel-lighten-2; }
+    ThreadPanel { height: auto; max-height: 40%; padding: 0 1; border-top: solid $panel-lighten-2; }
     ThreadPanel .thread-heading { color: $text-muted; text-style: bold; margin: 1 0 0 0; }
     ThreadPanel .thread-new { color: $warning; }
     ThreadPanel .thread-text { color: $text; }

@@ -400,3 +400,19 @@ def test_reply_command_makes_the_conversation_pending_and_tracks_its_promise(
 
     quiet = queue_reply(config, conv_id, promising, "--no-promises")
     assert quiet["promises"] == []
+
+
+def test_compose_starts_a_conversation_that_is_the_agents_and_pending_once_sent(
+    mailbox: Any, smtp_receiver_factory: Any, tmp_path: Path
+) -> None:
+    receiver = smtp_receiver_factory()
+    config = send_config(tmp_path, mailbox, receiver)
+    synced_conversation(config, mailbox)
+    body = body_file(tmp_path, "Welcome aboard.\n")
+    ok(cli(config, "compose", "--to", "ann customer <ANN@customer.test>", "--subject", "Your account",
+           "--body-file", str(body), "--undo", "0"))  # fmt: skip
+    ok(cli(config, "outbox", "--flush"))
+    [mail] = receiver.wait_for(1)
+    assert message_from_bytes(mail.raw, policy=policy.default)["To"] == f"Ann Customer <{CUSTOMER}>"
+    [started] = [conv for conv in list_json(config) if conv["subject"] == "Your account"]
+    assert started["status"] == "pending" and started["assignee"] == "alice@example.com"

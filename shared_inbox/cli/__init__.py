@@ -88,11 +88,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if args.command is None:  # no command: the interface, which opens the store behind its first screen
+        from shared_inbox.cli.config_file import load_or_explain
+        from shared_inbox.cli.interface import run_interface
+        from shared_inbox.config import locate_config
+
+        config = load_or_explain(locate_config(args.config, os.environ), os.environ)
+        if config is None:
+            return EXIT_FAILURE
+        try:
+            return run_interface(config)
+        except KeyboardInterrupt:
+            return 130
     from shared_inbox.cli.commands import run
 
     try:
         return run(args, os.environ)
     except KeyboardInterrupt:
-        if args.command is not None:  # the interface has restored the terminal and says nothing
-            print("Interrupted.", file=sys.stderr)
+        print("Interrupted.", file=sys.stderr)
         return 130

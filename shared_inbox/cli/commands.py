@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from shared_inbox.config import ConfigError, check_report, load_config, locate_config
+from shared_inbox.cli.config_file import load_or_explain
+from shared_inbox.config import check_report, locate_config
 from shared_inbox.domain.model import Conversation
 from shared_inbox.domain.query import QueryError
 from shared_inbox.net.errors import MailServerError
@@ -40,16 +41,9 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         ok, report = check_report(path, env)
         print(report)
         return EXIT_OK if ok else EXIT_FAILURE
-    try:
-        config = load_config(path, env)
-    except ConfigError as exc:
-        return fail(f"the config file {path} has problems:\n{exc}")
-    for warning in config.warnings:
-        print(f"shared-inbox: warning: {warning}", file=sys.stderr)
-    if args.command is None:  # no command: the interface, which opens the store behind its first screen
-        from shared_inbox.cli.interface import run_interface
-
-        return run_interface(config)
+    config = load_or_explain(path, env)
+    if config is None:
+        return EXIT_FAILURE
     try:
         with open_session(config) as session:
             return dispatch(args, session)

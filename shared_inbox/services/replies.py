@@ -31,9 +31,9 @@ from shared_inbox.mail.compose import (
 from shared_inbox.outbox import Composer, Outbox, OutboxEntry, OutboxError, OutboxPolicy, open_sender
 from shared_inbox.outbox.model import OutboxState
 from shared_inbox.outbox.sender import RoundReport
+from shared_inbox.services.bodies import cached_body, fetch_bodies
 from shared_inbox.services.commands import CommandError
 from shared_inbox.services.customers import customer_profile
-from shared_inbox.services.originals import Warn, fetch_original
 from shared_inbox.services.reply_effects import answered, apply_actions, new_promises
 from shared_inbox.services.reply_model import (
     ComposeMode,
@@ -81,7 +81,7 @@ class Replies:
         now: Callable[[], datetime],
         policy: OutboxPolicy | None = None,
         fetch_originals: bool = False,
-        warn: Warn | None = None,
+        warn: Callable[[str], None] | None = None,
     ) -> None:
         self.session = session
         self.now = now
@@ -111,7 +111,11 @@ class Replies:
         )
 
     def fetch_original_raw(self, message_id: str) -> bytes | None:
-        return fetch_original(self.session.config, self.session.store, message_id, self.warn)
+        """The raw message, from the store or else from the server (cached for next time)."""
+        raw = cached_body(self.session, message_id) or fetch_bodies(self.session, [message_id])[message_id]
+        if raw is None and self.warn is not None:
+            self.warn("the original is not quoted: the server did not give it")
+        return raw
 
     def fetch_original(self, conversation_id: str) -> bool:
         """Fetch the message a reply or forward would quote, if the store lacks it; True if it has it now."""
@@ -127,7 +131,8 @@ class Replies:
 
     def fetch_messages(self, message_ids: Sequence[str]) -> int:
         """Fetch the texts the store lacks (blocking IMAP: from a worker); how many arrived."""
-        return sum(self.fetch_original_raw(message_id) is not None for message_id in message_ids)
+        fetched = fetch_bodies(self.session, [m for m in message_ids if cached_body(self.session, m) is None])
+        return sum(raw is not None for raw in fetched.values())
 
     # -- before writing -----------------------------------------------------------
 

@@ -416,3 +416,18 @@ def test_compose_starts_a_conversation_that_is_the_agents_and_pending_once_sent(
     assert message_from_bytes(mail.raw, policy=policy.default)["To"] == f"Ann Customer <{CUSTOMER}>"
     [started] = [conv for conv in list_json(config) if conv["subject"] == "Your account"]
     assert started["status"] == "pending" and started["assignee"] == "alice@example.com"
+
+
+def test_a_reply_quotes_an_original_the_store_had_not_fetched(
+    mailbox: Any, smtp_receiver_factory: Any, tmp_path: Path
+) -> None:
+    receiver = smtp_receiver_factory()
+    config = send_config(tmp_path, mailbox, receiver)
+    mailbox.deliver(customer_mail(1, "Order problem"))
+    ok(cli(config, "sync", "--once", "--quiet", "--headers-only"))
+    [conv] = list_json(config)
+    queue_reply(config, str(conv["id"]), body_file(tmp_path), "--undo", "0")
+    ok(cli(config, "outbox", "--flush"))
+    [mail] = receiver.wait_for(1)
+    text = message_from_bytes(mail.raw, policy=policy.default).get_body(("plain",)).get_content()
+    assert "> Where is my order?" in text

@@ -39,9 +39,11 @@ class Inbox:
         me: str,
         subject_merge: bool = False,
         subject_merge_window: timedelta = timedelta(days=7),
+        bulk_starts_clocks: bool = False,
     ) -> None:
         self.store = store
         self.our_addresses = our_addresses
+        self.bulk_starts_clocks = bulk_starts_clocks
         self.me = me
         self.index = ThreadIndex(subject_merge=subject_merge, window=subject_merge_window)
         self.messages: dict[str, MessageMeta] = {}
@@ -161,14 +163,22 @@ class Inbox:
             self._conversations.pop(conv_id, None)
             return
         events = self._events_by_conv.get(conv_id, ())
-        self._conversations[conv_id] = assemble_one(conv_id, metas, events, self.our_addresses)
+        self._conversations[conv_id] = assemble_one(
+            conv_id, metas, events, self.our_addresses, bulk_counts=self.bulk_starts_clocks
+        )
 
     # -- reads ---------------------------------------------------------------
 
     def _all(self) -> dict[str, Conversation]:
         if self._conversations is None:
             self._events_by_conv = group_events(self.index, self.events)
-            convs = assemble(self.index, self.messages, self._events_by_conv, self.our_addresses)
+            convs = assemble(
+                self.index,
+                self.messages,
+                self._events_by_conv,
+                self.our_addresses,
+                bulk_counts=self.bulk_starts_clocks,
+            )
             self._conversations = {c.id: c for c in convs}
             self._search_texts.clear()
         return self._conversations

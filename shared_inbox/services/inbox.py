@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from shared_inbox.domain.conversations import assemble, assemble_one, group_events
 from shared_inbox.domain.events import Event, EventError, event_from_json
+from shared_inbox.domain.message_kinds import KindSummary, summarise
 from shared_inbox.domain.model import Conversation, MessageMeta
 from shared_inbox.domain.query import parse_query, search_text
 from shared_inbox.domain.threading import ThreadIndex
@@ -57,6 +58,7 @@ class Inbox:
         self._results: dict[str, list[Conversation]] = {}
         # conversation id -> its free-text search text, dropped when the conversation is rebuilt
         self._search_texts: dict[str, str] = {}
+        self._kinds: dict[str, KindSummary] = {}  # conversation id -> its message kinds, until a change
 
     def load(self) -> Inbox:
         metas = list(self.store.messages())
@@ -153,6 +155,7 @@ class Inbox:
     def _changed(self) -> None:
         self._ordered = None
         self._results.clear()
+        self._kinds.clear()
 
     def _rebuild(self, conv_id: str) -> None:
         assert self._conversations is not None
@@ -241,6 +244,13 @@ class Inbox:
 
     def messages_of(self, conv: Conversation) -> list[MessageMeta]:
         return [self.messages[m] for m in conv.message_ids if m in self.messages]
+
+    def kinds_of(self, conv: Conversation) -> KindSummary:
+        """How many of its messages people and machines wrote, and where delivery failed."""
+        summary = self._kinds.get(conv.id)
+        if summary is None:
+            summary = self._kinds[conv.id] = summarise(self.messages_of(conv), self.our_addresses)
+        return summary
 
     def event_count_of(self, conv_id: str) -> int:
         """How many events the conversation has, without copying them."""

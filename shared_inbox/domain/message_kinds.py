@@ -44,15 +44,21 @@ class KindSummary:
 
     counts: dict[str, int]
     delivery_failures: tuple[DeliveryFailure, ...]
+    # A bounce came after the team's latest message: nobody has acted on it yet.
+    unanswered_failure: bool = False
 
 
 def summarise(metas: Iterable[MessageMeta], our_addresses: frozenset[str] = frozenset()) -> KindSummary:
     """Counts for every kind (zeros included) and the failures of every bounce, oldest first."""
     counts = {kind.value: 0 for kind in MessageKind}
     failures: list[DeliveryFailure] = []
-    for meta in sorted(metas, key=lambda m: (m.date, m.message_id)):
+    unanswered = False
+    for meta in sorted(metas, key=lambda m: (m.arrived, m.message_id)):
         kind = kind_of(meta, our_addresses)
         counts[kind.value] += 1
-        if kind is MessageKind.BOUNCE:
+        if kind is MessageKind.BOUNCE and meta.delivery_failures:
             failures.extend(failure for failure in meta.delivery_failures if failure not in failures)
-    return KindSummary(counts, tuple(failures))
+            unanswered = True
+        elif kind is MessageKind.AGENT:
+            unanswered = False
+    return KindSummary(counts, tuple(failures), unanswered)

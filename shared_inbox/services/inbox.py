@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from shared_inbox.domain.conversations import assemble, assemble_one, group_events
 from shared_inbox.domain.events import Event, EventError, event_from_json
 from shared_inbox.domain.message_kinds import KindSummary, summarise
-from shared_inbox.domain.model import Conversation, MessageMeta
+from shared_inbox.domain.model import Conversation, MessageKind, MessageMeta, Status
 from shared_inbox.domain.query import parse_query, search_text
 from shared_inbox.domain.threading import ThreadIndex
 from shared_inbox.store import Store
@@ -59,10 +59,12 @@ class Inbox:
         # conversation id -> its free-text search text, dropped when the conversation is rebuilt
         self._search_texts: dict[str, str] = {}
         self._kinds: dict[str, KindSummary] = {}  # conversation id -> its message kinds, until a change
+        self._bounces: set[str] = set()  # ids of bounces: few, and what the Attention view looks for
 
     def load(self) -> Inbox:
         metas = list(self.store.messages())
         self.messages = {m.message_id: m for m in metas}
+        self._bounces = {m.message_id for m in metas if m.kind is MessageKind.BOUNCE}
         self.index.add_many(metas)
         for raw in self.store.events():
             self._take_event(raw)
@@ -96,6 +98,8 @@ class Inbox:
             if meta is not None:
                 fresh.append(meta)
                 self.messages[mid] = meta
+                if meta.kind is MessageKind.BOUNCE:
+                    self._bounces.add(mid)
         if not fresh:
             return
         self._changed()
@@ -251,6 +255,18 @@ class Inbox:
         if summary is None:
             summary = self._kinds[conv.id] = summarise(self.messages_of(conv), self.our_addresses)
         return summary
+
+    def delivery_failed(self) -> frozenset[str]:
+        """Open conversations where our mail bounced and the team has not written since."""
+        table = self._all()
+        found = set()
+        for mid in self._bounces:
+            conv = table.get(self.index.conversation_of(mid) or "")
+            if conv is None or conv.state.status in (Status.CLOSED, Status.SPAM):
+                continue
+            if self.kinds_of(conv).unanswered_failure:
+                found.add(conv.id)
+        return frozenset(found)
 
     def event_count_of(self, conv_id: str) -> int:
         """How many events the conversation has, without copying them."""

@@ -1,4 +1,4 @@
-"""Mail from machines in the TUI: a bounce marked in the list, the reader and Attention; auto-replies dimmed."""
+"""Mail from machines in the TUI: bounces marked in the list, reader and Attention; auto-replies dimmed."""
 
 from __future__ import annotations
 

@@ -172,6 +172,9 @@ class ThreadingConfig:
 
     subject_merge: bool = False
     subject_merge_window_days: int = 7
+    # Mailing lists, newsletters and no-reply notifications: by default labelled and kept
+    # out of SLA clocks; on, they reopen conversations and start clocks like a customer.
+    bulk_starts_clocks: bool = False
 
     @property
     def subject_merge_window(self) -> timedelta:

@@ -57,7 +57,7 @@ OUTBOX_KEYS = frozenset({"undo_seconds", "retry_max_minutes", "give_up_after_hou
 TEAM_KEYS = frozenset({"me", "members", "events_folder"}) | KEY_KEYS
 MEMBER_KEYS = frozenset({"name", "email", "signature"})
 STORE_KEYS = frozenset({"path"})
-THREADING_KEYS = frozenset({"subject_merge", "subject_merge_window_days"})
+THREADING_KEYS = frozenset({"subject_merge", "subject_merge_window_days", "bulk_starts_clocks"})
 
 # Keys users put at the top level by mistake, and the section they belong to.
 _MISPLACED = {
@@ -72,6 +72,7 @@ _MISPLACED = {
     "path": "[store]",
     "subject_merge": "[threading]",
     "subject_merge_window_days": "[threading]",
+    "bulk_starts_clocks": "[threading]",
 }
 _EMAIL = re.compile(r"[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+")
 _SYNTAX_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -239,6 +240,7 @@ def _threading(root: Table) -> ThreadingConfig:
     return ThreadingConfig(
         subject_merge=table.flag("subject_merge", False),
         subject_merge_window_days=table.integer("subject_merge_window_days", 7, minimum=1, maximum=365),
+        bulk_starts_clocks=table.flag("bulk_starts_clocks", False),
     )
 
 

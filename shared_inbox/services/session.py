@@ -13,6 +13,7 @@ from types import TracebackType
 from shared_inbox.config import Config, resolve_password
 from shared_inbox.imap.connection import Endpoint
 from shared_inbox.imap.sync import Progress
+from shared_inbox.net.oauth import oauth_login_for
 from shared_inbox.services.commands import Commands
 from shared_inbox.services.inbox import Inbox
 from shared_inbox.services.syncing import SyncPlan, SyncService
@@ -34,6 +35,7 @@ def sync_plan(config: Config, env: Mapping[str, str] | None = None, *, fetch_bod
             username=imap.username,
             password=password,
             ca_file=imap.tls_ca_file,
+            oauth=oauth_login_for(imap),
         ),
         inbox="INBOX",
         folders=tuple(folders),

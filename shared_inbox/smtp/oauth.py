@@ -34,7 +34,7 @@ async def oauth_login(smtp: aiosmtplib.SMTP, user: str, login: OAuthLogin, host:
             response = encoded(xoauth2_response(user, token))
         reply = await smtp.execute_command(b"AUTH", mechanism.encode(), response)
         if reply.code == _AUTH_CONTINUE:  # an error report as a challenge: answer it to get the final reply
-            reply = await smtp.execute_command(b"\x01" if mechanism == OAUTHBEARER else b"")
+            reply = await smtp.execute_command(encoded(b"\x01") if mechanism == OAUTHBEARER else b"")
         if reply.code == _AUTH_OK:
             return
         said = f"{reply.code} {clean_line(reply.message)}".strip()

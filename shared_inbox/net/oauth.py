@@ -15,7 +15,7 @@ from functools import partial
 from shared_inbox.config.errors import PasswordError
 from shared_inbox.config.model import Auth, ConnectionConfig
 from shared_inbox.config.passwords import resolve_token
-from shared_inbox.net.errors import AuthError
+from shared_inbox.net.errors import AuthError, MailServerError
 
 XOAUTH2 = "XOAUTH2"
 OAUTHBEARER = "OAUTHBEARER"
@@ -61,12 +61,17 @@ def _other(name: str) -> str:
     return XOAUTH2 if name == OAUTHBEARER else OAUTHBEARER
 
 
+class TokenUnavailable(MailServerError):
+    """The token source failed. Unlike a refused password this is worth retrying later: the
+    helper may be offline for a moment, or the user may sign it in again meanwhile."""
+
+
 def fetch_token(tokens: TokenSource) -> str:
-    """A token, with a failing token source turned into the one sentence AuthError."""
+    """A token, with a failing token source turned into one sentence (TokenUnavailable)."""
     try:
         return tokens()
     except PasswordError as exc:
-        raise AuthError(f"No OAuth2 access token: {exc}.") from None
+        raise TokenUnavailable(f"No OAuth2 access token: {exc}.") from None
 
 
 def xoauth2_response(user: str, token: str) -> bytes:

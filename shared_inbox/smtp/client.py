@@ -27,7 +27,7 @@ import aiosmtplib
 
 from shared_inbox.config import is_loopback
 from shared_inbox.mail.sanitize import clean_line
-from shared_inbox.net.errors import AuthError, describe_os_error
+from shared_inbox.net.errors import AuthError, MailServerError, describe_os_error
 from shared_inbox.net.oauth import OAuthLogin
 from shared_inbox.net.tls import tls_context
 from shared_inbox.smtp.errors import (
@@ -187,6 +187,8 @@ async def _login(smtp: aiosmtplib.SMTP, endpoint: SmtpEndpoint) -> None:
         await oauth_login(smtp, endpoint.username or "", endpoint.oauth, endpoint.host, endpoint.port)
     except AuthError as exc:
         raise SmtpAuthError(str(exc)) from None
+    except MailServerError as exc:  # the token source failed: retried like an unreachable server
+        raise SmtpConnectError(str(exc)) from None
 
 
 async def _transaction(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import json
 import logging
 import subprocess
 import sys
@@ -315,3 +316,52 @@ def test_no_token_in_process_arguments_or_output(
     output, errors = process.communicate(timeout=30)
     for form in secret_forms(oauth_box.user, token):
         assert form not in output + errors
+
+
+def test_smtp_signs_in_with_a_token_over_verified_starttls(
+    oauth_server: OAuthServer,
+    smtp_receiver_factory: Callable[..., SmtpReceiver],
+    rig_ca_file: Path,
+) -> None:
+    receiver = smtp_receiver_factory(tls=True, oauth=oauth_server)
+    token = oauth_server.issue("agent")
+    endpoint = SmtpEndpoint(
+        receiver.host,
+        receiver.port,
+        "starttls",
+        username="agent",
+        ca_file=rig_ca_file,
+        oauth=OAuthLogin(lambda: token),
+    )
+    with SmtpSession.open(endpoint) as session:
+        session.send("support@example.com", ["ann@customer.test"], customer_mail(1, "Hello"))
+    [mail] = receiver.received
+    assert mail.over_tls and mail.authenticated_as == "agent"
+    assert receiver.token_attempts == ["OAUTHBEARER"]  # "auto": the standard mechanism when offered
+
+
+def test_a_failing_token_command_leaves_the_reply_queued_with_the_sentence(
+    oauth_box: RigMailbox,
+    oauth_server: OAuthServer,
+    helper: TokenHelper,
+    smtp_receiver_factory: Callable[..., SmtpReceiver],
+    tmp_path: Path,
+) -> None:
+    receiver = smtp_receiver_factory(oauth=oauth_server)
+    helper.will_print(oauth_server.issue(oauth_box.user))
+    config = oauth_config(tmp_path, oauth_box, helper.argv_toml, receiver=receiver)
+    oauth_box.deliver(customer_mail(1, "Order problem"))
+    ok(cli(config, "sync", "--once", "--quiet"))
+    [conv] = list_json(config)
+    queue_reply(config, conv["id"], body_file(tmp_path), "--undo", "0")
+
+    helper.script.write_text("raise SystemExit(2)\n")  # the helper cannot give a token any more
+    cli(config, "outbox", "--flush")
+
+    assert receiver.received == [] and receiver.token_attempts == []
+    [entry] = json.loads(ok(cli(config, "outbox", "--json")).stdout)
+    assert entry["state"] == "queued" and entry["attempts"] == 1, entry  # kept, to be retried
+    assert entry["error"] == (
+        "No OAuth2 access token: imap.oauth2_token_command: the command failed with exit status 2; "
+        "run it yourself to see why; your token helper may need you to sign in again."
+    )

@@ -6,7 +6,13 @@ import pytest
 
 from shared_inbox.config import PasswordError
 from shared_inbox.net.errors import AuthError
-from shared_inbox.net.oauth import choose_mechanism, fetch_token, oauthbearer_response, xoauth2_response
+from shared_inbox.net.oauth import (
+    TokenUnavailable,
+    choose_mechanism,
+    fetch_token,
+    oauthbearer_response,
+    xoauth2_response,
+)
 
 WHERE = "IMAP server mail.example.com"
 
@@ -46,12 +52,13 @@ def test_client_responses_follow_the_specifications() -> None:
     )
 
 
-def test_a_failing_token_source_becomes_one_sentence() -> None:
+def test_a_failing_token_source_becomes_one_sentence_and_may_be_retried() -> None:
     def failing() -> str:
         raise PasswordError("imap.oauth2_token_command", "the command failed with exit status 1")
 
-    with pytest.raises(AuthError) as raised:
+    with pytest.raises(TokenUnavailable) as raised:
         fetch_token(failing)
+    assert not isinstance(raised.value, AuthError)  # `sync --watch` keeps trying, with backoff
     assert str(raised.value) == (
         "No OAuth2 access token: imap.oauth2_token_command: the command failed with exit status 1."
     )

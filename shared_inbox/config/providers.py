@@ -145,6 +145,8 @@ def apply_preset(data: dict[str, object], provider: Provider) -> dict[str, str]:
         for key, value in values.items():
             if key == "port" and "security" in table:
                 continue  # the port then follows the security the file chose
+            if key == "oauth2_mechanism" and table.get("auth", "oauth2") != "oauth2":
+                continue  # the file chose password sign-in
             if key not in table:
                 table[key] = value
                 origins[f"{section}.{key}"] = f"provider {provider.value}"

@@ -128,6 +128,17 @@ def test_every_filled_value_can_be_overridden() -> None:
     assert config.smtp.server_saves_sent is False and config.smtp.password is config.imap.password
 
 
+def test_password_sign_in_with_a_provider_that_defaults_to_oauth2() -> None:
+    config = parse_config(
+        ACCOUNT
+        + with_provider("microsoft365", 'auth = "password"\npassword_env = "APP_PASSWORD"\n')
+        + '[smtp]\nauth = "password"\npassword_same_as_imap = true\n'
+        + TEAM
+    )
+    assert config.imap.auth is Auth.PASSWORD and config.smtp.auth is Auth.PASSWORD
+    assert config.imap.host == "outlook.office365.com" and config.smtp.password is config.imap.password
+
+
 @pytest.mark.parametrize(
     ("provider", "imap_host", "smtp_port", "saves_sent"),
     [

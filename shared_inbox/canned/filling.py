@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 from shared_inbox.canned.actions import action_problems
 from shared_inbox.canned.library import CannedReply, Library, LibraryProblem, load_library
 from shared_inbox.domain.model import Conversation, MessageMeta
+from shared_inbox.domain.profiles import CustomerRecord
 from shared_inbox.domain.templates import context_for, render
 from shared_inbox.mail.body import read_message
 
@@ -47,12 +48,19 @@ def open_library(config: Config, now: datetime) -> Library:
     return replace(library, replies=tuple(replies), problems=tuple(problems))
 
 
-def reply_context(config: Config, conversation: Conversation | None) -> dict[str, object]:
-    """The template variables: the conversation's customer, this agent, the company."""
+def reply_context(
+    config: Config, conversation: Conversation | None, profile: CustomerRecord | None = None
+) -> dict[str, object]:
+    """The template variables: the conversation's customer, this agent, the company.
+
+    The name the team wrote in the customer's ``profile`` wins over the display name their
+    mail carries (often empty, an address, or "SALES DEPT").
+    """
     customer = conversation.customer if conversation is not None else None
     agent = config.me
+    recorded = profile.value("name") if profile is not None else ""
     return context_for(
-        customer_name=customer.name if customer is not None else "",
+        customer_name=recorded or (customer.name if customer is not None else ""),
         customer_email=customer.email if customer is not None else "",
         agent_name=agent.name,
         agent_email=agent.email,

@@ -68,9 +68,10 @@ def run_canned(args: argparse.Namespace, session: Session) -> int:
 
 def canned_body(args: argparse.Namespace, session: Session, now: datetime) -> tuple[str, CannedReply]:
     """The rendered text of `--canned` for the conversation `args.ref`; OutboxError says what is wrong."""
-    from shared_inbox.canned import open_library, render_reply, reply_context
+    from shared_inbox.canned import open_library, render_reply
     from shared_inbox.domain.templates import TemplateError
     from shared_inbox.outbox import OutboxError
+    from shared_inbox.services.reply_variables import reply_variables
 
     library = open_library(session.config, now)
     reply = library.find(args.canned)
@@ -86,7 +87,7 @@ def canned_body(args: argparse.Namespace, session: Session, now: datetime) -> tu
         asked = ", ".join(repr(q) for q in reply.template.blanks()) or "nothing"
         raise OutboxError(f"{reply.name} asks {asked}, not {', '.join(repr(q) for q in unknown)}.")
     try:
-        return render_reply(reply, reply_context(session.config, conversation), answers), reply
+        return render_reply(reply, reply_variables(session, conversation), answers), reply
     except TemplateError as exc:
         raise OutboxError(f"{reply.name} cannot be sent: " + "; ".join(exc.problems)) from None
 

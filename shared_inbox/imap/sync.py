@@ -19,10 +19,11 @@ from datetime import UTC, datetime
 from imapclient import IMAPClient
 
 from shared_inbox.domain.model import MessageMeta
+from shared_inbox.domain.stand_ins import header_only_form
 from shared_inbox.imap.fast_fetch import fetch_headers
 from shared_inbox.imap.header_batches import fetched_row, normalise_flags, parse_rows, parser_pool
 from shared_inbox.mail.headers import WANTED_HEADERS
-from shared_inbox.mail.msgid import legacy_synthetic_id, message_text, with_text
+from shared_inbox.mail.msgid import message_text, with_text
 from shared_inbox.store import FolderState, Store
 
 log = logging.getLogger(__name__)
@@ -272,7 +273,7 @@ class FolderSync:
 
     def _stored_identity(self, meta: MessageMeta) -> MessageMeta:
         """The id a store written by an earlier version holds this message under, if it holds it."""
-        legacy = legacy_synthetic_id(meta.message_id)
+        legacy = header_only_form(meta.message_id)
         stored = self.store.message(legacy) if legacy is not None else None
         if legacy is None or stored is None:
             return meta

@@ -10,6 +10,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 
+from shared_inbox.domain.stand_ins import SYNTHETIC_DOMAIN, stand_in_parts
 from shared_inbox.domain.threading import token_from_message_id
 from shared_inbox.mail.sanitize import clean_line
 
@@ -20,7 +21,6 @@ __all__ = [
     "cap_references",
     "extract_ids",
     "is_valid_token",
-    "legacy_synthetic_id",
     "make_message_id",
     "message_text",
     "synthetic_message_id",
@@ -30,7 +30,6 @@ __all__ = [
 
 MAX_ID_CHARS = 998  # the RFC 5322 line limit; longer "ids" are junk
 MAX_REFERENCES = 100
-SYNTHETIC_DOMAIN = "shared-inbox.invalid"
 _SYNTHETIC_PREFIX_BYTES = 4096
 
 _TOKEN = re.compile(r"[a-z0-9]{1,32}")
@@ -133,21 +132,12 @@ def with_text(message_id: str, text: bytes, *, size: int, complete: bool) -> str
     only the start of a long text was read; the size then counts as well. Other ids are returned
     unchanged.
     """
-    parts = _synthetic_parts(message_id)
+    parts = stand_in_parts(message_id)
     if parts is None:
         return message_id
     text = text.replace(b"\r\n", b"\n").rstrip(b"\n")  # as stored by one server or another
     content = text if complete else text + b"\x00" + str(size).encode()
     return f"synthetic.{parts[0]}.{_content_part(b'text', content)}@{SYNTHETIC_DOMAIN}"
-
-
-def legacy_synthetic_id(message_id: str) -> str | None:
-    """The id the same message had when stand-in ids came from the headers alone; None for other ids.
-
-    Stores written then hold such ids: a message found under it is matched to the one being synced.
-    """
-    parts = _synthetic_parts(message_id)
-    return f"synthetic.{parts[0]}@{SYNTHETIC_DOMAIN}" if parts is not None and parts[1] else None
 
 
 def message_text(raw: bytes) -> bytes:
@@ -161,12 +151,3 @@ def message_text(raw: bytes) -> bytes:
 
 def _content_part(kind: bytes, content: bytes) -> str:
     return hashlib.sha256(kind + b"\x00" + content).hexdigest()[:16]
-
-
-_SYNTHETIC = re.compile(rf"synthetic\.([0-9a-f]{{24}})(?:\.([0-9a-f]{{16}}))?@{re.escape(SYNTHETIC_DOMAIN)}")
-
-
-def _synthetic_parts(message_id: str) -> tuple[str, str] | None:
-    """(headers part, content part or "") of a stand-in id; None for any other id."""
-    match = _SYNTHETIC.fullmatch(message_id)
-    return (match.group(1), match.group(2) or "") if match else None

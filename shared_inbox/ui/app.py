@@ -20,10 +20,10 @@ from textual.reactive import reactive
 from shared_inbox.display.text import inert
 from shared_inbox.ui.conversation_list import ConversationList
 from shared_inbox.ui.first_screen import load_first_screen
-from shared_inbox.ui.keys import KeySpec, bindings_for, effective_keys
-from shared_inbox.ui.palette import KeyActionsProvider
+from shared_inbox.ui.keys import KeySpec, bindings_for, effective_keys, split_keys
+from shared_inbox.ui.palette import KeyActionsProvider, ThemesProvider
 from shared_inbox.ui.presence_badges import PresenceArrived, PresenceDisplay
-from shared_inbox.ui.start_screen import StartScreen
+from shared_inbox.ui.start_screen import StartScreen, replay_keys
 from shared_inbox.ui.team_news import teammate_news
 from shared_inbox.ui.themes import choose_theme, register_all
 from shared_inbox.wallclock import Now, utc_now
@@ -73,7 +73,7 @@ class InboxApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "shared-inbox"
-    COMMANDS = App.COMMANDS | {KeyActionsProvider}
+    COMMANDS = {KeyActionsProvider, ThemesProvider}  # the app's own entries only, not Textual's
     BINDINGS: ClassVar[list[BindingType]] = [*bindings_for("global", {})]
 
     status_line: reactive[str] = reactive("")
@@ -100,7 +100,11 @@ class InboxApp(App[None]):
         self.connection = "sync off" if not sync else "starting"
         self.last_sync: datetime | None = None
         self.failure: str | None = None  # why the app could not start, if it could not
-        self.set_keymap(effective_keys(self.config.keys))
+        self.own_themes: list[str] = []  # shipped and the user's, as the palette offers them
+        keys = effective_keys(self.config.keys)
+        self.set_keymap(keys)
+        # The footer docks the palette key found under this key: the one the user bound.
+        self.COMMAND_PALETTE_BINDING = split_keys(keys["palette"])[0]  # type: ignore[misc]
 
     @property
     def ready(self) -> bool:
@@ -109,7 +113,7 @@ class InboxApp(App[None]):
 
     def on_mount(self) -> None:
         requested = self.config.theme
-        register_all(self)
+        self.own_themes = register_all(self)
         remembered = load_first_screen(self.config.store.path)
         self.theme = choose_theme(requested, self.available_themes)
         if requested and self.theme != requested:
@@ -122,7 +126,8 @@ class InboxApp(App[None]):
             self._start(self._pending_session)
             return
         self.status_line = "opening the mailbox…"
-        self.push_screen(StartScreen(remembered, now=self._now))
+        quit_keys = split_keys(effective_keys(self.config.keys)["quit"])
+        self.push_screen(StartScreen(remembered, now=self._now, let_through=quit_keys))
         self.call_after_refresh(self._open_session)
 
     @work(thread=True, exclusive=True, group="open", exit_on_error=False)
@@ -170,7 +175,9 @@ class InboxApp(App[None]):
         view_id = remembered.view_id if remembered is not None else "open"
         screen = InboxScreen(session, now=self._now, view_id=view_id)
         if isinstance(self.screen, StartScreen):
+            typed = self.screen.typed
             self.switch_screen(screen)
+            replay_keys(self, typed, screen)
         else:
             self.push_screen(screen)
         self._update_status()

@@ -183,7 +183,7 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
         """Hide keys whose feature this screen does not offer, instead of showing dead keys.
 
         Saving and opening are offered only while an attachment is selected, editing a note
-        only while one of yours is.
+        only while the thread holds one of yours.
         """
         if action in ATTACHMENT_ACTIONS and self.selected_attachment is None:
             return False

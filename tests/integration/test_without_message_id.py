@@ -9,9 +9,9 @@ import pytest
 
 from shared_inbox.config import load_config
 from shared_inbox.domain.model import MessageMeta
+from shared_inbox.domain.stand_ins import header_only_form
 from shared_inbox.imap.header_batches import fetched_row, parse_rows
 from shared_inbox.imap.sync import HEADER_ITEMS
-from shared_inbox.mail.msgid import legacy_synthetic_id
 from shared_inbox.services.session import open_session
 from shared_inbox.store import Store
 from tests.integration.support import cli, list_json, write_config
@@ -80,7 +80,7 @@ def test_ids_stored_by_earlier_versions_keep_matching(
         [uid] = client.search("ALL")
         item = client.fetch([uid], HEADER_ITEMS)[uid]
     [meta] = parse_rows([fetched_row(uid, item, "INBOX", int(selected[b"UIDVALIDITY"]))], frozenset(), False)
-    earlier = legacy_synthetic_id(meta.message_id)
+    earlier = header_only_form(meta.message_id)
     assert earlier is not None
     with Store.open(tmp_path / "store") as store:
         store.upsert_messages([replace(meta, message_id=earlier)])

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared_inbox.cli.config_file import load_or_explain
-from shared_inbox.config import check_report, locate_config
+from shared_inbox.config import PasswordError, check_report, locate_config
 from shared_inbox.domain.model import Conversation
 from shared_inbox.domain.query import QueryError
 from shared_inbox.net.errors import MailServerError
@@ -34,6 +34,10 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         from shared_inbox.cli.demo_cmd import run_demo
 
         return run_demo(args, env)
+    if args.command == "team" and args.team_command == "key":  # needs no config
+        from shared_inbox.cli.team_cmd import run_team_key
+
+        return run_team_key()
     path = locate_config(args.config, env)
     if args.command == "config":
         ok, report = check_report(path, env)
@@ -50,6 +54,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     except MailServerError as exc:
         return fail(str(exc))
     except (CommandError, QueryError, AmbiguousConversation) as exc:
+        return fail(str(exc))
+    except PasswordError as exc:
         return fail(str(exc))
 
 

@@ -22,6 +22,8 @@ from shared_inbox.services.syncing import SyncRound
 from shared_inbox.store import StoreError
 
 EXIT_OK, EXIT_FAILURE = 0, 1
+OUTBOX_CHECK_SECONDS = 3.0  # while watching, how often due outbox mail is looked for
+OUTBOX_CLOSE_SECONDS = 20.0  # at the end, how long a send round may finish
 
 
 def fail(message: str) -> int:
@@ -120,10 +122,12 @@ def sync(args: argparse.Namespace, session: Session) -> int:
             return EXIT_OK
         stop = threading.Event()
         failure: list[str] = []
+        inbox_lock = threading.Lock()  # rounds and the outbox both bring messages in, from their threads
 
         def on_round(result: SyncRound) -> None:
-            session.inbox.add_messages(result.new_ids)
-            apply_remote(session.inbox, session.commands, result.team_events)
+            with inbox_lock:
+                session.inbox.add_messages(result.new_ids)
+                apply_remote(session.inbox, session.commands, result.team_events)
             if not args.quiet and result.changed:
                 print(summary(result, session), file=sys.stderr, flush=True)
 
@@ -133,11 +137,43 @@ def sync(args: argparse.Namespace, session: Session) -> int:
             if state in {"offline", "auth-failed"} or (state == "idle" and not args.quiet):
                 print(f"[{state}] {detail}", file=sys.stderr, flush=True)
 
+        sender = threading.Thread(
+            target=send_due_mail, args=(session, stop, inbox_lock, args.quiet), name="outbox", daemon=True
+        )
+        sender.start()
         try:
             service.watch(stop, on_round, on_state)
         except KeyboardInterrupt:
             stop.set()
+        finally:
+            stop.set()
+            sender.join(timeout=OUTBOX_CLOSE_SECONDS)
         return fail(failure[0]) if failure else EXIT_OK
+
+
+def send_due_mail(session: Session, stop: threading.Event, inbox_lock: threading.Lock, quiet: bool) -> None:
+    """While watching, mail that falls due in the outbox is sent, as the app would send it."""
+    from shared_inbox.services.replies import Replies
+
+    replies = Replies(session, now=lambda: datetime.now(UTC))
+
+    def delivered(message_ids: list[str]) -> None:
+        with inbox_lock:
+            replies.delivered(message_ids)
+
+    try:
+        while not stop.wait(OUTBOX_CHECK_SECONDS):
+            if not replies.has_due():
+                continue
+            report = replies.flush(delivered)
+            if report is None:
+                continue
+            for problem in [*report.problems, *(f"{e.subject}: {e.last_error}" for e in report.failed)]:
+                print(f"[outbox] {problem}", file=sys.stderr, flush=True)
+            if report.sent and not quiet:
+                print(f"[outbox] sent {len(report.sent)}", file=sys.stderr, flush=True)
+    finally:
+        replies.close()
 
 
 def summary(result: SyncRound, session: Session) -> str:

@@ -304,16 +304,17 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
             self._open_composer(conv)
 
     def _open_composer(self, conv: Conversation | None) -> None:
-        from shared_inbox.ui.composer import ComposerScreen, OutgoingMail
+        from shared_inbox.services.replies import Replies
+        from shared_inbox.ui.composer import ComposerScreen
 
-        outgoing = getattr(self.app, "outgoing", None)
-        if not isinstance(outgoing, OutgoingMail):
+        replies = getattr(self.app, "replies", None)
+        if not isinstance(replies, Replies):
             self.notify("Writing mail is not available here.", severity="warning", markup=False)
             return
         if conv is None:
-            composer = ComposerScreen(self.session, outgoing, None, mode="new")
+            composer = ComposerScreen(self.session, replies, None, mode="new")
         else:
-            composer = ComposerScreen(self.session, outgoing, conv, mode="reply")
+            composer = ComposerScreen(self.session, replies, conv, mode="reply")
         self.app.push_screen(composer, lambda _: self.reload())
 
     def _targets(self) -> list[Conversation]:

@@ -236,7 +236,8 @@ class ConversationList(ScrollView, can_focus=True):
             "assignee": (short_assignee(conv.state.assignee), style),
             "tags": (" ".join(sorted(conv.state.tags)), dim),
             "count": (str(len(conv.message_ids)), dim),
-            "age": (age(conv.last_customer_message, self._now()), style),
+            # Bulk mail waits on nobody, yet its age still tells how old the conversation is.
+            "age": (age(conv.last_customer_message or conv.last_activity, self._now()), style),
             "due": (due_text, due_style),
         }
         parts: list[tuple[str, Style]] = []

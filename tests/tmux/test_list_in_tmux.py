@@ -10,8 +10,18 @@ import re
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 
-from tests.tmux.drive import TmuxPane, column_headers, demo_command, is_inbox, list_rows, list_title
+from tests.tmux.drive import (
+    COLUMN_HEADERS,
+    ROW_START,
+    TmuxPane,
+    column_headers,
+    demo_command,
+    is_inbox,
+    list_rows,
+    list_title,
+)
 
 SGR = re.compile(r"\x1b\[([0-9;]*)m")
 COUNTDOWN = re.compile(r"^-?\d+[mhdw]$")
@@ -44,8 +54,9 @@ def test_the_list_says_where_you_are_fits_each_width_and_shows_its_cursor(tmp_pa
             pane.resize(width)
             screen = pane.wait_for(f"the list at {width} columns", lambda s, w=wanted: column_headers(s) == w)
             rows = list_rows(screen)
-            assert all(AGE.match(row.split()[-2]) for row in rows), rows  # the age, on every row
-            assert sum(bool(COUNTDOWN.match(row.split()[-1])) for row in rows) > len(rows) // 2, rows
+            ages, dues = column_cells(screen, "Age"), column_cells(screen, "Due")
+            assert len(ages) == len(rows) and all(AGE.match(cell) for cell in ages), rows  # on every row
+            assert sum(bool(COUNTDOWN.match(cell)) for cell in dues) > len(rows) // 2, rows
             assert all(len(line) <= width for line in screen.splitlines())
         pane.press("S")
         pane.wait_for(
@@ -55,6 +66,26 @@ def test_the_list_says_where_you_are_fits_each_width_and_shows_its_cursor(tmp_pa
         pane.wait_for(
             "g j puts the cursor on the second row", lambda s: second_row_stands_out(pane.colours())
         )
+
+
+def column_cells(screen: str, title: str) -> list[str]:
+    """The cells under a right-aligned column title, one per list row (blank where a row has none)."""
+    lines = [line.split("▕", 1)[1] for line in screen.splitlines() if "▕" in line]
+    header = next(i for i, line in enumerate(lines) if COLUMN_HEADERS.match(line))
+    end = lines[header].index(f" {title}") + 1 + len(title)
+    start = end - 4  # every countdown and age fits in four cells
+    rows = [line for line in lines[header + 1 :] if line[:ROW_START].strip()]
+    return [cells_between(line, start, end).strip() for line in rows]
+
+
+def cells_between(line: str, start: int, end: int) -> str:
+    """The characters of `line` in terminal cells start..end (CJK characters take two cells)."""
+    picked, position = [], 0
+    for char in line:
+        if start <= position < end:
+            picked.append(char)
+        position += cell_len(char)
+    return "".join(picked)
 
 
 def second_row_stands_out(captured: str) -> bool:

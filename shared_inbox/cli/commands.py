@@ -10,10 +10,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from shared_inbox.config import ConfigError, check_report, load_config, locate_config
+from shared_inbox.config import ConfigError, PasswordError, check_report, load_config, locate_config
 from shared_inbox.domain.model import Conversation
 from shared_inbox.domain.query import QueryError
-from shared_inbox.imap.connection import MailServerError
+from shared_inbox.imap.connection import ConnectionLost, MailServerError
 from shared_inbox.services.commands import CommandError
 from shared_inbox.services.session import Session, open_session
 from shared_inbox.services.syncing import SyncRound
@@ -54,6 +54,13 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         return fail(str(exc))
     except (CommandError, QueryError) as exc:
         return fail(str(exc))
+    except PasswordError as exc:
+        return fail(password_problem(exc))
+
+
+def password_problem(exc: PasswordError) -> str:
+    """The same words for a failing password source in every command."""
+    return f"a password could not be obtained ({exc}); `shared-inbox config check` tries each source."
 
 
 def dispatch(args: argparse.Namespace, session: Session) -> int:
@@ -91,7 +98,10 @@ def sync(args: argparse.Namespace, session: Session) -> int:
         plain = session.sync_service(progress, fetch_bodies=not args.headers_only)
         service = team_sync_service(session, plain)
         if not args.watch:
-            result = service.sync_once()
+            try:
+                result = service.sync_once()
+            except ConnectionLost as exc:
+                return fail(f"{exc} What was synced before is kept; run the sync again to go on.")
             session.inbox.add_messages(result.new_ids)
             apply_remote(session.inbox, session.commands, result.team_events)
             if not args.quiet:

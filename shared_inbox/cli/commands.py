@@ -122,10 +122,10 @@ def sync(args: argparse.Namespace, session: Session) -> int:
             if state in {"offline", "auth-failed"} or (state == "idle" and not args.quiet):
                 print(f"[{state}] {detail}", file=sys.stderr, flush=True)
 
-        try:
+        from shared_inbox.cli.signals import stop_on_signals
+
+        with stop_on_signals(stop, "Stopping the sync"):
             service.watch(stop, on_round, on_state)
-        except KeyboardInterrupt:
-            stop.set()
         return fail(failure[0]) if failure else EXIT_OK
 
 

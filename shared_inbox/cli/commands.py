@@ -34,7 +34,9 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         return run_demo(args, env)
     path = locate_config(args.config, env)
     if args.command == "config":
-        ok, report = check_report(path, env)
+        from shared_inbox.services.login_check import try_logins
+
+        ok, report = check_report(path, env, try_logins=lambda config: try_logins(config, env))
         print(report)
         return EXIT_OK if ok else EXIT_FAILURE
     try:

@@ -6,7 +6,8 @@ with its line, and tries each password source, saying only whether it worked.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from shared_inbox.config.errors import ConfigError, PasswordError
@@ -30,8 +31,13 @@ def check_report(
     *,
     resolve_passwords: bool = True,
     timeout: float = PASSWORD_COMMAND_TIMEOUT,
+    try_logins: Callable[[Config], list[tuple[str, str]]] | None = None,
 ) -> tuple[bool, str]:
-    """Validate the file at `path` and describe it. Returns (everything ok, report text)."""
+    """Validate the file at `path` and describe it. Returns (everything ok, report text).
+
+    `try_logins` (from the layer that can connect) logs in to the servers and returns
+    (label, "ok ..." | "failed: ...") rows; it runs only when the passwords were obtained.
+    """
     try:
         config = load_config(path, env)
     except ConfigError as exc:
@@ -41,19 +47,46 @@ def check_report(
     if config.warnings:
         lines += ["", "Warnings:"]
         lines.extend(f"  {warning}" for warning in config.warnings)
-    ok = True
+    store_problem = store_path_problem(config.store.path)
+    passwords_ok = True
+    if store_problem is not None:
+        lines += ["", "Store:", _row("store", f"failed: {store_problem}")]
     if resolve_passwords:
         lines += ["", "Passwords:"]
         outcomes: dict[int, str] = {}
         for label, conn in (("imap", config.imap), ("smtp", config.smtp)):
             result = _password_outcome(conn, env, timeout, outcomes)
+            passwords_ok = passwords_ok and not result.startswith("failed")
+            lines.append(_row(label, result))
+    ok = store_problem is None and passwords_ok
+    if try_logins is not None and resolve_passwords and passwords_ok:
+        lines += ["", "Logins:"]
+        for label, result in try_logins(config):
             ok = ok and not result.startswith("failed")
             lines.append(_row(label, result))
     lines += [
         "",
-        "Result: ok." if ok else "Result: the configuration is valid, but a password could not be obtained.",
+        "Result: ok." if ok else "Result: the configuration is valid, but it cannot be used as it is.",
     ]
     return ok, "\n".join(lines) + "\n"
+
+
+def store_path_problem(path: Path) -> str | None:
+    """Why the store directory cannot be used, or None: it exists as a writable directory, or can be made."""
+    if path.exists():
+        if not path.is_dir():
+            return f"{path} is not a directory"
+        if not os.access(path, os.W_OK | os.X_OK):
+            return f"{path} is not writable"
+        return None
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{parent} is not a directory, so {path} cannot be created"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"{parent} is not writable, so {path} cannot be created"
+    return None
 
 
 def summarise(config: Config) -> list[tuple[str, str]]:

@@ -41,7 +41,10 @@ from shared_inbox.store import Store
 
 log = logging.getLogger(__name__)
 
-IN_DOUBT_ADVICE = " It was probably delivered, so it is not sent again automatically."
+IN_DOUBT_ADVICE = (
+    " The server may have taken it, so it is not sent again automatically;"
+    " it is marked sent once found in the mailbox."
+)
 RECHECK_EVERY = timedelta(minutes=2)  # how often the background loop looks for unconfirmed mail
 
 
@@ -120,7 +123,8 @@ class OutboxSender:
             if mailbox.problem:
                 report.problems.append(mailbox.problem)
             settled = {e.id for e in report.confirmed}
-            report.unconfirmed = [e for e in report.unconfirmed if e.id not in settled]
+            doubtful = {e.id: e for e in report.unconfirmed if e.id not in settled}
+            report.unconfirmed = list(doubtful.values())
             self.outbox.prune(now - self.policy.keep_sent)
             if changed:
                 self._on_messages(list(dict.fromkeys(changed)))
@@ -243,6 +247,7 @@ class OutboxSender:
             else:
                 location = mailbox.find(entry.message_id)
                 if location is None:
+                    report.unconfirmed.append(entry)  # still in doubt, whichever round sent it
                     continue
                 locations = (location,)
                 note = f"Delivery confirmed: the server has a copy in {location.folder}."

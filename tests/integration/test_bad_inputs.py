@@ -3,6 +3,9 @@ one sentence that names the problem, never a traceback."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from tests.integration.fault_support import mail
@@ -126,3 +129,21 @@ def test_config_check_reports_a_wrong_password(wrong, mailbox, smtp_receiver_fac
     assert failed.strip().startswith(wrong)
     assert "login" in failed and "wrong" not in failed  # the reason, never the password
     assert "Result: ok." not in done.stdout
+
+
+def test_list_json_into_a_closed_pipe_ends_quietly(mailbox, tmp_path):
+    # Far more JSON than a pipe holds, so the writer is still writing when the reader leaves.
+    mailbox.server.bulk_seed(mailbox.user, [mail(n) for n in range(1, 401)])
+    config = write_config(tmp_path, mailbox)
+    assert cli(config, "sync", "--once", "--quiet").returncode == 0
+    command = [sys.executable, "-m", "shared_inbox", "--config", str(config), "list", "--json"]
+    producer = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert producer.stdout is not None and producer.stderr is not None
+    first_line = producer.stdout.readline()  # `| head -1`: read one line, then close the pipe
+    producer.stdout.close()
+    stderr = producer.stderr.read().decode()
+    status = producer.wait(timeout=60)
+    assert first_line.strip() == b"["
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
+    assert stderr == ""
+    assert status == 141

@@ -9,20 +9,46 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from shared_inbox.canned.library import CannedActions
 from shared_inbox.domain.business_hours import BusinessCalendar
 from shared_inbox.domain.due_times import resolve
+from shared_inbox.domain.events import Event
+from shared_inbox.domain.model import Conversation
 from shared_inbox.domain.promises import FollowUpError, parse_follow_up
 from shared_inbox.domain.time_phrases import read_phrase, tokenize
-
-if TYPE_CHECKING:
-    from shared_inbox.services.commands import Commands
 
 __all__ = ["action_problems", "apply_actions", "promise_due"]
 
 Revert = Callable[[], object]
+
+
+class Conversations(Protocol):
+    """Finds a conversation by its id, an old id, or a Message-ID in it."""
+
+    def conversation(self, ref: str) -> Conversation | None: ...
+
+
+class ConversationCommands(Protocol):
+    """The recorded, undoable changes a reply's actions make (the services' Commands fits)."""
+
+    @property
+    def inbox(self) -> Conversations: ...
+
+    def set_status(self, ref: str, status: str) -> Event: ...
+
+    def tag(self, ref: str, tag: str) -> Event: ...
+
+    def untag(self, ref: str, tag: str) -> Event: ...
+
+    def snooze(self, ref: str, until: datetime) -> Event: ...
+
+    def unsnooze(self, ref: str) -> Event: ...
+
+    def set_promise(self, ref: str, text: str, due: datetime, *, promise_id: str | None = None) -> Event: ...
+
+    def drop_promise(self, ref: str, promise_id: str) -> Event: ...
 
 
 def promise_due(phrase: str, now: datetime, calendar: BusinessCalendar) -> datetime:
@@ -57,7 +83,7 @@ def action_problems(actions: CannedActions, now: datetime, calendar: BusinessCal
 
 
 def apply_actions(
-    commands: Commands,
+    commands: ConversationCommands,
     conversation_id: str,
     actions: CannedActions,
     *,

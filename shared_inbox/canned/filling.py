@@ -8,20 +8,27 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from shared_inbox.canned.actions import action_problems
 from shared_inbox.canned.library import CannedReply, Library, LibraryProblem, load_library
-from shared_inbox.domain.model import Conversation
+from shared_inbox.domain.model import Conversation, MessageMeta
+from shared_inbox.domain.profiles import CustomerRecord
 from shared_inbox.domain.templates import context_for, render
 from shared_inbox.mail.body import read_message
 
 if TYPE_CHECKING:
     from shared_inbox.config import Config
-    from shared_inbox.services.inbox import Inbox
     from shared_inbox.store import Store
 
 __all__ = ["customer_message", "open_library", "render_reply", "reply_context"]
+
+
+class Messages(Protocol):
+    """What filling reads of the inbox: a conversation's messages."""
+
+    def messages_of(self, conv: Conversation) -> list[MessageMeta]: ...
+
 
 MAX_RANKED_CHARS = 20_000  # the start of a long message says what it is about
 
@@ -41,12 +48,19 @@ def open_library(config: Config, now: datetime) -> Library:
     return replace(library, replies=tuple(replies), problems=tuple(problems))
 
 
-def reply_context(config: Config, conversation: Conversation | None) -> dict[str, object]:
-    """The template variables: the conversation's customer, this agent, the company."""
+def reply_context(
+    config: Config, conversation: Conversation | None, profile: CustomerRecord | None = None
+) -> dict[str, object]:
+    """The template variables: the conversation's customer, this agent, the company.
+
+    The name the team wrote in the customer's ``profile`` wins over the display name their
+    mail carries (often empty, an address, or "SALES DEPT").
+    """
     customer = conversation.customer if conversation is not None else None
     agent = config.me
+    recorded = profile.value("name") if profile is not None else ""
     return context_for(
-        customer_name=customer.name if customer is not None else "",
+        customer_name=recorded or (customer.name if customer is not None else ""),
         customer_email=customer.email if customer is not None else "",
         agent_name=agent.name,
         agent_email=agent.email,
@@ -60,7 +74,7 @@ def render_reply(reply: CannedReply, context: Mapping[str, object], answers: Map
     return render(reply.template, context, answers)
 
 
-def customer_message(inbox: Inbox, store: Store, conversation: Conversation) -> str:
+def customer_message(inbox: Messages, store: Store, conversation: Conversation) -> str:
     """Subject and text of the customer's latest message (the text only when it is cached)."""
     incoming = [meta for meta in inbox.messages_of(conversation) if not meta.outgoing]
     if not incoming:

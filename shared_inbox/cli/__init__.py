@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--limit", type=int, default=0, help="at most this many (0: all)")
 
     change = sub.add_parser("set", help="change a conversation's state")
-    change.add_argument("id", help="conversation id (from `list`) or a Message-ID in it")
+    change.add_argument("id", help="conversation id from `list` (or a unique start of it), or a Message-ID")
     who = change.add_mutually_exclusive_group()
     who.add_argument("--assign", metavar="WHO", help="assign to a teammate (email, or 'me')")
     who.add_argument("--unassign", action="store_true")
@@ -89,11 +89,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    if args.command is None:  # no command: the TUI on the configured account
-        from shared_inbox.ui.run import run_tui_from_args
+    if args.command is None:  # no command: the interface, which opens the store behind its first screen
+        from shared_inbox.cli.config_file import load_or_explain
+        from shared_inbox.cli.interface import run_interface
+        from shared_inbox.config import locate_config
 
+        config = load_or_explain(locate_config(args.config, os.environ), os.environ)
+        if config is None:
+            return EXIT_FAILURE
         try:
-            return run_tui_from_args(args.config, os.environ)
+            return run_interface(config)
         except KeyboardInterrupt:
             return 130
     from shared_inbox.cli.commands import run

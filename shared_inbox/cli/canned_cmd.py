@@ -15,6 +15,8 @@ import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from shared_inbox.wallclock import utc_now
+
 if TYPE_CHECKING:
     from shared_inbox.canned import CannedReply
     from shared_inbox.services.session import Session
@@ -46,7 +48,7 @@ def add_reply_body_options(reply: argparse.ArgumentParser) -> None:
 def run_canned(args: argparse.Namespace, session: Session) -> int:
     from shared_inbox.canned import open_library, usage_counts
 
-    library = open_library(session.config, _now())
+    library = open_library(session.config, utc_now())
     usage = usage_counts(session.store)
     rows = [
         {"id": r.id, "name": r.name, "tags": list(r.tags), "personal": r.personal, "uses": usage.get(r.id, 0),
@@ -66,9 +68,10 @@ def run_canned(args: argparse.Namespace, session: Session) -> int:
 
 def canned_body(args: argparse.Namespace, session: Session, now: datetime) -> tuple[str, CannedReply]:
     """The rendered text of `--canned` for the conversation `args.ref`; OutboxError says what is wrong."""
-    from shared_inbox.canned import open_library, render_reply, reply_context
+    from shared_inbox.canned import open_library, render_reply
     from shared_inbox.domain.templates import TemplateError
     from shared_inbox.outbox import OutboxError
+    from shared_inbox.services.reply_variables import reply_variables
 
     library = open_library(session.config, now)
     reply = library.find(args.canned)
@@ -84,7 +87,7 @@ def canned_body(args: argparse.Namespace, session: Session, now: datetime) -> tu
         asked = ", ".join(repr(q) for q in reply.template.blanks()) or "nothing"
         raise OutboxError(f"{reply.name} asks {asked}, not {', '.join(repr(q) for q in unknown)}.")
     try:
-        return render_reply(reply, reply_context(session.config, conversation), answers), reply
+        return render_reply(reply, reply_variables(session, conversation), answers), reply
     except TemplateError as exc:
         raise OutboxError(f"{reply.name} cannot be sent: " + "; ".join(exc.problems)) from None
 
@@ -141,9 +144,3 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
     for line in problems:
         console.print(Text("skipped ") + line)
     console.print(Text(f"{len(rows) - len(problems)} replies, {len(problems)} skipped"))
-
-
-def _now() -> datetime:
-    from datetime import UTC
-
-    return datetime.now(UTC)

@@ -10,11 +10,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from shared_inbox.config import ConfigError, PasswordError, check_report, load_config, locate_config
+from shared_inbox.cli.config_file import load_or_explain
+from shared_inbox.config import PasswordError, check_report, locate_config
 from shared_inbox.domain.model import Conversation
 from shared_inbox.domain.query import QueryError
-from shared_inbox.imap.connection import ConnectionLost, MailServerError
+from shared_inbox.net.errors import ConnectionLost, MailServerError
 from shared_inbox.services.commands import CommandError
+from shared_inbox.services.inbox import AmbiguousConversation
 from shared_inbox.services.session import Session, open_session
 from shared_inbox.services.syncing import SyncRound
 from shared_inbox.store import StoreError
@@ -39,14 +41,9 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         ok, report = check_report(path, env, try_logins=lambda config: try_logins(config, env))
         print(report)
         return EXIT_OK if ok else EXIT_FAILURE
-    try:
-        config = load_config(path, env)
-    except FileNotFoundError:
-        return fail(f"no config file at {path}; write one (see README) or pass --config PATH.")
-    except ConfigError as exc:
-        return fail(f"the config file {path} has problems:\n{exc}")
-    for warning in config.warnings:
-        print(f"shared-inbox: warning: {warning}", file=sys.stderr)
+    config = load_or_explain(path, env)
+    if config is None:
+        return EXIT_FAILURE
     try:
         with open_session(config) as session:
             return dispatch(args, session)
@@ -54,7 +51,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         return fail(str(exc))
     except MailServerError as exc:
         return fail(str(exc))
-    except (CommandError, QueryError) as exc:
+    except (CommandError, QueryError, AmbiguousConversation) as exc:
         return fail(str(exc))
     except PasswordError as exc:
         return fail(password_problem(exc))
@@ -65,7 +62,14 @@ def password_problem(exc: PasswordError) -> str:
     return f"a password could not be obtained ({exc}); `shared-inbox config check` tries each source."
 
 
+# The argument naming a conversation, per command that takes one.
+CONVERSATION_ARGUMENTS = {"set": "id", "reply": "ref"}
+
+
 def dispatch(args: argparse.Namespace, session: Session) -> int:
+    name = CONVERSATION_ARGUMENTS.get(args.command)
+    if name is not None:
+        setattr(args, name, conversation_ref(session, getattr(args, name)))
     if args.command == "sync":
         return sync(args, session)
     if args.command == "list":
@@ -89,6 +93,17 @@ def dispatch(args: argparse.Namespace, session: Session) -> int:
 
         return run_outbox_command(args, session)
     return fail(f"unknown command {args.command}")
+
+
+def conversation_ref(session: Session, ref: str) -> str:
+    """`ref` as typed, or the whole id when it is the start of exactly one conversation id.
+
+    A Message-ID or a whole id is kept as it is, so `reply` still answers the very message named.
+    """
+    if session.inbox.conversation(ref) is not None:
+        return ref
+    found = session.inbox.find(ref)
+    return found.id if found is not None else ref
 
 
 def sync(args: argparse.Namespace, session: Session) -> int:
@@ -211,7 +226,7 @@ def set_state(args: argparse.Namespace, session: Session) -> int:
     warning = ship_now(session)
     if warning:
         print(f"shared-inbox: warning: {warning}", file=sys.stderr)
-    conv = session.inbox.conversation(ref)
+    conv = session.inbox.find(ref)
     if args.json and conv is not None:
         print(json.dumps(conversation_json(conv), ensure_ascii=False, indent=1))
     return EXIT_OK

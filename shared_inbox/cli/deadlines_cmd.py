@@ -13,10 +13,10 @@ import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from shared_inbox.display.text import countdown, fit, inert
 from shared_inbox.domain.model import Conversation
 from shared_inbox.services.deadlines import DeadlineItem, Deadlines, ItemKind, tracker_for
 from shared_inbox.services.session import Session
-from shared_inbox.ui.conversation_list import countdown, fit, inert
 
 EXIT_OK = 0
 _WINDOW = re.compile(r"^\s*(\d{1,4})\s*([mhdw])\s*$")

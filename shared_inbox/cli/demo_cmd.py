@@ -55,16 +55,16 @@ def run_demo(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     except ImportError as exc:
         return _fail(f"the demo needs a package that is not installed ({exc.name}); reinstall shared-inbox.")
     from shared_inbox.config import ConfigError
-    from shared_inbox.imap.connection import MailServerError
+    from shared_inbox.net.errors import MailServerError
     from shared_inbox.store import StoreError
 
     with _stop_signals_interrupt():
         try:
             with open_demo(on_step=_step) as demo:
                 if not args.no_ui and not args.serve:
-                    from shared_inbox.ui.run import run_tui
+                    from shared_inbox.cli.interface import run_interface
 
-                    return run_tui(demo.config)
+                    return run_interface(demo.config)
                 show_conversations(demo.config)
                 if not args.serve:
                     print(

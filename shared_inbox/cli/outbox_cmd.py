@@ -32,7 +32,7 @@ _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 def add_outbox_parsers(sub: Any) -> None:
     """Register the three commands on the top-level subparsers."""
     reply = sub.add_parser("reply", help="queue a reply in a conversation")
-    reply.add_argument("ref", help="conversation id, or a Message-ID to answer that very message")
+    reply.add_argument("ref", help="conversation id (or a unique start of it), or a Message-ID to answer it")
     from shared_inbox.cli.canned_cmd import add_reply_body_options
 
     add_reply_body_options(reply)
@@ -370,8 +370,8 @@ def _fetcher(session: Session) -> Callable[[str], bytes | None]:
 
     def fetch(message_id: str) -> bytes | None:
         from shared_inbox.config import PasswordError
-        from shared_inbox.imap.connection import MailServerError
         from shared_inbox.imap.sync import FolderSync
+        from shared_inbox.net.errors import MailServerError
 
         try:
             service = session.sync_service(fetch_bodies=False)

@@ -12,7 +12,8 @@ from typing import Any
 from imapclient.exceptions import IMAPClientError
 
 from shared_inbox.config import PasswordError
-from shared_inbox.imap.connection import MailServerError, connect_imap, imap_failure
+from shared_inbox.imap.connection import connect_imap, imap_failure
+from shared_inbox.net.errors import MailServerError
 from shared_inbox.services.session import Session, sync_plan
 from shared_inbox.services.syncing import SyncService
 from shared_inbox.services.team import apply_remote, team_sync_for

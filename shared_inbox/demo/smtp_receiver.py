@@ -11,21 +11,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import UTC, datetime
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from shared_inbox.demo.imap_server import Delivery
+from shared_inbox.wallclock import Now, utc_now
 
 log = logging.getLogger(__name__)
 
 SEEN = "\\Seen"
 Deliver = Callable[[Delivery], Awaitable[None]]
-Clock = Callable[[], datetime]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _bare(address: str | None) -> str:
@@ -61,7 +56,7 @@ class DemoSmtpHandler:
         *,
         support_address: str,
         team_addresses: frozenset[str],
-        now: Clock = _utc_now,
+        now: Now = utc_now,
     ) -> None:
         self.deliver = deliver
         self.support_address = support_address.lower()

@@ -32,6 +32,7 @@ __all__ = [
     "event_from_json",
     "event_to_json",
     "reduce_state",
+    "status_history",
 ]
 
 FORMAT_VERSION = 1
@@ -55,7 +56,7 @@ class EventError(ValueError):
 class EventKind(enum.StrEnum):
     ASSIGN = "assign"  # data: {"assignee": email}
     UNASSIGN = "unassign"
-    STATUS = "status"  # data: {"status": Status value}
+    STATUS = "status"  # data: {"status": Status value}, "undoes": the status event it takes back
     TAG = "tag"  # data: {"tag": tag}
     UNTAG = "untag"  # data: {"tag": tag}
     SNOOZE = "snooze"  # data: {"until": ISO 8601 time with offset}
@@ -314,3 +315,26 @@ def reduce_state(
         state.snoozed_until = None if woken else snooze[1]
     state.tags = frozenset(tag for tag, (_, present) in tags.items() if present)
     return state
+
+
+def status_history(events: Iterable[Event]) -> list[tuple[datetime, Status]]:
+    """The status changes that still stand, as (time, status), oldest first.
+
+    A status event that ``undoes`` the status change just before it takes that change
+    back as if neither had happened, so clocks counted from the history (SLA targets,
+    a close keeping a promise) read the same as before the change. An undo that no
+    longer follows the change it names (someone changed the status in between) is an
+    ordinary status change. Unreadable events are skipped.
+    """
+    changes = sorted(
+        (event for event in events if event.kind is EventKind.STATUS and _payload(event) is not None),
+        key=lambda event: (event.at, event.clock, event.id),
+    )
+    standing: list[Event] = []
+    for event in changes:
+        undone = event.data.get("undoes")
+        if isinstance(undone, str) and standing and standing[-1].id == undone:
+            standing.pop()
+            continue
+        standing.append(event)
+    return [(event.at, Status(str(event.data["status"]))) for event in standing]

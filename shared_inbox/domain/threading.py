@@ -45,6 +45,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from shared_inbox.domain.model import MessageMeta
+from shared_inbox.domain.stand_ins import header_only_form, stand_in_parts
 from shared_inbox.domain.subjects import base_subject
 from shared_inbox.domain.thread_tree import ThreadNode, build_tree
 
@@ -113,6 +114,7 @@ class ThreadIndex:
         self._by_id: dict[str, str] = {}  # conversation id -> set root
         self._retired: dict[str, list[str]] = {}  # set root -> ids of sets merged into it
         self._aliases: dict[str, str] = {}
+        self._stand_ins: tuple[int, dict[str, list[str]]] | None = None  # (message count, headers -> ids)
 
     # -- building --------------------------------------------------------------
 
@@ -346,11 +348,36 @@ class ThreadIndex:
         return message_id in self._dates
 
     def conversation_of(self, message_id: str) -> str | None:
-        """The conversation id of a known message, else ``None`` (placeholders do not count)."""
+        """The conversation id of a known message, else ``None`` (placeholders do not count).
+
+        A stand-in id (mail without a Message-ID) also finds its message in its other form.
+        """
         if message_id not in self._dates:
-            return None
+            found = self._stand_in(message_id)
+            if found is None:
+                return None
+            message_id = found
         self._ensure()
         return self._root_id[self._find(message_id)]
+
+    def _stand_in(self, message_id: str) -> str | None:
+        """The known message a stand-in id names in its other form: older stores and teammates'
+        events hold the header-only form, which names the earliest message with those headers."""
+        parts = stand_in_parts(message_id)
+        if parts is None:
+            return None
+        if parts[1]:
+            older = header_only_form(message_id)
+            return older if older in self._dates else None
+        if self._stand_ins is None or self._stand_ins[0] != len(self._dates):
+            by_headers: dict[str, list[str]] = {}
+            for mid in self._dates:
+                known = stand_in_parts(mid) if mid.startswith("synthetic.") else None
+                if known is not None and known[1]:
+                    by_headers.setdefault(known[0], []).append(mid)
+            self._stand_ins = (len(self._dates), by_headers)
+        named = self._stand_ins[1].get(parts[0])
+        return min(named, key=lambda mid: (self._dates[mid], mid)) if named else None
 
     def conversations(self) -> Mapping[str, list[str]]:
         """Conversation id -> its message ids in date order."""

@@ -17,15 +17,10 @@ from pathlib import Path
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
+from shared_inbox.net.errors import AuthError, ConnectionLost, MailServerError, describe_os_error
+from shared_inbox.net.tls import tls_context
+
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
-
-
-class MailServerError(Exception):
-    """A connection or protocol failure, phrased for the person at the keyboard."""
-
-
-class AuthError(MailServerError):
-    """The server refused the credentials: retrying will not help."""
 
 
 @dataclass(frozen=True)
@@ -39,36 +34,6 @@ class Endpoint:
     password: str | None
     ca_file: Path | None = None
     timeout: float = 30.0
-
-
-def tls_context(ca_file: Path | None) -> ssl.SSLContext:
-    """A verifying client context; a private CA replaces the system store when given."""
-    if ca_file is not None:
-        return ssl.create_default_context(cafile=str(ca_file))
-    return ssl.create_default_context()
-
-
-def describe_os_error(kind: str, host: str, port: int, exc: BaseException) -> str:
-    """Turn low-level socket/TLS errors into a sentence naming the server."""
-    where = f"{kind} server {host}:{port}"
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        reason = exc.verify_message or str(exc)
-        return f"The certificate of {where} is not trusted ({reason}); set tls_ca_file for a private CA."
-    if isinstance(exc, ssl.SSLError):
-        return f"TLS with {where} failed ({exc.reason or exc}); check the port and the security setting."
-    if isinstance(exc, socket.gaierror):
-        return f"Cannot resolve the host name of {where}."
-    if isinstance(exc, ConnectionRefusedError):
-        return f"The {where} refused the connection; is it running and is the port right?"
-    if isinstance(exc, TimeoutError | socket.timeout):
-        return f"The {where} did not answer in time."
-    if isinstance(exc, ConnectionError | EOFError):
-        return f"The connection to {where} was dropped."
-    return f"Cannot talk to {where}: {exc}."
-
-
-class ConnectionLost(MailServerError):
-    """The connection dropped or stalled: the server refused nothing, so trying again may work."""
 
 
 def connect_imap(endpoint: Endpoint) -> IMAPClient:

@@ -105,7 +105,9 @@ def parse_header_block(
     except Exception as exc:  # last line of defence: a crash here would stop the whole sync
         _log.warning("unparseable header block of %d bytes (%s)", len(raw), type(exc).__name__)
         return MessageMeta(
-            message_id=synthetic_message_id((), bytes(raw) if isinstance(raw, bytes | bytearray) else b""),
+            message_id=synthetic_message_id(
+                (), bytes(raw) if isinstance(raw, bytes | bytearray) else b"", size=max(0, size)
+            ),
             subject="",
             sender=Address("", ""),
             to=(),
@@ -136,9 +138,9 @@ def _parse(
     message_id = next((ids[0] for value in headers.all("message-id") if (ids := extract_ids(value))), "")
     synthetic = not message_id
     if synthetic:
-        notes.append("Message-ID: missing or unusable; made one from a hash of the headers")
+        notes.append("Message-ID: missing or unusable; made one from a hash of the headers and the content")
         message_id = synthetic_message_id(
-            (headers.first(key) or "" for key in ("from", "date", "subject", "to")), raw
+            (headers.first(key) or "" for key in ("from", "date", "subject", "to")), raw, size=max(0, size)
         )
 
     references = extract_ids(headers.first("references") or "")

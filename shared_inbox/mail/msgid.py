@@ -10,6 +10,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 
+from shared_inbox.domain.stand_ins import SYNTHETIC_DOMAIN, stand_in_parts
 from shared_inbox.domain.threading import token_from_message_id
 from shared_inbox.mail.sanitize import clean_line
 
@@ -21,13 +22,14 @@ __all__ = [
     "extract_ids",
     "is_valid_token",
     "make_message_id",
+    "message_text",
     "synthetic_message_id",
     "token_from_message_id",
+    "with_text",
 ]
 
 MAX_ID_CHARS = 998  # the RFC 5322 line limit; longer "ids" are junk
 MAX_REFERENCES = 100
-SYNTHETIC_DOMAIN = "shared-inbox.invalid"
 _SYNTHETIC_PREFIX_BYTES = 4096
 
 _TOKEN = re.compile(r"[a-z0-9]{1,32}")
@@ -96,13 +98,16 @@ def cap_references(ids: Iterable[str], *, exclude: str, limit: int = MAX_REFEREN
     return (unique[0], *unique[len(unique) - limit + 1 :])
 
 
-def synthetic_message_id(fields: Iterable[str], raw: bytes) -> str:
-    """A deterministic stand-in Message-ID: the same header bytes always give the same id.
+def synthetic_message_id(fields: Iterable[str], raw: bytes, *, size: int = 0) -> str:
+    """A deterministic stand-in Message-ID: the same message always gets the same id.
 
-    ``fields`` are header values (From, Date, Subject, To); whitespace is collapsed so folding
-    differences do not matter. Only the first 4 KB of the header block count, with line endings
-    normalized and anything from the first blank line on ignored, so the copy in INBOX and the copy
-    in Sent agree whether or not the server includes the separator line.
+    Two parts: one from the headers, one from the content. ``fields`` are header values (From,
+    Date, Subject, To); whitespace is collapsed so folding differences do not matter. Only the
+    first 4 KB of the header block count, with line endings normalized and anything from the
+    first blank line on ignored, so the copy in INBOX and the copy in Sent agree whether or not
+    the server includes the separator line. Until the text is known (:func:`with_text`), the
+    content part comes from the message's ``size``, so messages whose headers are alike but whose
+    sizes differ stay apart.
     """
     digest = hashlib.sha256()
     for value in fields:
@@ -115,4 +120,34 @@ def synthetic_message_id(fields: Iterable[str], raw: bytes) -> str:
     elif len(raw) <= 2 * _SYNTHETIC_PREFIX_BYTES:
         head = head.rstrip(b"\r\n")
     digest.update(head[:_SYNTHETIC_PREFIX_BYTES])
-    return f"synthetic.{digest.hexdigest()[:24]}@{SYNTHETIC_DOMAIN}"
+    by_size = _content_part(b"size", str(max(0, size)).encode())
+    return f"synthetic.{digest.hexdigest()[:24]}.{by_size}@{SYNTHETIC_DOMAIN}"
+
+
+def with_text(message_id: str, text: bytes, *, size: int, complete: bool) -> str:
+    """The stand-in id once the message's text (the body, after the header) is known.
+
+    The content part then comes from the text, which the INBOX and Sent copies of one message
+    share even when their trace headers (and so their sizes) differ. ``complete`` is false when
+    only the start of a long text was read; the size then counts as well. Other ids are returned
+    unchanged.
+    """
+    parts = stand_in_parts(message_id)
+    if parts is None:
+        return message_id
+    text = text.replace(b"\r\n", b"\n").rstrip(b"\n")  # as stored by one server or another
+    content = text if complete else text + b"\x00" + str(size).encode()
+    return f"synthetic.{parts[0]}.{_content_part(b'text', content)}@{SYNTHETIC_DOMAIN}"
+
+
+def message_text(raw: bytes) -> bytes:
+    """What IMAP calls a message's TEXT: everything after the blank line that ends the header."""
+    ends = [(at, len(separator)) for separator in (b"\r\n\r\n", b"\n\n") if (at := raw.find(separator)) >= 0]
+    if not ends:
+        return b""
+    at, length = min(ends)
+    return raw[at + length :]
+
+
+def _content_part(kind: bytes, content: bytes) -> str:
+    return hashlib.sha256(kind + b"\x00" + content).hexdigest()[:16]

@@ -17,10 +17,11 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from shared_inbox.domain.model import ANSWERED, SEEN, Location, MessageMeta
-from shared_inbox.imap.connection import Endpoint, MailServerError, connect_imap, describe_os_error
+from shared_inbox.imap.connection import Endpoint, connect_imap
 from shared_inbox.imap.sync import FolderSync
 from shared_inbox.mail.headers import parse_header_block
 from shared_inbox.mail.sanitize import clean_line
+from shared_inbox.net.errors import MailServerError, describe_os_error
 from shared_inbox.services.flags import FlagChange, PendingFlags
 from shared_inbox.store import Store
 

@@ -20,7 +20,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from imapclient import IMAPClient
 
@@ -38,6 +38,7 @@ from shared_inbox.outbox.model import (
 from shared_inbox.outbox.queue import Outbox, OutboxError
 from shared_inbox.smtp import SmtpEndpoint, SmtpError, SmtpInDoubt, SmtpRejected, SmtpSession
 from shared_inbox.store import Store
+from shared_inbox.wallclock import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +47,6 @@ IN_DOUBT_ADVICE = (
     " it is marked sent once found in the mailbox."
 )
 RECHECK_EVERY = timedelta(minutes=2)  # how often the background loop looks for unconfirmed mail
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

@@ -36,14 +36,10 @@ from shared_inbox.domain.promise_events import (
 )
 from shared_inbox.domain.promises import FollowUpError, parse_follow_up, waits_for_close
 from shared_inbox.domain.sla import FollowUp
-from shared_inbox.services.inbox import Inbox
+from shared_inbox.services.inbox import AmbiguousConversation, Inbox
+from shared_inbox.wallclock import Now, utc_now
 
-Now = Callable[[], datetime]
 _FOLLOW_UP_LEAD = re.compile(r"^(?:follow up|check back)\b\s*", re.IGNORECASE)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class CommandError(ValueError):
@@ -62,7 +58,10 @@ class Commands:
         self.listeners: list[Callable[[Event], None]] = []
 
     def _conversation(self, ref: str) -> Conversation:
-        conv = self.inbox.conversation(ref)
+        try:
+            conv = self.inbox.find(ref)
+        except AmbiguousConversation as exc:
+            raise CommandError(str(exc)) from None
         if conv is None:
             raise CommandError(f"No conversation {ref!r}; `shared-inbox list` shows the ids.")
         return conv
@@ -96,13 +95,16 @@ class Commands:
     def unassign(self, ref: str) -> Event:
         return self._record(self._conversation(ref), EventKind.UNASSIGN, {})
 
-    def set_status(self, ref: str, status: str) -> Event:
+    def set_status(self, ref: str, status: str, *, undoes: str | None = None) -> Event:
+        """Change the status; ``undoes`` names the status event this takes back (undo), which
+        then leaves no trace in the SLA clocks or in what a close settles."""
         try:
             value = Status(status.strip().lower())
         except ValueError:
             allowed = ", ".join(s.value for s in Status)
             raise CommandError(f"Unknown status {status!r}; use one of {allowed}.") from None
-        return self._record(self._conversation(ref), EventKind.STATUS, {"status": value.value})
+        data = {"status": value.value} if undoes is None else {"status": value.value, "undoes": undoes}
+        return self._record(self._conversation(ref), EventKind.STATUS, data)
 
     def tag(self, ref: str, tag: str) -> Event:
         return self._record(self._conversation(ref), EventKind.TAG, {"tag": _tag(tag)})

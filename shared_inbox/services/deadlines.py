@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from shared_inbox.domain.business_hours import BusinessCalendar
-from shared_inbox.domain.events import Event, EventKind
+from shared_inbox.domain.events import Event, status_history
 from shared_inbox.domain.model import Conversation, Status
 from shared_inbox.domain.promise_events import PROMISE_KINDS, reduce_promises
 from shared_inbox.domain.promises import FollowUpError, parse_follow_up
@@ -301,7 +301,7 @@ class DeadlineTracker:
         self, conv: Conversation, events: list[Event], key: tuple[int, int, Status], now: datetime
     ) -> _Facts:
         status = conv.state.status
-        history = _status_history(events)
+        history = status_history(events)
         last_change = history[-1][0] if history else None
         policy = None
         if self.policies:
@@ -390,18 +390,6 @@ def _turns(
             if fact.risk_at is not None:
                 moments.add(fact.risk_at)
     return tuple(sorted(moment.astimezone(UTC) for moment in moments))
-
-
-def _status_history(events: Iterable[Event]) -> list[tuple[datetime, Status]]:
-    """The conversation's status changes as (time, status), oldest first; unreadable ones skipped."""
-    history = []
-    for event in events:
-        if event.kind is EventKind.STATUS:
-            try:
-                history.append((event.at, Status(str(event.data.get("status")))))
-            except ValueError:
-                continue
-    return sorted(history, key=lambda change: change[0].astimezone(UTC))
 
 
 def _closed_since(history: list[tuple[datetime, Status]]) -> datetime | None:

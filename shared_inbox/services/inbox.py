@@ -22,6 +22,12 @@ log = logging.getLogger(__name__)
 # Above this many new messages at once, rebuilding everything is cheaper.
 INCREMENTAL_LIMIT = 2000
 REMEMBERED_SEARCHES = 16
+MIN_PREFIX = 4  # the shortest start of a conversation id taken as naming it, as git takes hashes
+_CANDIDATES_SHOWN = 5
+
+
+class AmbiguousConversation(LookupError):
+    """A typed id that starts more than one conversation id; the message lists them."""
 
 
 class Inbox:
@@ -202,6 +208,26 @@ class Inbox:
             return table[resolved]
         conv_id = self.index.conversation_of(ref.strip("<>"))
         return table.get(conv_id) if conv_id else None
+
+    def find(self, ref: str) -> Conversation | None:
+        """The conversation a person named: as :meth:`conversation`, or by a unique start of its id.
+
+        Raises :class:`AmbiguousConversation` when the start fits several conversations.
+        """
+        found = self.conversation(ref)
+        ref = ref.strip()
+        if found is not None or len(ref) < MIN_PREFIX:
+            return found
+        table = self._all()
+        matches = sorted(conv_id for conv_id in table if conv_id.startswith(ref))
+        if len(matches) > 1:
+            shown = ", ".join(matches[:_CANDIDATES_SHOWN])
+            more = len(matches) - _CANDIDATES_SHOWN
+            listed = shown + (f" and {more} more" if more > 0 else "")
+            raise AmbiguousConversation(
+                f"{ref!r} starts {len(matches)} conversation ids ({listed}); type more of it."
+            )
+        return table[matches[0]] if matches else None
 
     def messages_of(self, conv: Conversation) -> list[MessageMeta]:
         return [self.messages[m] for m in conv.message_ids if m in self.messages]

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from shared_inbox.config import Config, PasswordError, resolve_password
-from shared_inbox.imap.connection import MailServerError, close_quietly, connect_imap
+from shared_inbox.imap.connection import close_quietly, connect_imap
+from shared_inbox.net.errors import MailServerError
 from shared_inbox.services.session import sync_plan
 from shared_inbox.smtp import SmtpEndpoint, SmtpSession
 

@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from shared_inbox.team.presence import Activity, Presence, PresenceNote, new_note
+from shared_inbox.domain.presence import Activity, Presence, PresenceNote
+from shared_inbox.team.presence import new_note
 
 PRESENCE_TTL = timedelta(seconds=60)
 PRESENCE_REFRESH = timedelta(seconds=25)  # well inside the TTL, so one lost round does not blink

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
-from shared_inbox.imap.connection import AuthError, MailServerError, close_quietly
+from shared_inbox.imap.connection import close_quietly
+from shared_inbox.net.errors import AuthError, MailServerError
 
 BACKOFF_START = 1.0
 BACKOFF_MAX = 120.0

@@ -13,10 +13,11 @@ from types import TracebackType
 from shared_inbox.config import Config, resolve_password
 from shared_inbox.imap.connection import Endpoint
 from shared_inbox.imap.sync import Progress
-from shared_inbox.services.commands import Commands, Now, utc_now
+from shared_inbox.services.commands import Commands
 from shared_inbox.services.inbox import Inbox
 from shared_inbox.services.syncing import SyncPlan, SyncService
-from shared_inbox.store import Store
+from shared_inbox.store import Store, StoreError
+from shared_inbox.wallclock import Now, utc_now
 
 
 def sync_plan(config: Config, env: Mapping[str, str] | None = None, *, fetch_bodies: bool = True) -> SyncPlan:
@@ -44,6 +45,10 @@ def sync_plan(config: Config, env: Mapping[str, str] | None = None, *, fetch_bod
     )
 
 
+class SessionUnavailable(StoreError):
+    """The local store cannot be opened (in use, damaged, written by a newer version); one sentence why."""
+
+
 @dataclass
 class Session:
     """Everything a front end needs, opened once; close() releases the store lock."""
@@ -69,12 +74,18 @@ class Session:
 
 
 def open_session(config: Config, *, now: Now = utc_now) -> Session:
+    """Open the store and load the inbox; raises SessionUnavailable when the store cannot be used."""
     with _gc_paused():
-        store = Store.open(config.store.path)
+        try:
+            store = Store.open(config.store.path)
+        except StoreError as exc:
+            raise SessionUnavailable(str(exc)) from exc
         try:
             inbox, commands = _load_inbox(config, store, now)
-        except BaseException:
+        except BaseException as exc:
             store.close()
+            if isinstance(exc, StoreError):
+                raise SessionUnavailable(str(exc)) from exc
             raise
     # The loaded mailbox is long-lived: keep the cyclic garbage collector from
     # walking it again and again (its full passes showed up as 100 ms stalls).

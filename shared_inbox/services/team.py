@@ -14,12 +14,12 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from imapclient import IMAPClient
 
 from shared_inbox.config.model import DEFAULT_EVENTS_FOLDER
 from shared_inbox.domain.events import Event
+from shared_inbox.domain.presence import PresenceNote
 from shared_inbox.imap.idle import wait_for_change
 from shared_inbox.services.commands import Commands
 from shared_inbox.services.inbox import Inbox
@@ -30,20 +30,15 @@ from shared_inbox.store import Store
 from shared_inbox.team.compactor import CompactReport, compact_folder
 from shared_inbox.team.encoding import BATCH_EVENTS, encode_batch
 from shared_inbox.team.folder import EventsFolder
-from shared_inbox.team.presence import PresenceError, PresenceNote, decode_presence, encode_presence
+from shared_inbox.team.presence import PresenceError, decode_presence, encode_presence
 from shared_inbox.team.shipping import FetchCursor, ShipQueue
+from shared_inbox.wallclock import Now, utc_now
 
 log = logging.getLogger(__name__)
 
 COMPACT_AT_MESSAGES = 1000  # compact automatically once the folder holds this many messages
 IDLE_WAIT = 20 * 60.0
 POLL_WAIT = 2.0  # without IDLE
-
-Now = Callable[[], datetime]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -81,7 +76,7 @@ class TeamSync:
         *,
         me: str,
         folder: str = DEFAULT_EVENTS_FOLDER,
-        now: Now = _utc_now,
+        now: Now = utc_now,
         compact_at: int = COMPACT_AT_MESSAGES,
     ) -> None:
         self.queue = ShipQueue(store)

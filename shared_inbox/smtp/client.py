@@ -26,8 +26,9 @@ from typing import Any, TypeVar
 import aiosmtplib
 
 from shared_inbox.config import is_loopback
-from shared_inbox.imap.connection import describe_os_error, tls_context
 from shared_inbox.mail.sanitize import clean_line
+from shared_inbox.net.errors import describe_os_error
+from shared_inbox.net.tls import tls_context
 from shared_inbox.smtp.errors import (
     SmtpAuthError,
     SmtpConnectError,

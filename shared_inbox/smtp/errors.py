@@ -7,7 +7,7 @@ the server may have accepted the message, so sending it again could deliver it t
 
 from __future__ import annotations
 
-from shared_inbox.imap.connection import AuthError, MailServerError
+from shared_inbox.net.errors import AuthError, MailServerError
 
 
 class SmtpError(MailServerError):

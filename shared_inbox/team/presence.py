@@ -22,10 +22,11 @@ import json
 import re
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from typing import Literal, cast
+from typing import cast
+
+from shared_inbox.domain.presence import ACTIVITIES, Activity, Presence, PresenceNote
 
 FORMAT_VERSION = 1
 CONTENT_TYPE = "application/vnd.shared-inbox.presence"
@@ -33,9 +34,6 @@ MAX_NOTE_BYTES = 16 * 1024
 MAX_ENTRIES = 8  # an agent views one conversation and replies to a few at most
 MAX_TTL_SECONDS = 300  # a note claiming longer is cut to this
 MAX_ANCHOR_CHARS = 998
-
-Activity = Literal["viewing", "replying"]
-ACTIVITIES: tuple[Activity, ...] = ("viewing", "replying")
 
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _MARKER = re.compile(rb"^x-shared-inbox:[ \t]*presence[ \t]+(\d{1,4})[ \t]*\r?$", re.I | re.M)
@@ -45,28 +43,6 @@ _NOTE_ID = re.compile(r"[0-9a-f]{32}")
 
 class PresenceError(ValueError):
     """A presence message that cannot be read."""
-
-
-@dataclass(frozen=True, order=True)
-class Presence:
-    """One thing an agent is doing: `activity` on the conversation holding Message-ID `anchor`."""
-
-    anchor: str
-    activity: Activity
-
-
-@dataclass(frozen=True)
-class PresenceNote:
-    """Everything one agent is doing, as of `sent_at`, true until `expires_at` unless refreshed."""
-
-    id: str
-    agent: str
-    sent_at: datetime
-    expires_at: datetime
-    entries: tuple[Presence, ...]
-
-    def expired(self, now: datetime) -> bool:
-        return now >= self.expires_at
 
 
 def new_note(agent: str, entries: Iterable[Presence], now: datetime, ttl: timedelta) -> PresenceNote:

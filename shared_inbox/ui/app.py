@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
@@ -17,14 +17,16 @@ from textual.binding import BindingType
 from textual.message import Message
 from textual.reactive import reactive
 
-from shared_inbox.ui.conversation_list import ConversationList, inert
+from shared_inbox.display.text import inert
+from shared_inbox.ui.conversation_list import ConversationList
 from shared_inbox.ui.first_screen import load_first_screen
-from shared_inbox.ui.keys import KeySpec, bindings_for, effective_keys
-from shared_inbox.ui.palette import KeyActionsProvider
+from shared_inbox.ui.keys import KeySpec, bindings_for, effective_keys, split_keys
+from shared_inbox.ui.palette import KeyActionsProvider, ThemesProvider
 from shared_inbox.ui.presence_badges import PresenceArrived, PresenceDisplay
-from shared_inbox.ui.start_screen import StartScreen
+from shared_inbox.ui.start_screen import StartScreen, replay_keys
 from shared_inbox.ui.team_news import teammate_news
 from shared_inbox.ui.themes import choose_theme, register_all
+from shared_inbox.wallclock import Now, utc_now
 
 # The screens, the mail and store code are imported when first needed: a cold start paints the
 # list it remembers first and loads them meanwhile (see `StartScreen`).
@@ -35,15 +37,10 @@ if TYPE_CHECKING:
     from shared_inbox.services.syncing import SyncRound
     from shared_inbox.ui.outgoing import OutgoingMail
 
-Now = Callable[[], datetime]
 OUTBOX_CHECK_SECONDS = 3.0  # how often due replies are looked for; sending itself runs in a thread
 NOTIFY_AT_MOST = 3  # new-mail notifications shown one by one before they are summed up
 WAITING_STATES = ("held", "queued", "sending")  # OutboxState values
 TROUBLE_STATES = ("failed", "unconfirmed")
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class SyncStateChanged(Message):
@@ -76,7 +73,7 @@ class InboxApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "shared-inbox"
-    COMMANDS = App.COMMANDS | {KeyActionsProvider}
+    COMMANDS = {KeyActionsProvider, ThemesProvider}  # the app's own entries only, not Textual's
     BINDINGS: ClassVar[list[BindingType]] = [*bindings_for("global", {})]
 
     status_line: reactive[str] = reactive("")
@@ -88,7 +85,7 @@ class InboxApp(App[None]):
         config: Config | None = None,
         opener: Callable[[], Session] | None = None,
         sync: bool = True,
-        now: Now = _utc_now,
+        now: Now = utc_now,
     ) -> None:
         """Either `session` (open already), or `config` and `opener` (called in a thread at start)."""
         super().__init__()
@@ -103,7 +100,11 @@ class InboxApp(App[None]):
         self.connection = "sync off" if not sync else "starting"
         self.last_sync: datetime | None = None
         self.failure: str | None = None  # why the app could not start, if it could not
-        self.set_keymap(effective_keys(self.config.keys))
+        self.own_themes: list[str] = []  # shipped and the user's, as the palette offers them
+        keys = effective_keys(self.config.keys)
+        self.set_keymap(keys)
+        # The footer docks the palette key found under this key: the one the user bound.
+        self.COMMAND_PALETTE_BINDING = split_keys(keys["palette"])[0]  # type: ignore[misc]
 
     @property
     def ready(self) -> bool:
@@ -112,7 +113,7 @@ class InboxApp(App[None]):
 
     def on_mount(self) -> None:
         requested = self.config.theme
-        register_all(self)
+        self.own_themes = register_all(self)
         remembered = load_first_screen(self.config.store.path)
         self.theme = choose_theme(requested, self.available_themes)
         if requested and self.theme != requested:
@@ -125,18 +126,19 @@ class InboxApp(App[None]):
             self._start(self._pending_session)
             return
         self.status_line = "opening the mailbox…"
-        self.push_screen(StartScreen(remembered, now=self._now))
+        quit_keys = split_keys(effective_keys(self.config.keys)["quit"])
+        self.push_screen(StartScreen(remembered, now=self._now, let_through=quit_keys))
         self.call_after_refresh(self._open_session)
 
     @work(thread=True, exclusive=True, group="open", exit_on_error=False)
     def _open_session(self) -> None:
         """Open the store and build the inbox (a second or more on a big mailbox) off the UI thread."""
-        from shared_inbox.store import StoreError
+        from shared_inbox.services.session import SessionUnavailable
 
         assert self._opener is not None
         try:
             session = self._opener()
-        except StoreError as exc:
+        except SessionUnavailable as exc:
             self.failure = str(exc)  # printed by the caller once the terminal is restored
             self.call_from_thread(self.exit, None, 1)
             return
@@ -173,7 +175,9 @@ class InboxApp(App[None]):
         view_id = remembered.view_id if remembered is not None else "open"
         screen = InboxScreen(session, now=self._now, view_id=view_id)
         if isinstance(self.screen, StartScreen):
+            typed = self.screen.typed
             self.switch_screen(screen)
+            replay_keys(self, typed, screen)
         else:
             self.push_screen(screen)
         self._update_status()
@@ -260,7 +264,7 @@ class InboxApp(App[None]):
     def _sync(self) -> None:
         """Run the sync loop until the app stops; blocking, so it lives in a thread."""
         from shared_inbox.config import PasswordError
-        from shared_inbox.imap.connection import MailServerError
+        from shared_inbox.net.errors import MailServerError
 
         try:
             service = self.session.sync_service()

@@ -23,6 +23,7 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Static, TextArea
 
+from shared_inbox.display.text import inert
 from shared_inbox.domain.model import Address, Conversation, Status
 from shared_inbox.domain.promises import FollowUpError, parse_follow_up
 from shared_inbox.mail.attachments import human_size
@@ -31,7 +32,6 @@ from shared_inbox.outbox import OutboxEntry, OutboxError
 from shared_inbox.ui.composer_canned import CannedComposing
 from shared_inbox.ui.composer_state import NEW_CONVERSATION_DRAFT, Draft, draft_key, preview
 from shared_inbox.ui.composer_traffic import ReplyGuard
-from shared_inbox.ui.conversation_list import inert
 from shared_inbox.ui.external_editor import edit_text
 from shared_inbox.ui.help import describe_keys
 from shared_inbox.ui.keys import bindings_for, effective_keys

@@ -23,13 +23,13 @@ from shared_inbox.canned import (
     rank_replies,
     record_use,
     render_reply,
-    reply_context,
     usage_counts,
 )
 from shared_inbox.domain.model import Conversation
 from shared_inbox.domain.promises import FollowUpError, detect_promises
 from shared_inbox.domain.templates import TemplateError
 from shared_inbox.services.commands import CommandError
+from shared_inbox.services.reply_variables import reply_variables
 from shared_inbox.ui.canned_picker import BlanksForm, CannedChoices, CannedPicker
 from shared_inbox.ui.promise_prompt import PromisePrompt
 
@@ -89,7 +89,7 @@ class CannedComposing(Screen[None]):
         if answers is None:
             return
         try:
-            text = render_reply(reply, reply_context(self.session.config, self.conversation), answers)
+            text = render_reply(reply, reply_variables(self.session, self.conversation), answers)
         except TemplateError as exc:
             problems = "\n".join(exc.problems)
             self.notify(f"{reply.name} was not inserted:\n{problems}", severity="error", markup=False)

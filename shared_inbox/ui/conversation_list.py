@@ -8,12 +8,10 @@ plain strings, never as markup.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.binding import BindingType
@@ -23,85 +21,20 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from shared_inbox.display.text import age, countdown, fit, short_assignee
 from shared_inbox.domain.model import Conversation, Status
 from shared_inbox.ui.keys import bindings_for
+from shared_inbox.ui.list_columns import Column, layout
+from shared_inbox.wallclock import Now, utc_now
 
 if TYPE_CHECKING:
     from shared_inbox.services.deadlines import Deadlines
 
-Now = Callable[[], datetime]
 # By urgency (a deadline `Urgency` value); anything else owed is dim.
 BADGE_CLASSES = {"at_risk": "conversation-list--due-at-risk", "overdue": "conversation-list--due-overdue"}
 
-# Terminal control characters must never reach the screen, whatever the mail layer let through.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-CUSTOMER_WIDTH = 22
-STATUS_WIDTH = 8
-ASSIGNEE_WIDTH = 12
-TAGS_WIDTH = 14
-COUNT_WIDTH = 4
-AGE_WIDTH = 5
-DUE_WIDTH = 5  # the countdown to the next deadline: "3h", "-2d"
-MIN_SUBJECT_WIDTH = 10
-MARK_WIDTH = 2
 SELECTED_MARK = "●"
-# The columns around the subject, plus one space after each.
-FIXED_WIDTH = (
-    MARK_WIDTH
-    + CUSTOMER_WIDTH
-    + STATUS_WIDTH
-    + ASSIGNEE_WIDTH
-    + TAGS_WIDTH
-    + COUNT_WIDTH
-    + AGE_WIDTH
-    + DUE_WIDTH
-    + 7
-)
 CURSOR_ACTIONS = frozenset({"cursor_down", "cursor_up", "first", "last", "open"})
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def inert(text: str) -> str:
-    """`text` with terminal control characters (ESC, BEL, tabs, newlines) replaced by spaces."""
-    return _CONTROL.sub(" ", text.replace("\t", "    "))
-
-
-def fit(text: str, width: int) -> str:
-    """`text` made inert and cut or padded to exactly `width` cells."""
-    return set_cell_size(inert(text), width) if width > 0 else ""
-
-
-def age(since: datetime | None, now: datetime) -> str:
-    """A compact age such as 5m, 3h, 2d or 6w; empty when unknown."""
-    if since is None:
-        return ""
-    seconds = max(0, int((now - since).total_seconds()))
-    for unit, size in (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return "now"
-
-
-def countdown(due: datetime | None, now: datetime) -> str:
-    """Time left as "45m", "3h", "2d"; negative once overdue ("-5h"); empty without a due time."""
-    if due is None:
-        return ""
-    seconds = int((due - now).total_seconds())
-    sign = "-" if seconds < 0 else ""
-    seconds = abs(seconds)
-    for unit, size in (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{sign}{seconds // size}{unit}"
-    return f"{sign}0m"
-
-
-def short_assignee(assignee: str | None) -> str:
-    """The local part of an assignee's address: the team knows each other by name."""
-    return assignee.partition("@")[0] if assignee else ""
 
 
 class ConversationList(ScrollView, can_focus=True):
@@ -125,6 +58,13 @@ class ConversationList(ScrollView, can_focus=True):
         "conversation-list--presence",
     }
 
+    class ColumnsChanged(Message):
+        """The list's width changed which columns it shows, or how wide they are."""
+
+        def __init__(self, columns: list[Column]) -> None:
+            super().__init__()
+            self.columns = columns
+
     class Open(Message):
         """The user asked to open the conversation under the cursor."""
 
@@ -135,7 +75,7 @@ class ConversationList(ScrollView, can_focus=True):
     def __init__(
         self,
         *,
-        now: Now = _utc_now,
+        now: Now = utc_now,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -149,6 +89,8 @@ class ConversationList(ScrollView, can_focus=True):
         self.deadlines: Callable[[Conversation], Deadlines] | None = None
         # Set by the app: a short badge per conversation a teammate is viewing or replying to.
         self.presence: Mapping[str, str] = {}
+        self.columns: list[Column] = []
+        self._columns_width = -1
 
     # -- data ------------------------------------------------------------------
 
@@ -246,50 +188,75 @@ class ConversationList(ScrollView, can_focus=True):
 
     # -- rendering -------------------------------------------------------------
 
+    def _lay_out(self, width: int) -> None:
+        """Work out the columns for `width` and tell the column headers when they change."""
+        self._columns_width = width
+        columns = layout(width)
+        if columns != self.columns:
+            self.columns = columns
+            self.post_message(self.ColumnsChanged(columns))
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
+        if width != self._columns_width:
+            self._lay_out(width)
         base = self.rich_style
         index = int(self.scroll_offset.y) + y
         if index >= len(self._rows):
             return Strip.blank(width, base)
+        text = self.row_text(self._rows[index], width, base)
         style = base
         if index == self.cursor:
-            style = style + self.get_component_rich_style("conversation-list--cursor")
-        text = self.row_text(self._rows[index], width, style)
+            # Laid over the whole row last, so no unread, status or deadline colour can hide it.
+            style = base + self.get_component_rich_style("conversation-list--cursor")
+            text.stylize(style)
         return Strip(list(text.render(self.app.console, end=""))).adjust_cell_length(width, style)
 
     def row_text(self, conv: Conversation, width: int, style: Style) -> Text:
-        """One row as plain styled text: mark, customer, subject, status, assignee, tags, count, age."""
+        """One row as plain styled text, in the columns `layout(width)` keeps."""
         if conv.unread:
             style = style + self.get_component_rich_style("conversation-list--unread")
-        dim = self.get_component_rich_style("conversation-list--dim")
+        dim = style + self.get_component_rich_style("conversation-list--dim")
         status = conv.state.status
         status_style = style
         if status is not Status.ACTIVE:
             status_style = style + self.get_component_rich_style(f"conversation-list--status-{status.value}")
-        subject_width = max(MIN_SUBJECT_WIDTH, width - FIXED_WIDTH)
-        customer = conv.customer.display() if conv.customer else ""
-        tags = " ".join(sorted(conv.state.tags))
-        when = age(conv.last_customer_message, self._now())
-        mark = SELECTED_MARK if conv.id in self._selected else ""
         due_text, due_style = self._countdown(conv, style)
-        present = self.presence.get(conv.id, "")
-        badge = fit(present, min(cell_len(present), subject_width // 3)) + " " if present else ""
-        presence_style = style + self.get_component_rich_style("conversation-list--presence")
-        return Text.assemble(
-            (fit(mark, MARK_WIDTH), style),
-            (fit(customer, CUSTOMER_WIDTH) + " ", style),
-            (badge, presence_style),
-            (fit(conv.subject or "(no subject)", subject_width - cell_len(badge)) + " ", style),
-            (fit(status.value, STATUS_WIDTH) + " ", status_style),
-            (fit(short_assignee(conv.state.assignee), ASSIGNEE_WIDTH) + " ", style),
-            (fit(tags, TAGS_WIDTH) + " ", style + dim),
-            (fit(f"{len(conv.message_ids):>{COUNT_WIDTH}}", COUNT_WIDTH) + " ", style + dim),
-            (fit(when, AGE_WIDTH) + " ", style),
-            (fit(f"{due_text:>{DUE_WIDTH}}", DUE_WIDTH), due_style),
-            no_wrap=True,
-            end="",
-        )
+        columns = self.columns if width == self._columns_width else layout(width)
+        cells: dict[str, tuple[str, Style]] = {
+            "mark": (SELECTED_MARK if conv.id in self._selected else "", style),
+            "customer": (self._customer(conv, columns), style),
+            "subject": (conv.subject or "(no subject)", style),
+            "status": (status.value, status_style),
+            "assignee": (short_assignee(conv.state.assignee), style),
+            "tags": (" ".join(sorted(conv.state.tags)), dim),
+            "count": (str(len(conv.message_ids)), dim),
+            "age": (age(conv.last_customer_message, self._now()), style),
+            "due": (due_text, due_style),
+        }
+        parts: list[tuple[str, Style]] = []
+        for index, column in enumerate(columns):
+            text, cell_style = cells[column.id]
+            gap = " " if 0 < index < len(columns) - 1 else ""
+            if column.id == "subject" and (present := self.presence.get(conv.id, "")):
+                badge = fit(present, min(cell_len(present), column.width // 3)) + " "
+                presence = style + self.get_component_rich_style("conversation-list--presence")
+                parts.append((badge, presence))
+                parts.append((fit(text, column.width - cell_len(badge)) + gap, cell_style))
+                continue
+            shown = f"{text:>{column.width}}" if column.align == ">" else text
+            parts.append((fit(shown, column.width) + gap, cell_style))
+        return Text.assemble(*parts, no_wrap=True, end="")
+
+    @staticmethod
+    def _customer(conv: Conversation, columns: Sequence[Column]) -> str:
+        """Name and address when they fit the column, else the name alone (the address is in the reader)."""
+        who = conv.customer
+        if who is None:
+            return ""
+        width = next((column.width for column in columns if column.id == "customer"), 0)
+        full = who.display()
+        return full if cell_len(full) <= width or not who.name else who.name
 
     def _countdown(self, conv: Conversation, style: Style) -> tuple[str, Style]:
         """The time to the next deadline, coloured by how urgent it is; empty when nothing is owed."""

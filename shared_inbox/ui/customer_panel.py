@@ -9,19 +9,64 @@ list is an OptionList: Enter or a click opens one in place of the current conver
 
 from __future__ import annotations
 
+import re
 from datetime import tzinfo
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.geometry import Size
 from textual.message import Message
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
+from shared_inbox.display.text import inert
 from shared_inbox.domain.model import Conversation
 from shared_inbox.domain.profiles import FIELD_LABELS, CustomerRecord
 from shared_inbox.services.customers import CustomerProfile
 from shared_inbox.ui.message_view import plain
+
+# An address breaks before its "@" and its dots, the way addresses are broken in print.
+_ADDRESS_PARTS = re.compile(r"[@.]?[^@.]+|[@.]")
+
+
+def break_address(address: str, width: int) -> list[str]:
+    """`address` in lines of at most `width` cells, broken only before "@" or "." where it can be.
+
+    A part longer than a whole line is the one thing still cut, as it must be.
+    """
+    if width <= 0 or cell_len(address) <= width:
+        return [address]
+    lines = [""]
+    for part in _ADDRESS_PARTS.findall(address):
+        if lines[-1] and cell_len(lines[-1] + part) > width:
+            lines.append("")
+        lines[-1] += part
+        while cell_len(lines[-1]) > width:
+            head, tail = lines[-1][:width], lines[-1][width:]
+            lines[-1:] = [head, tail]
+    return [line for line in lines if line]
+
+
+class AddressLine(Static):
+    """An e-mail address that wraps at its "@" and dots, never in the middle of a name."""
+
+    def __init__(self, address: str, *, id: str, bold: bool = False) -> None:
+        shown = plain(address).stylize("bold") if bold else plain(address)
+        super().__init__(shown, id=id, markup=False)
+        self.address = inert(address)
+        self.bold = bold
+
+    def _lines(self, width: int) -> Content:
+        content = Content("\n".join(break_address(self.address, width)))
+        return content.stylize("bold") if self.bold else content
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(break_address(self.address, width))
+
+    def render(self) -> Content:
+        return self._lines(self.content_region.width)
 
 
 def recorded_lines(record: CustomerRecord, zone: tzinfo | None = None) -> list[Content]:
@@ -76,9 +121,11 @@ class CustomerPanel(VerticalScroll):
         if profile is None:
             yield Static(Content("No customer address in this conversation."), classes="panel-muted")
             return
-        yield Static(plain(profile.name or profile.email).stylize("bold"), id="customer-name", markup=False)
         if profile.name:
-            yield Static(plain(profile.email), id="customer-email", markup=False)
+            yield Static(plain(profile.name).stylize("bold"), id="customer-name", markup=False)
+            yield AddressLine(profile.email, id="customer-email")
+        else:
+            yield AddressLine(profile.email, id="customer-name", bold=True)
         organisation = profile.organisation or "private address"
         yield Static(plain(organisation), id="customer-organisation", markup=False)
         recorded = recorded_lines(profile.record, self.zone)

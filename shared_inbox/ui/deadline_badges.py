@@ -14,8 +14,8 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Static
 
+from shared_inbox.display.text import countdown, inert
 from shared_inbox.services.deadlines import DeadlineItem, Deadlines
-from shared_inbox.ui.conversation_list import countdown, inert
 
 _STATE_STYLES = {"at_risk": "$warning", "broken": "$error", "kept": "$success", "dropped": "$text-muted"}
 _TARGETS = {"first_response": "First response", "next_response": "Next response", "resolution": "Resolution"}

@@ -31,6 +31,7 @@ _KEY_NAMES = {
     "right": "→",
     "escape": "esc",
     "question_mark": "?",
+    "minus": "-",
 }
 
 

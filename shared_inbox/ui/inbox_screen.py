@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
@@ -22,6 +21,7 @@ from textual.timer import Timer
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from shared_inbox.display.text import inert
 from shared_inbox.domain.model import SEEN, Conversation
 from shared_inbox.domain.query import QueryError
 from shared_inbox.services.commands import CommandError
@@ -30,22 +30,19 @@ from shared_inbox.services.notes import mentioned_conversations
 from shared_inbox.services.traffic_cop import HeldReplies
 from shared_inbox.ui.conversation_list import ConversationList
 from shared_inbox.ui.first_screen import ROWS_KEPT, FirstScreen, save_first_screen
-from shared_inbox.ui.keys import bindings_for, spec_for
+from shared_inbox.ui.keys import bindings_for, shown_key, spec_for
 from shared_inbox.ui.list_deadlines import ListDeadlines
+from shared_inbox.ui.list_header import ColumnHeaders, ListTitle, list_pane, title_text, view_order_name
 from shared_inbox.ui.prompts import TextPrompt
 from shared_inbox.ui.steady_footer import SteadyFooter
-from shared_inbox.ui.triage_actions import TriageActions
+from shared_inbox.ui.triage_actions import TriageActions, UndoStep, which
 from shared_inbox.ui.views import VIEWS, Undo, inverse_commands, partition
+from shared_inbox.wallclock import Now, utc_now
 
 if TYPE_CHECKING:
     from shared_inbox.services.session import Session
 
-Now = Callable[[], datetime]
 REMEMBER_AFTER = 2.0  # seconds after a change before the list is kept for the next start
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _search_binding() -> Binding:
@@ -89,7 +86,7 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
         _search_binding(),
     ]
 
-    def __init__(self, session: Session, *, now: Now = _utc_now, view_id: str = "open") -> None:
+    def __init__(self, session: Session, *, now: Now = utc_now, view_id: str = "open") -> None:
         super().__init__()
         self.session = session
         self._now = now
@@ -98,7 +95,7 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
         self._shown: Sequence[Conversation] = []  # the rows of the list, in order
         self.search_query = ""
         self.counts: dict[str, int] = {}
-        self._undo: list[list[Undo]] = []
+        self._undo: list[UndoStep] = []
         self._anchor: str | None = None  # the conversation last toggled with `select`: one end of a range
         # A triage key pressed in the reader acts on the conversation shown there, not on the selection.
         self._pinned: Conversation | None = None
@@ -108,7 +105,7 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="inbox-body"):
             yield OptionList(*[Option(view.label, id=view.id) for view in VIEWS], id="sidebar")
-            yield ConversationList(now=self._now, id="conversations")
+            yield from list_pane(ConversationList(now=self._now, id="conversations"))
         yield Static("", id="search-line", markup=False)
         yield StatusBar()
         yield SteadyFooter()
@@ -166,6 +163,19 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
         line.set_class(bool(self.search_query), "-active")
         if self.search_query:
             line.update(Content(f"Search: {self.search_query}  ·  {len(rows)} found  ·  Esc clears"))
+        self._show_title(len(rows))
+
+    def _show_title(self, count: int) -> None:
+        """The line over the list: the view or the search, how many, and in which order."""
+        view = next(view for view in VIEWS if view.id == self.view_id)
+        label = f"Search: {inert(self.search_query)}" if self.search_query else view.label
+        order = view_order_name(self.view_id, self.sort_by_due)
+        other = view_order_name(self.view_id, not self.sort_by_due)
+        key = shown_key(self.app, self.session.config.keys, "sort_by_due")
+        self.query_one(ListTitle).update(title_text(label, count, order, other, key))
+
+    def on_conversation_list_columns_changed(self, event: ConversationList.ColumnsChanged) -> None:
+        self.query_one(ColumnHeaders).show(event.columns)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id is not None:
@@ -279,21 +289,32 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
             latest = [[m for m in inbox.messages_of(conv) if not m.outgoing][-1:] for conv in targets]
             ids = [meta.message_id for msgs in latest for meta in msgs if not meta.unread]
         mark_messages(inbox, ids, SEEN, make_read)
+        self.tell(f"Marked {'read' if make_read else 'unread'} {which(targets)}", undo="toggle_unread")
         if self._pinned is None:
             self.conversation_list.clear_selection()
         self.reload()
         self._pinned_done()
 
     def action_compose(self) -> None:
+        self._open_composer(None)
+
+    def action_reply(self) -> None:
+        """Reply to the conversation under the cursor, as `r` does in the reader."""
+        if (conv := self.conversation_list.current) is not None:
+            self._open_composer(conv)
+
+    def _open_composer(self, conv: Conversation | None) -> None:
         from shared_inbox.ui.composer import ComposerScreen, OutgoingMail
 
         outgoing = getattr(self.app, "outgoing", None)
         if not isinstance(outgoing, OutgoingMail):
             self.notify("Writing mail is not available here.", severity="warning", markup=False)
             return
-        self.app.push_screen(
-            ComposerScreen(self.session, outgoing, None, mode="new"), lambda _: self.reload()
-        )
+        if conv is None:
+            composer = ComposerScreen(self.session, outgoing, None, mode="new")
+        else:
+            composer = ComposerScreen(self.session, outgoing, conv, mode="reply")
+        self.app.push_screen(composer, lambda _: self.reload())
 
     def _targets(self) -> list[Conversation]:
         """The conversation open in the reader, else the selected ones, else the one under the cursor."""
@@ -304,21 +325,28 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
             return selected
         return [listing.current] if listing.current is not None else []
 
-    def _apply(self, command: Callable[[str], object]) -> None:
-        """Run `command` on every target, remember how to undo it, then clear the selection."""
+    def _apply(self, command: Callable[[str], object], done: str) -> None:
+        """Run `command` on every target, say what changed, remember how to undo it, clear the selection.
+
+        `done` names the change for the agent ("Closed", "Tagged billing").
+        """
         inverse: list[Undo] = []
+        changed: list[Conversation] = []
         for conv in self._targets():
             before = replace(conv.state)
             try:
-                command(conv.id)
+                made = command(conv.id)
             except CommandError as exc:
                 self.notify(str(exc), severity="error", markup=False)
                 break
+            changed.append(conv)
             after = self.session.inbox.conversation(conv.id)
             if after is not None:
-                inverse += inverse_commands(self.session.commands, conv.id, before, after.state)
+                inverse += inverse_commands(self.session.commands, conv.id, before, after.state, made)
         if inverse:
-            self._undo.append(inverse)
+            self._undo.append(UndoStep(f"{done} {which(changed)}", inverse))
+        if changed:
+            self.tell(f"{done} {which(changed)}", undo="undo" if inverse else None)
         if self._pinned is None:
             self.conversation_list.clear_selection()
         self.reload()

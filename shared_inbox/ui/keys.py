@@ -9,7 +9,9 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from textual.app import App
 from textual.binding import Binding
 from textual.keys import _character_to_key
 
@@ -38,7 +40,8 @@ class KeySpec:
 
 KEYMAP: tuple[KeySpec, ...] = (
     KeySpec("help", "?", "Show keys", "global", "app.help", show=True),
-    KeySpec("palette", "ctrl+p", "Command palette", "global", "app.command_palette", show=True),
+    # Not in the footer's row of keys: the footer docks it at the right (see `SteadyFooter`).
+    KeySpec("palette", "ctrl+p", "Command palette", "global", "app.command_palette"),
     KeySpec("quit", "ctrl+q", "Quit", "global", "app.quit", show=True),
     KeySpec("search", "/", "Search conversations", "global", "app.search", show=True),
     KeySpec("undo_send", "ctrl+z", "Undo the reply just queued", "global", "app.undo_send"),
@@ -73,6 +76,13 @@ KEYMAP: tuple[KeySpec, ...] = (
     # promises, follow-ups and SLAs
     KeySpec("view_due_soon", "9", "Show Due soon", "list", "show_view('due_soon')"),
     KeySpec("view_overdue", "0", "Show Overdue", "list", "show_view('overdue')"),
+    KeySpec(
+        "view_attention",
+        "minus",
+        "Show Attention (replies held for a look)",
+        "list",
+        "show_view('needs_attention')",
+    ),
     KeySpec("sort_by_due", "S", "Sort by next deadline or by waiting time", "list", "sort_by_due"),
     KeySpec("follow_up", "F", "Follow up later (reminder, reopens when due)", "triage", "follow_up"),
     KeySpec("promise_done", "D", "Mark a promise or follow-up done", "reader", "promise_done"),
@@ -82,7 +92,7 @@ KEYMAP: tuple[KeySpec, ...] = (
     KeySpec("clear_search", "escape", "Clear the search", "list", "clear_search"),
     KeySpec("back", "q,escape", "Back to the list", "reader", "back", show=True),
     KeySpec("toggle_quotes", "z", "Show or hide quoted text", "reader", "toggle_quotes", show=True),
-    KeySpec("reply", "r", "Reply", "reader", "reply", show=True),
+    KeySpec("reply", "r", "Reply", "triage", "reply", show=True),
     KeySpec("reply_all", "R", "Reply to all", "reader", "reply_all"),
     KeySpec("forward", "f", "Forward", "reader", "forward"),
     KeySpec("scroll_down", "j,down", "Scroll down", "reader", "scroll_down"),
@@ -208,3 +218,10 @@ def bindings_for(scope: str, overrides: Mapping[str, str]) -> list[Binding]:
         Binding(keys[spec.id], spec.action, spec.description, show=spec.show, id=spec.id)
         for spec in specs_in(scope)
     ]
+
+
+def shown_key(app: App[Any], overrides: Mapping[str, str], spec_id: str) -> str:
+    """The first key bound to `spec_id` after the user's overrides, as the footer shows it ("U", "^z")."""
+    spec = _BY_ID[spec_id]
+    key = split_keys(effective_keys(overrides)[spec_id])[0]
+    return app.get_key_display(Binding(key, spec.action, spec.description))

@@ -64,7 +64,7 @@ class ListDeadlines:
             return
         when = picked.choice or picked.text
         calendar = self.session.config.business_hours.calendar()
-        self._apply(lambda ref: self.session.commands.follow_up(ref, when, calendar))
+        self._apply(lambda ref: self.session.commands.follow_up(ref, when, calendar), "Follow-up set for")
 
     if TYPE_CHECKING:  # provided by the inbox screen
 
@@ -72,4 +72,4 @@ class ListDeadlines:
 
         def _targets(self) -> list[Conversation]: ...
 
-        def _apply(self, command: Callable[[str], object]) -> None: ...
+        def _apply(self, command: Callable[[str], object], done: str) -> None: ...

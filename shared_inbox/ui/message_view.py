@@ -16,10 +16,10 @@ from textual.events import Click
 from textual.message import Message
 from textual.widgets import Button, Static
 
+from shared_inbox.display.text import inert
 from shared_inbox.domain.model import Address, MessageMeta
 from shared_inbox.mail.attachments import AttachmentInfo, human_size
 from shared_inbox.mail.body import read_message
-from shared_inbox.ui.conversation_list import inert
 
 FOLDED = {
     "quote": "··· quoted text hidden (z or a click on the heading shows it)",

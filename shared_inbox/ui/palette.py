@@ -1,4 +1,8 @@
-"""Command palette entries for every registry command that can run where the user is.
+"""Command palette entries: every registry command that can run where the user is, and the app's themes.
+
+Only the app's own entries are offered: Textual's system commands and its built-in themes
+would sit beside the app's (a "nord" next to the shipped "nord-like"), under keys and
+names the rest of the app never shows.
 
 The palette reads the calling screen's live bindings (found by KeySpec id) rather than
 the static registry, so it shows the user's actual keys and only offers commands the
@@ -72,4 +76,38 @@ class KeyActionsProvider(Provider):
                     partial(self._run, command),
                     text=command.title,
                     help=command.help,
+                )
+
+
+THEME_PREFIX = "Theme: "
+
+
+class ThemesProvider(Provider):
+    """The app's themes (shipped and the user's), one entry each; choosing one switches to it."""
+
+    def themes(self) -> list[str]:
+        return list(getattr(self.app, "own_themes", ()))
+
+    def _help(self, name: str) -> str:
+        return "the theme in use" if name == self.app.theme else "switch to this colour theme"
+
+    def _choose(self, name: str) -> None:
+        self.app.theme = name
+
+    async def discover(self) -> Hits:
+        for name in self.themes():
+            yield DiscoveryHit(THEME_PREFIX + name, partial(self._choose, name), help=self._help(name))
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name in self.themes():
+            title = THEME_PREFIX + name
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(title),
+                    partial(self._choose, name),
+                    text=title,
+                    help=self._help(name),
                 )

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 from textual.content import Content
 from textual.message import Message
 
+from shared_inbox.display.text import inert
+from shared_inbox.domain.presence import Presence, PresenceNote
 from shared_inbox.services.presence import PresenceBoard, Seen
-from shared_inbox.team.presence import Presence, PresenceNote
-from shared_inbox.ui.conversation_list import inert
 
 if TYPE_CHECKING:
     from textual.app import App

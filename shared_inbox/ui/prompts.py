@@ -76,10 +76,18 @@ class TextPrompt(ModalScreen[str | None]):
 
 
 class ChoicePrompt(ModalScreen[Picked | None]):
-    """Offers a short list of choices and, when `typed_hint` is given, a line to type an answer."""
+    """Offers a short list of choices and, when `typed_hint` is given, a line to type an answer.
+
+    With a line to type in, it has the focus from the start, so typing goes straight into it;
+    the arrows still move through the choices, and Enter on an empty line takes the highlighted one.
+    """
 
     DEFAULT_CSS = "ChoicePrompt { align: center middle; }" + PROMPT_CSS
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("down", "move_choice(1)", "Next choice", show=False),
+        Binding("up", "move_choice(-1)", "Previous choice", show=False),
+    ]
 
     def __init__(
         self, title: str, choices: Sequence[tuple[str, str]], *, typed_hint: str | None = None
@@ -99,7 +107,18 @@ class ChoicePrompt(ModalScreen[Picked | None]):
                 yield Input(placeholder=self.typed_hint, id="prompt-input")
 
     def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
+        choices = self.query_one(OptionList)
+        choices.highlighted = 0 if self.choices else None
+        if self.typed_hint is None:
+            choices.focus()
+        else:
+            self.query_one(Input).focus()
+
+    def action_move_choice(self, step: int) -> None:
+        """Move the highlight while the focus is on the typed line (the list moves itself)."""
+        choices = self.query_one(OptionList)
+        if choices.option_count:
+            choices.highlighted = ((choices.highlighted or 0) + step) % choices.option_count
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -109,6 +128,10 @@ class ChoicePrompt(ModalScreen[Picked | None]):
         event.stop()
         if event.value.strip():
             self.dismiss(Picked(text=event.value))
+            return
+        highlighted = self.query_one(OptionList).highlighted
+        if highlighted is not None:
+            self.dismiss(Picked(choice=self.choices[highlighted][0]))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -123,7 +146,9 @@ MORNING = time(9, 0)
 def snooze_presets(now: datetime, zone: tzinfo | None = None) -> list[tuple[str, str, datetime]]:
     """(id, label, moment) for later today 17:00, tomorrow 9:00 and next Monday 9:00, in local time.
 
-    "Later today" is left out once 17:00 has passed, so every preset lies in the future.
+    "Later today" is left out once 17:00 has passed, so every preset lies in the future. On a
+    Sunday tomorrow is already Monday, so "next week" is the Monday after: no two presets name
+    the same moment on any day.
     """
     local = now.astimezone(zone)
     today = local.date()
@@ -134,6 +159,8 @@ def snooze_presets(now: datetime, zone: tzinfo | None = None) -> list[tuple[str,
     tomorrow = datetime.combine(today + timedelta(days=1), MORNING, local.tzinfo)
     presets.append(("tomorrow", f"Tomorrow, {tomorrow:%a} 9:00", tomorrow))
     monday = today + timedelta(days=7 - today.weekday())
+    if monday == tomorrow.date():
+        monday += timedelta(weeks=1)
     next_week = datetime.combine(monday, MORNING, local.tzinfo)
     presets.append(("next_week", f"Next week, Mon {next_week:%d %b} 9:00", next_week))
     return presets

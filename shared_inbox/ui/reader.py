@@ -9,13 +9,11 @@ by thread workers that only post back.
 
 from __future__ import annotations
 
-import logging
 from datetime import tzinfo
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from imapclient.exceptions import IMAPClientError
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -26,11 +24,11 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Button, Static
 
-from shared_inbox.config import PasswordError
+from shared_inbox.display.text import short_assignee
 from shared_inbox.domain.model import Conversation
-from shared_inbox.imap.connection import MailServerError
 from shared_inbox.mail.attachments import AttachmentInfo, open_with_system
 from shared_inbox.mail.compose import ReplyMode
+from shared_inbox.services.bodies import cached_body, fetch_bodies
 from shared_inbox.services.customers import customer_profile
 from shared_inbox.services.flags import mark_read
 from shared_inbox.ui.attachment_files import (
@@ -42,7 +40,6 @@ from shared_inbox.ui.attachment_files import (
     save_into,
 )
 from shared_inbox.ui.composer import ComposerScreen, OutgoingMail
-from shared_inbox.ui.conversation_list import short_assignee
 from shared_inbox.ui.customer_panel import CustomerPanel
 from shared_inbox.ui.inbox_screen import StatusBar
 from shared_inbox.ui.keys import bindings_for
@@ -57,8 +54,6 @@ if TYPE_CHECKING:
     from shared_inbox.services.session import Session
 
 __all__ = ["FOLDED", "MessageView", "ReaderScreen", "header_line", "message_heading", "plain"]
-
-log = logging.getLogger(__name__)
 
 NOT_DOWNLOADED = "Not downloaded yet; fetching it from the server…"
 UNAVAILABLE = "Not downloaded yet, and the server could not be reached; it will appear after the next sync."
@@ -133,7 +128,7 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
             with VerticalScroll(id="thread"):
                 for widget in self.note_widgets():  # the messages, with the team's notes at their times
                     if isinstance(widget, MessageView):
-                        widget.preload(self.session.store.load_raw(widget.meta.message_id))
+                        widget.preload(cached_body(self.session, widget.meta.message_id))
                     yield widget
             who = conv.customer
             profile = customer_profile(self.session.inbox, who.email, who.name) if who else None
@@ -156,7 +151,7 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
         for view in self.query(MessageView):
             if view.has_body:
                 continue  # composed with its cached body
-            raw = self.session.store.load_raw(view.meta.message_id)
+            raw = cached_body(self.session, view.meta.message_id)
             if raw is None:
                 view.show_text(NOT_DOWNLOADED)
                 missing.append(view.meta.message_id)
@@ -172,28 +167,8 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
 
     @work(thread=True, exclusive=True, group="reader-fetch", exit_on_error=False)
     def _fetch(self, message_ids: list[str]) -> None:
-        """Download missing bodies over a connection of our own; blocking, so it runs in a thread."""
-        from shared_inbox.imap.sync import FolderSync
-
-        raws: dict[str, bytes | None] = dict.fromkeys(message_ids)
-        try:
-            service = self.session.sync_service()
-            client = service.connect()
-            try:
-                engine = FolderSync(
-                    client,
-                    self.session.store,
-                    our_addresses=service.plan.our_addresses,
-                    sent_folder=service.plan.sent_folder,
-                    batch_size=service.plan.batch_size,
-                )
-                for mid in message_ids:
-                    raws[mid] = engine.fetch_body(mid)
-            finally:
-                client.logout()
-        except (MailServerError, PasswordError, IMAPClientError, OSError, EOFError) as exc:
-            log.info("could not fetch bodies for the reader: %s", type(exc).__name__)
-        for mid, raw in raws.items():
+        """Download missing bodies; blocking, so it runs in a thread and only posts back."""
+        for mid, raw in fetch_bodies(self.session, message_ids).items():
             self.post_message(self.BodyFetched(mid, raw))
 
     def on_reader_screen_body_fetched(self, event: BodyFetched) -> None:
@@ -208,7 +183,7 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
         """Hide keys whose feature this screen does not offer, instead of showing dead keys.
 
         Saving and opening are offered only while an attachment is selected, editing a note
-        only while one of yours is.
+        only while the thread holds one of yours.
         """
         if action in ATTACHMENT_ACTIONS and self.selected_attachment is None:
             return False

@@ -73,8 +73,12 @@ class ReaderNotes:
 
     @property
     def selected_note(self) -> NoteView | None:
+        """The note `e` edits: yours under the focus, else your latest in the thread, focused or not."""
         focused = self.focused  # type: ignore[attr-defined]
-        return focused if isinstance(focused, NoteView) and focused.mine else None
+        if isinstance(focused, NoteView) and focused.mine:
+            return focused
+        mine = [view for view in self.query(NoteView) if view.mine]  # type: ignore[attr-defined]
+        return mine[-1] if mine else None
 
     # -- conversation notes ----------------------------------------------------------
 
@@ -83,6 +87,7 @@ class ReaderNotes:
 
     def action_edit_note(self) -> None:
         if (view := self.selected_note) is not None:
+            view.focus()
             self._edit(view.note)
 
     def on_note_view_chosen(self, event: NoteView.Chosen) -> None:
@@ -119,6 +124,7 @@ class ReaderNotes:
             view = NoteView(note, self.members, self.zone, mine=note.author == me)
             following = next((m for m in messages if m.meta.date > note.created_at), None)
             thread.mount(view, before=following if following is not None else thread.query_one("#add-note"))
+        self.refresh_bindings()  # type: ignore[attr-defined]  # `e` is offered once the thread holds a note of yours
 
     # -- customer profile ------------------------------------------------------------
 

@@ -1,12 +1,11 @@
-"""Starting the TUI from the command line, with the same one-sentence errors as the other commands."""
+"""Running the TUI on a loaded config, with the same one-sentence errors as the other commands."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from shared_inbox.config import Config, ConfigError, load_config, locate_config
+from shared_inbox.config import Config
 from shared_inbox.ui.keys import KeyConfigError, effective_keys
 
 if TYPE_CHECKING:
@@ -48,17 +47,3 @@ def run_tui(config: Config) -> int:
     if app.return_code:
         return app.return_code
     return EXIT_OK
-
-
-def run_tui_from_args(config_arg: str | None, env: Mapping[str, str]) -> int:
-    """`shared-inbox` with no command: locate and load the config, then run the TUI."""
-    path = locate_config(config_arg, env)
-    try:
-        config = load_config(path, env)
-    except FileNotFoundError:
-        return _fail(f"no config file at {path}; write one (see README) or pass --config PATH.")
-    except ConfigError as exc:
-        return _fail(f"the config file {path} has problems:\n{exc}")
-    for warning in config.warnings:
-        print(f"shared-inbox: warning: {warning}", file=sys.stderr)
-    return run_tui(config)

@@ -18,8 +18,10 @@ from textual.widgets import Footer
 class SteadyFooter(Footer):
     """`Footer`, rebuilt at most once per refresh and only when its keys differ."""
 
-    def __init__(self, *, compact: bool = False, show_command_palette: bool = True) -> None:
-        super().__init__(compact=compact, show_command_palette=show_command_palette)
+    def __init__(self, *, compact: bool = False) -> None:
+        # The palette key is docked at the right, where a crowded footer never pushes it off screen;
+        # it is the registry's binding, under the key the user bound (see `InboxApp`), shown once.
+        super().__init__(compact=compact, show_command_palette=True)
         self._shown: Hashable | None = None
         self._pending = False
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from shared_inbox.display.text import inert
 from shared_inbox.domain.events import Event, EventKind
 from shared_inbox.domain.notes import NOTE_ADD, NOTE_EDIT
-from shared_inbox.ui.conversation_list import inert
 
 if TYPE_CHECKING:
     from shared_inbox.services.session import Session

@@ -16,8 +16,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from shared_inbox.display.text import inert
 from shared_inbox.services.traffic_cop import News
-from shared_inbox.ui.conversation_list import inert
 from shared_inbox.ui.prompts import PROMPT_CSS
 
 TrafficChoice = Literal["send", "edit", "discard"]

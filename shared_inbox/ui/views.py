@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from functools import partial
 
 from shared_inbox.domain.conversations import waiting_since
+from shared_inbox.domain.events import Event, EventKind
 from shared_inbox.domain.model import Conversation, ConversationState, Status
 from shared_inbox.services.commands import Commands
 from shared_inbox.services.deadlines import Deadlines, Urgency
@@ -155,12 +156,21 @@ Undo = Callable[[], object]
 
 
 def inverse_commands(
-    commands: Commands, ref: str, before: ConversationState, after: ConversationState
+    commands: Commands,
+    ref: str,
+    before: ConversationState,
+    after: ConversationState,
+    made: object = None,
 ) -> list[Undo]:
-    """The commands that take a conversation from `after` back to `before`, touching only what differs."""
+    """The commands that take a conversation from `after` back to `before`, touching only what differs.
+
+    `made` is what the change returned: when it is the status event, the undo names it, so
+    the SLA clocks read as if the change had never been made.
+    """
     steps: list[Undo] = []
     if before.status is not after.status:
-        steps.append(partial(commands.set_status, ref, before.status.value))
+        undoes = made.id if isinstance(made, Event) and made.kind is EventKind.STATUS else None
+        steps.append(partial(commands.set_status, ref, before.status.value, undoes=undoes))
     if before.assignee != after.assignee:
         if before.assignee is None:
             steps.append(partial(commands.unassign, ref))

@@ -24,8 +24,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from shared_inbox.domain.presence import Presence  # noqa: E402
 from shared_inbox.team.folder import server_name  # noqa: E402
-from shared_inbox.team.presence import Presence  # noqa: E402
 from tests.integration.support import write_config  # noqa: E402
 from tests.integration.team_support import BASE, Agent, customer_mail, open_agent  # noqa: E402
 from tests.rig.dovecot import DovecotServer, RigMailbox  # noqa: E402

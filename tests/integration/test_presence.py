@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from shared_inbox.domain.presence import Presence
 from shared_inbox.team.folder import server_name
-from shared_inbox.team.presence import Presence, decode_presence, is_presence
+from shared_inbox.team.presence import decode_presence, is_presence
 from tests.integration.team_support import BASE, Agent, customer_mail, make_agent
 
 pytestmark = pytest.mark.integration

@@ -36,6 +36,8 @@ REPLY_TEXT = "Thanks for your patience, we are looking into it."
 SIDEBAR_ROW = re.compile(r"^\s*(Unassigned|Mine|All open|Pending|Snoozed|Closed|Spam)\s+(\d+)\s*▕")
 ROW_START = 4  # a conversation row has text within this many cells of the list's left edge
 SEARCH_LINE = re.compile(r"Search: (.+?)\s+·\s+(\d+) found")
+LIST_TITLE = re.compile(r"^ \S.*·\s+\d+ conversations?\s+·\s+sorted ")
+COLUMN_HEADERS = re.compile(r"^\s+Customer\s+Subject\s+Status\b")
 
 Screen = str
 Show = Callable[[str, Screen], None]
@@ -66,8 +68,10 @@ class TmuxPane:
 
     @classmethod
     @contextlib.contextmanager
-    def start(cls, command: Sequence[str], *, home: Path, show: Show | None = None) -> Iterator[TmuxPane]:
-        """Run `command` in a new WIDTHxHEIGHT pane; the tmux server is killed on the way out."""
+    def start(
+        cls, command: Sequence[str], *, home: Path, show: Show | None = None, width: int = WIDTH
+    ) -> Iterator[TmuxPane]:
+        """Run `command` in a new `width`xHEIGHT pane; the tmux server is killed on the way out."""
         tmux = tmux_path()
         if tmux is None:
             raise RuntimeError("tmux is not installed")
@@ -75,7 +79,7 @@ class TmuxPane:
         conf.write_text(TMUX_CONF, encoding="utf-8")
         pane = cls(tmux, f"shared-inbox-{os.getpid()}-{uuid.uuid4().hex[:8]}", private_env(home), show)
         pane.tmux(
-            "-f", str(conf), "new-session", "-d", "-x", str(WIDTH), "-y", str(HEIGHT), "-s", "main",
+            "-f", str(conf), "new-session", "-d", "-x", str(width), "-y", str(HEIGHT), "-s", "main",
             "-c", str(home), *command,
         )  # fmt: skip
         socket_path = Path(pane.tmux("display-message", "-p", "#{socket_path}").strip())
@@ -115,6 +119,14 @@ class TmuxPane:
     def display(self, format_string: str) -> str:
         """A tmux format (e.g. "#{pane_title}") expanded for the pane."""
         return self.tmux("display-message", "-p", "-t", "main", format_string).rstrip("\n")
+
+    def resize(self, width: int) -> None:
+        """Make the terminal `width` columns wide, as a person dragging the window would."""
+        self.tmux("resize-window", "-t", "main", "-x", str(width), "-y", str(HEIGHT))
+
+    def colours(self) -> Screen:
+        """The pane with its colours and attributes as escape sequences (SGR), one line per row."""
+        return self.tmux("capture-pane", "-e", "-p", "-t", "main")
 
     def title(self) -> str:
         """The pane title, which a terminal title escape (OSC 0/2) would change."""
@@ -176,15 +188,33 @@ def list_rows(screen: Screen) -> list[str]:
     """The conversation rows of the inbox screen, right of the sidebar.
 
     A row starts at the left edge of the list (selection mark, then customer); lines that are blank
-    there are empty space, perhaps with a notification floating over its right side.
+    there are empty space, perhaps with a notification floating over its right side. The title and
+    the column headers over the rows are not rows.
     """
     rows = []
     for line in screen.splitlines():
         if "▕" in line:
             text = line.split("▕", 1)[1]
+            if LIST_TITLE.match(text) or COLUMN_HEADERS.match(text):
+                continue
             if text[:ROW_START].strip():
                 rows.append(text.strip())
     return rows
+
+
+def list_title(screen: Screen) -> str:
+    """The line over the list: view (or search), count and order."""
+    return next(
+        (text.strip() for line in screen.splitlines() if LIST_TITLE.match(text := line.partition("▕")[2])), ""
+    )
+
+
+def column_headers(screen: Screen) -> list[str]:
+    """The column titles over the list, left to right."""
+    for line in screen.splitlines():
+        if COLUMN_HEADERS.match(text := line.partition("▕")[2]):
+            return text.split()
+    return []
 
 
 def without_age(rows: list[str]) -> list[str]:

@@ -24,10 +24,10 @@ UNFILTERED_SUBJECT = "Unfiltered \x1b]0;title\x07\x1b[2J end"
 # Each hostile row, found by its sender, and the words of its subject that must be on screen: the
 # markup verbatim; around an escape sequence, the plain words (the sequence itself is made inert).
 HOSTILE = {
-    "click": ("mallory1@", (CLICK_SUBJECT,)),
-    "title": ("mallory2@", ("Order", "pending")),
-    "wipe": ("mallory3@", ("Wipe", "now")),
-    "unfiltered": ("mallory4@", ("Unfiltered", "end")),
+    "click": ("Mallory 1", (CLICK_SUBJECT,)),
+    "title": ("Mallory 2", ("Order", "pending")),
+    "wipe": ("Mallory 3", ("Wipe", "now")),
+    "unfiltered": ("Mallory 4", ("Unfiltered", "end")),
 }
 TITLE_IN_SUBJECT = "title"
 ME = "alice@example.com"

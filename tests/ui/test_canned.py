@@ -104,6 +104,23 @@ def test_a_reply_with_a_blank_is_filled_in_and_inserted_at_the_cursor(canned_ses
     drive(app, scenario)
 
 
+def test_the_name_in_the_customer_profile_fills_customer_first_name(canned_session: Session) -> None:
+    app = app_for(canned_session)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        conv = answerable(app)
+        assert conv.customer is not None and split_name(conv.customer.name)[0] != "Bob"
+        canned_session.commands.set_customer_field(conv.id, conv.customer.email, "name", "Bob")
+        await open_reader(pilot, conv)
+        composer = await open_composer(pilot)
+        await pick(pilot, "order")
+        await pilot.press("7", "enter")
+        await pilot.pause()
+        assert body_of(composer).text.startswith("Hi Bob, order 7 ships today.")
+
+    drive(app, scenario)
+
+
 def test_the_picker_ranks_lists_and_filters_the_library(canned_session: Session) -> None:
     app = app_for(canned_session)
 

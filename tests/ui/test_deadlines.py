@@ -156,6 +156,52 @@ def test_a_closed_conversation_reopens_once_when_its_follow_up_falls_due(
     drive(InboxApp(timed, sync=False, now=clock), scenario)
 
 
+SLA = """
+[[sla]]
+name = "standard"
+first_response = "400d"
+next_response = "400d"
+resolution = "800d"
+business_hours = false
+"""
+
+
+@pytest.mark.parametrize("key", ["c", "exclamation_mark"])
+def test_undoing_a_close_or_spam_in_the_list_keeps_the_sla_countdown(
+    tmp_path: Path, clock: Clock, key: str
+) -> None:
+    fill_store(tmp_path / "store", 60)
+    with open_session(make_config(tmp_path, SLA), now=clock) as session:
+        tracker = tracker_for(session)
+        later = NOW + timedelta(minutes=10)
+
+        async def scenario(pilot: Pilot[None]) -> None:
+            listing = inbox_of(pilot.app).conversation_list
+            index, target = next(
+                (i, c)
+                for i, c in enumerate(listing.rows)
+                if any(item.outstanding and item.text != "resolution" for item in tracker.of(c, NOW).clocks)
+            )
+            listing.move_cursor(index)
+            await pilot.pause()
+            owed = tracker.of(target, later)
+            badge = listing.row_text(target, 160, Style()).plain
+            await pilot.press(key)
+            await pilot.pause()
+            changed = session.inbox.conversation(target.id)
+            assert changed is not None and changed.state.status is not Status.ACTIVE
+            clock.now = later
+            await pilot.press("U")
+            await pilot.pause()
+            restored = session.inbox.conversation(target.id)
+            assert restored is not None and restored.state.status is Status.ACTIVE
+            assert tracker.of(restored, later) == owed
+            assert [item.state for item in owed.clocks if item.outstanding] == ["running", "running"]
+            assert listing.row_text(restored, 160, Style()).plain == badge
+
+        drive(InboxApp(session, sync=False, now=clock), scenario)
+
+
 def open_reader(pilot: Pilot[None], session: Session, conv: Conversation) -> ReaderScreen:
     reader = ReaderScreen(session, conv)
     pilot.app.push_screen(reader)

@@ -7,9 +7,10 @@ from datetime import timedelta
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from shared_inbox.domain.presence import Presence
 from shared_inbox.services.presence import PRESENCE_TTL
 from shared_inbox.services.session import Session
-from shared_inbox.team.presence import Presence, new_note
+from shared_inbox.team.presence import new_note
 from shared_inbox.ui.app import InboxApp
 from shared_inbox.ui.presence_badges import PresenceArrived
 from shared_inbox.ui.reader import ReaderScreen

@@ -16,8 +16,8 @@ from shared_inbox.ui.app import InboxApp
 from shared_inbox.ui.conversation_list import ConversationList
 from shared_inbox.ui.first_screen import FirstScreen, load_first_screen, path_for, save_first_screen
 from shared_inbox.ui.inbox_screen import InboxScreen
-from shared_inbox.ui.start_screen import StartScreen
-from tests.ui.test_app import NOW, drive, fill_store, inbox_of, make_config, until
+from shared_inbox.ui.start_screen import TYPED_AHEAD, StartScreen
+from tests.ui.test_app import ME, NOW, drive, fill_store, inbox_of, make_config, until
 
 
 def remembered_screen(config: Config) -> list[str]:
@@ -60,8 +60,6 @@ def test_the_remembered_list_shows_before_the_store_is_open_then_the_live_one(tm
             assert [c.id for c in listing.rows] == kept_ids
             sidebar = start.query_one("#sidebar", OptionList)
             assert sidebar.highlighted == 0 and "Unassigned" in str(sidebar.get_option_at_index(0).prompt)
-            await pilot.press("m", "c", "enter", "slash")  # nothing can act on a preview
-            assert app.screen is start
             release.set()
             await until(
                 pilot, lambda: isinstance(app.screen, InboxScreen) and app.screen.conversation_list.rows
@@ -156,3 +154,40 @@ def test_a_theme_chosen_in_the_app_is_used_at_the_next_start(tmp_path: Path) -> 
     finally:
         if app.ready:
             app.session.close()
+
+
+def test_keys_typed_while_the_mailbox_opens_run_on_the_live_list(tmp_path: Path) -> None:
+    fill_store(tmp_path / "store", 120)
+    config = make_config(tmp_path)
+    kept_ids = remembered_screen(config)
+    release = threading.Event()
+    app = start_slowly(config, release)
+
+    async def run() -> None:
+        async with app.run_test(size=(160, 40)) as pilot:
+            await pilot.pause()
+            start = app.screen
+            assert isinstance(start, StartScreen)
+            await pilot.press("j", "j", "m")  # the third conversation, assigned to me
+            assert app.screen is start and start.query_one(ConversationList).cursor == 0  # nothing acted yet
+            said = [note.message for note in app._notifications]
+            assert said == [TYPED_AHEAD]  # once, at the first key
+            release.set()
+            await until(pilot, lambda: app.ready and isinstance(app.screen, InboxScreen))
+            session = app.session
+            await until(pilot, lambda: assigned(session, kept_ids[2]) == ME)
+            assert [assigned(session, conv_id) for conv_id in kept_ids[:2]] == [None, None]
+            live = app.screen
+            assert isinstance(live, InboxScreen) and live.view_id == "unassigned"
+
+    try:
+        asyncio.run(run())
+    finally:
+        if app.ready:
+            app.session.close()
+
+
+def assigned(session: Session, conv_id: str) -> str | None:
+    conv = session.inbox.conversation(conv_id)
+    assert conv is not None
+    return conv.state.assignee

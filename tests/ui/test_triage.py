@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from textual.pilot import Pilot
 
@@ -122,7 +124,7 @@ def test_snoozing_with_a_preset_moves_the_conversation_to_snoozed(session: Sessi
         await pilot.press("s")
         await pilot.pause()
         assert isinstance(pilot.app.screen, ChoicePrompt)
-        await pilot.press("enter")
+        await pilot.press("down", "up", "enter")  # the arrows move through the presets from the typed line
         await pilot.pause()
         assert state_of(session, target.id).snoozed_until == first_preset
         assert screen.counts["snoozed"] == snoozed_before + 1
@@ -138,7 +140,7 @@ def test_snoozing_with_a_typed_time(session: Session) -> None:
         assert target is not None
         await pilot.press("s")
         await pilot.pause()
-        await pilot.press("tab", *"in 3 days", "enter")
+        await pilot.press(*"in 3 days", "enter")  # typing goes straight into the line, no Tab first
         await pilot.pause()
         until = state_of(session, target.id).snoozed_until
         assert until is not None and (until - NOW).days == 3
@@ -153,6 +155,20 @@ def test_presets_skip_later_today_once_the_evening_has_passed() -> None:
     morning = [at for _, _, at in snooze_presets(NOW.replace(hour=8), NOW.tzinfo)]
     assert [at.hour for at in morning] == [17, 9, 9]
     assert morning[2].weekday() == 0 and morning[2] > NOW
+
+
+def test_no_two_presets_name_the_same_moment_on_any_day() -> None:
+    zone = NOW.tzinfo
+    for day in range(14):
+        for hour in (0, 8, 12, 17, 23):
+            now = NOW.replace(hour=hour, minute=30) + timedelta(days=day)
+            presets = {key: at for key, _, at in snooze_presets(now, zone)}
+            moments = list(presets.values())
+            assert moments == sorted(set(moments)) and moments[0] > now, now
+            assert presets["next_week"].weekday() == 0
+            assert presets["next_week"].date() - now.date() <= timedelta(days=8)
+            labels = [label for _, label, _ in snooze_presets(now, zone)]
+            assert len(set(labels)) == len(labels)
 
 
 def test_closing_three_selected_conversations_at_once(session: Session) -> None:

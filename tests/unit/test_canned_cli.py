@@ -82,6 +82,20 @@ def test_reply_with_a_canned_reply_queues_it_rendered_and_applies_its_actions(
     assert {r["id"]: r["uses"] for r in json.loads(capsys.readouterr().out)}["refund.md"] == 1
 
 
+def test_the_name_in_the_customer_profile_greets_the_customer(
+    config_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    conv_id, customer = a_conversation(config_path)
+    assert split_name(customer)[0] != "Bob"
+    with open_session(load_config(config_path, {})) as session:
+        conv = session.inbox.conversation(conv_id)
+        assert conv is not None and conv.customer is not None
+        session.commands.set_customer_field(conv_id, conv.customer.email, "name", "Bob Stone")
+    args = ["--config", str(config_path), "reply", conv_id, "--canned", "refund: how to"]
+    assert main([*args, "--answer", "Order number=A-17", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["body"].startswith("Hi Bob,\n")
+
+
 @pytest.mark.parametrize(
     ("extra", "problem"),
     [

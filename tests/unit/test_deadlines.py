@@ -182,6 +182,23 @@ def test_an_after_close_follow_up_waits_for_the_close_then_reopens_once(store: S
     assert world.tracker.follow_ups_to_reopen(world.inbox.conversations(), due + timedelta(hours=1)) == []
 
 
+@pytest.mark.parametrize("status", ["closed", "spam"])
+def test_undoing_a_close_or_spam_restores_the_clocks_exactly(store: Store, status: str) -> None:
+    hours = timedelta(hours=1)
+    policy = SlaPolicy("full", first_response=2 * hours, resolution=8 * hours, business_hours=False)
+    world = World(store, (policy,))
+    world.commands.set_promise(world.conv.id, "Send the label", T0 + timedelta(hours=5))
+    later = T0 + timedelta(hours=1)
+    untouched = world.fresh().of(world.conv, later)
+    assert [clock.state for clock in untouched.clocks] == ["running", "running"]
+    world.clock.now = T0 + timedelta(minutes=20)
+    made = world.commands.set_status(world.conv.id, status)
+    world.clock.now = T0 + timedelta(minutes=50)
+    world.commands.set_status(world.conv.id, "active", undoes=made.id)
+    assert world.tracker.of(world.conv, later) == untouched
+    assert world.fresh().of(world.conv, later) == untouched
+
+
 def test_spam_owes_nothing(store: Store) -> None:
     world = World(store, (FAST,))
     world.commands.set_promise(world.conv.id, "Call back", T0 + timedelta(days=1))

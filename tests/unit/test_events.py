@@ -19,6 +19,7 @@ from shared_inbox.domain.events import (
     event_from_json,
     event_to_json,
     reduce_state,
+    status_history,
 )
 from shared_inbox.domain.model import ConversationState, Status
 
@@ -437,3 +438,33 @@ def test_reduction_ignores_order_and_duplicates(
     shuffled = events + rng.sample(events, k=len(events) // 2)
     rng.shuffle(shuffled)
     assert reduce_state(shuffled, reversed(times)) == reduce_state(events, times)
+
+
+# -- status history -----------------------------------------------------------------
+
+
+def test_an_undo_takes_its_status_change_out_of_the_history() -> None:
+    pending = ev(EventKind.STATUS, {"status": "pending"}, minute=1)
+    close = ev(EventKind.STATUS, {"status": "closed"}, minute=2)
+    undo = ev(EventKind.STATUS, {"status": "pending", "undoes": close.id}, minute=3)
+    assert status_history([undo, close, pending]) == [(pending.at, Status.PENDING)]
+    assert reduce_state([pending, close, undo]).status is Status.PENDING
+
+
+def test_an_undo_after_someone_elses_change_stays_a_change() -> None:
+    close = ev(EventKind.STATUS, {"status": "closed"}, minute=1)
+    spam = ev(EventKind.STATUS, {"status": "spam"}, minute=2, node="bob@acme.example")
+    undo = ev(EventKind.STATUS, {"status": "active", "undoes": close.id}, minute=3)
+    assert status_history([close, spam, undo]) == [
+        (close.at, Status.CLOSED),
+        (spam.at, Status.SPAM),
+        (undo.at, Status.ACTIVE),
+    ]
+
+
+def test_undoing_a_change_then_the_one_before_it_leaves_nothing() -> None:
+    close = ev(EventKind.STATUS, {"status": "closed"}, minute=1)
+    reopen = ev(EventKind.STATUS, {"status": "active"}, minute=2)
+    undo_reopen = ev(EventKind.STATUS, {"status": "closed", "undoes": reopen.id}, minute=3)
+    undo_close = ev(EventKind.STATUS, {"status": "active", "undoes": close.id}, minute=4)
+    assert status_history([undo_close, reopen, close, undo_reopen]) == []

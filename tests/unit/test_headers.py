@@ -14,10 +14,16 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from shared_inbox.domain.model import Address, Location, MessageMeta
+from shared_inbox.domain.stand_ins import header_only_form
 from shared_inbox.mail import headers as headers_module
 from shared_inbox.mail.addresses import simple_address_pairs, strict_address_pairs
 from shared_inbox.mail.headers import EPOCH, parse_header_block
-from shared_inbox.mail.msgid import make_message_id, token_from_message_id
+from shared_inbox.mail.msgid import (
+    make_message_id,
+    message_text,
+    token_from_message_id,
+    with_text,
+)
 from shared_inbox.mail.sanitize import FORBIDDEN_CHARS, clean_line
 
 EML_DIR = Path(__file__).parent.parent / "data" / "eml"
@@ -495,7 +501,7 @@ def test_synthetic_id_is_deterministic_across_copies() -> None:
     )
     assert inbox.synthetic_id and sent.synthetic_id
     assert inbox.message_id == sent.message_id
-    assert len(inbox.message_id.split("@")[0]) == len("synthetic.") + 24
+    assert len(inbox.message_id.split("@")[0]) == len("synthetic.") + 24 + 1 + 16
 
 
 @pytest.mark.parametrize(
@@ -510,6 +516,59 @@ def test_synthetic_id_is_deterministic_across_copies() -> None:
 )
 def test_synthetic_id_changes_with_the_headers(changed: bytes) -> None:
     assert parse(changed).message_id != parse(WITHOUT_ID).message_id
+
+
+WITHOUT_ID_DIR = EML_DIR / "without_message_id"  # CPython's test_email msg_08..msg_12
+
+
+def test_messages_alike_in_every_header_get_ids_of_their_own() -> None:
+    raws = [path.read_bytes() for path in sorted(WITHOUT_ID_DIR.glob("*.eml"))]
+    metas = [parse(header_block(raw), size=len(raw)) for raw in raws]
+    assert len(raws) == 5 and all(meta.synthetic_id for meta in metas)
+    assert len({meta.message_id for meta in metas}) == len(raws)
+    texts = {
+        with_text(m.message_id, message_text(r), size=len(r), complete=True)
+        for m, r in zip(metas, raws, strict=True)
+    }
+    assert len(texts) == len(raws)
+
+
+def test_alike_messages_of_one_size_are_told_apart_by_their_text() -> None:
+    first, second = (
+        WITHOUT_ID + b"\r\nOrder 1001 arrived broken.\r\n",
+        WITHOUT_ID + b"\r\nOrder 1002 arrived broken.\r\n",
+    )
+    one, two = (parse(header_block(raw), size=len(raw)) for raw in (first, second))
+    assert one.message_id == two.message_id  # the headers and the size cannot tell them apart
+    by_text = {
+        with_text(one.message_id, message_text(raw), size=len(raw), complete=True) for raw in (first, second)
+    }
+    assert len(by_text) == 2
+
+
+def test_the_text_gives_copies_of_one_message_one_id_whatever_their_trace_headers() -> None:
+    text = b"Hello,\r\nmy order did not arrive.\r\n"
+    stored = parse(WITHOUT_ID, size=700).message_id
+    copy = parse(WITHOUT_ID, size=812, location=Location("Sent", 9, 77), sent_folder=True).message_id
+    assert stored != copy  # sizes differ by a Received line the Sent copy lacks
+    assert with_text(stored, text, size=700, complete=True) == with_text(
+        copy, text.replace(b"\r\n", b"\n"), size=812, complete=True
+    )
+    assert with_text(stored, text, size=700, complete=False) != with_text(
+        copy, text, size=812, complete=False
+    )
+    assert with_text("m1@example.com", text, size=700, complete=True) == "m1@example.com"
+
+
+def test_an_id_stored_by_earlier_versions_is_still_known() -> None:
+    earlier = (
+        "synthetic.c281af9a795e9f65e0b8d7a5@shared-inbox.invalid"  # what WITHOUT_ID got before sizes counted
+    )
+    for size in (0, 120, 9000):
+        meta = parse(WITHOUT_ID, size=size)
+        assert header_only_form(meta.message_id) == earlier
+        assert header_only_form(with_text(meta.message_id, b"text", size=size, complete=True)) == earlier
+    assert header_only_form(earlier) is None and header_only_form("m1@example.com") is None
 
 
 # -- our Message-ID format -----------------------------------------------------------------------
@@ -714,7 +773,7 @@ def test_unexpected_failure_still_yields_a_message(
     raw = b"Subject: secret-looking content\r\n"
     with caplog.at_level(logging.WARNING):
         meta = parse(raw, flags=iter(["\\Seen"]), size=10, location=Location("INBOX", 1, 2))
-    assert meta.synthetic_id and meta.message_id == parse(raw).message_id
+    assert meta.synthetic_id and meta.message_id == parse(raw, size=10).message_id
     assert meta.date == ARRIVAL
     assert (
         meta.flags == frozenset({"\\Seen"})

@@ -13,8 +13,9 @@ import pytest
 
 from shared_inbox.config.model import AccountConfig, Member
 from shared_inbox.domain.model import ANSWERED, SEEN, Address, Location, MessageMeta
-from shared_inbox.imap.connection import Endpoint, MailServerError
+from shared_inbox.imap.connection import Endpoint
 from shared_inbox.mail.compose import compose_reply, envelope_recipients, message_bytes
+from shared_inbox.net.errors import MailServerError
 from shared_inbox.outbox import Outbox, OutboxEntry, OutboxPolicy, OutboxSender, OutboxState, Step
 from shared_inbox.services.flags import PendingFlags
 from shared_inbox.smtp import (

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from shared_inbox.domain.presence import Presence
 from shared_inbox.services.presence import PresenceBoard, PresenceOutbox, Seen
 from shared_inbox.team.encoding import BatchError, decode_batch
 from shared_inbox.team.presence import (
     MAX_TTL_SECONDS,
-    Presence,
     PresenceError,
     decode_presence,
     encode_presence,

@@ -508,3 +508,29 @@ def test_build_tree_handles_a_very_long_chain() -> None:
     nodes = build_tree(reversed(metas))
     assert len(nodes) == 1
     assert max(node.depth for node in walk(nodes)) == 4999
+
+
+# -- stand-in ids in their two forms -------------------------------------------------------------
+
+HEADERS_PART = "c281af9a795e9f65e0b8d7a5"
+HEADER_ONLY = f"synthetic.{HEADERS_PART}@shared-inbox.invalid"
+
+
+def stand_in(content: str) -> str:
+    return f"synthetic.{HEADERS_PART}.{content * 16}@shared-inbox.invalid"
+
+
+def test_a_header_only_stand_in_id_names_the_earliest_message_with_those_headers() -> None:
+    index = indexed(
+        [msg(stand_in("b"), 2, synthetic=True), msg(stand_in("a"), 1, synthetic=True), msg("x@y")]
+    )
+    assert index.conversation_of(HEADER_ONLY) == index.conversation_of(stand_in("a"))
+    index.add(msg(stand_in("c"), 0, synthetic=True))
+    assert index.conversation_of(HEADER_ONLY) == index.conversation_of(stand_in("c"))
+    assert index.conversation_of("synthetic.000000000000000000000000@shared-inbox.invalid") is None
+
+
+def test_a_stand_in_id_with_its_content_part_finds_a_message_stored_under_the_header_only_form() -> None:
+    index = indexed([msg(HEADER_ONLY, synthetic=True)])
+    assert index.conversation_of(stand_in("d")) == index.conversation_of(HEADER_ONLY) is not None
+    assert indexed([msg("x@y")]).conversation_of(stand_in("d")) is None

@@ -1,0 +1,63 @@
+"""Message bodies for reading: the local cache first, the server for what the sync has not fetched yet.
+
+Front ends ask here instead of talking IMAP themselves. A server that cannot be reached is an
+answer (no body, one logged sentence), never an exception they would need the IMAP layer to name.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from imapclient.exceptions import IMAPClientError
+
+from shared_inbox.config import PasswordError
+from shared_inbox.imap.connection import close_quietly
+from shared_inbox.imap.sync import FolderSync
+from shared_inbox.net.errors import MailServerError, describe_os_error
+
+if TYPE_CHECKING:
+    from shared_inbox.services.session import Session
+
+log = logging.getLogger(__name__)
+
+
+def cached_body(session: Session, message_id: str) -> bytes | None:
+    """The raw message when the sync has already downloaded it; None otherwise."""
+    return session.store.load_raw(message_id)
+
+
+def fetch_bodies(session: Session, message_ids: Sequence[str]) -> dict[str, bytes | None]:
+    """Each message's raw bytes, downloaded now over a connection of its own and cached.
+
+    None for a message the server no longer has, and for all of them when the server cannot be
+    reached. Blocking: front ends call it from a worker thread.
+    """
+    raws: dict[str, bytes | None] = dict.fromkeys(message_ids)
+    try:
+        service = session.sync_service(fetch_bodies=False)
+        client = service.connect()
+    except (MailServerError, PasswordError) as exc:
+        log.info("message bodies not fetched: %s", exc)
+        return raws
+    endpoint = service.plan.endpoint
+    try:
+        engine = FolderSync(
+            client,
+            session.store,
+            our_addresses=service.plan.our_addresses,
+            sent_folder=service.plan.sent_folder,
+            batch_size=service.plan.batch_size,
+        )
+        for message_id in message_ids:
+            raws[message_id] = engine.fetch_body(message_id)
+    except IMAPClientError as exc:
+        log.info("message bodies not fetched: IMAP server %s said: %s", endpoint.host, exc)
+    except (OSError, EOFError) as exc:
+        log.info(
+            "message bodies not fetched: %s", describe_os_error("IMAP", endpoint.host, endpoint.port, exc)
+        )
+    finally:
+        close_quietly(client)
+    return raws

@@ -97,6 +97,7 @@ class InboxApp(App[None]):
         self.sync_enabled = sync
         self._now = now
         self._stop = threading.Event()
+        self._forget_signals: Callable[[], None] = lambda: None
         self.connection = "sync off" if not sync else "starting"
         self.last_sync: datetime | None = None
         self.failure: str | None = None  # why the app could not start, if it could not
@@ -112,6 +113,9 @@ class InboxApp(App[None]):
         return "session" in self.__dict__
 
     def on_mount(self) -> None:
+        from shared_inbox.ui.signals import exit_on_signals
+
+        self._forget_signals = exit_on_signals(self._signalled)
         requested = self.config.theme
         self.own_themes = register_all(self)
         remembered = load_first_screen(self.config.store.path)
@@ -194,6 +198,7 @@ class InboxApp(App[None]):
         return self._now()
 
     def on_unmount(self) -> None:
+        self._forget_signals()
         self._stop.set()
         if self.ready:
             self.outgoing.close()
@@ -201,6 +206,11 @@ class InboxApp(App[None]):
     def action_quit(self) -> None:  # type: ignore[override]
         self._stop.set()
         self.exit()
+
+    def _signalled(self, signum: int) -> None:
+        """A signal asked the app to end: the same clean exit as quitting, with the shell's status."""
+        self._stop.set()
+        self.exit(return_code=128 + signum)
 
     def action_help(self) -> None:
         from shared_inbox.ui.help import HelpScreen

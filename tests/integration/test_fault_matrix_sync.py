@@ -20,7 +20,7 @@ from tests.integration.fault_support import (
     proxied_config,
     start_cli,
 )
-from tests.integration.support import cli, list_json
+from tests.integration.support import cli, list_json, write_config
 from tests.rig.faultproxy import Fault
 
 pytestmark = pytest.mark.integration
@@ -78,3 +78,28 @@ def test_sync_watch_backs_off_longer_each_time_then_recovers(stage, mailbox, ima
     offline = next(line for line in reader.seen if "[offline]" in line and "team events" not in line)
     assert "connection to the IMAP server" in offline and "was lost" in offline, offline
     assert message_ids(config) == ["m1@customer.test", "m2@customer.test"]
+
+
+TEAM_STAGES = ["greeting", "capability", "starttls", "login", "append"]
+
+
+@pytest.mark.parametrize("stage", TEAM_STAGES)
+def test_team_exchange_cut_keeps_the_change_and_ships_it_once(stage, mailbox, imap_proxy, tmp_path):
+    mailbox.deliver(mail(1))
+    alice = proxied_config(tmp_path / "a", mailbox, imap_proxy, stage, me="alice@example.com")
+    bob = write_config(tmp_path / "b", mailbox, me="bob@example.com")
+    for config in (alice, bob):
+        assert cli(config, "sync", "--once", "--quiet").returncode == 0
+    imap_proxy.inject(Fault("cut", stage=stage))
+    done = cli(alice, "set", "m1@customer.test", "--assign", "bob@example.com")
+    assert imap_proxy.hits == 1
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    [warning] = done.stderr.strip().splitlines()
+    assert "change saved; it reaches teammates at the next sync" in warning and "was lost" in warning
+    assert list_json(alice)[0]["assignee"] == "bob@example.com"
+    assert cli(alice, "sync", "--once", "--quiet").returncode == 0  # the fault is gone: it ships now
+    assert "at most 0 event(s)" in cli(alice, "team", "status").stdout
+    received = cli(bob, "sync", "--once")
+    assert "1 teammate changes" in received.stderr
+    assert list_json(bob)[0]["assignee"] == "bob@example.com"

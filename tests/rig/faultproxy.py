@@ -6,7 +6,7 @@ after a number of bytes in either direction, or at a named protocol stage, found
 watching the client's commands and the server's replies:
 
 * IMAP: greeting, capability, starttls, login, select, fetch-literal (in the middle of a
-  literal of a FETCH answer), idle;
+  literal of a FETCH answer), idle, append (before the message is sent);
 * SMTP: greeting, ehlo, starttls, auth, mail, rcpt, data (the DATA command, before the
   354), body (the message data without its final dot), after-dot (the server accepted the
   message; its reply never reaches the client).
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from tests.rig.dovecot import HOST, free_port
 
-IMAP_STAGES = ("greeting", "capability", "starttls", "login", "select", "fetch-literal", "idle")
+IMAP_STAGES = ("greeting", "capability", "starttls", "login", "select", "fetch-literal", "idle", "append")
 SMTP_STAGES = ("greeting", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "body", "after-dot")
 
 _IMAP_VERBS = {
@@ -36,6 +36,7 @@ _IMAP_VERBS = {
     "select": {b"SELECT", b"EXAMINE"},
     "fetch-literal": {b"FETCH"},
     "idle": {b"IDLE"},
+    "append": {b"APPEND"},
 }
 _SMTP_VERBS = {
     "ehlo": {b"EHLO", b"HELO"},

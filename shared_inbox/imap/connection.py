@@ -88,6 +88,8 @@ def imap_failure(endpoint: Endpoint, exc: BaseException, doing: str) -> MailServ
     where = f"IMAP server {endpoint.host}:{endpoint.port}"
     if isinstance(exc, TimeoutError | socket.timeout):
         return ConnectionLost(f"The {where} stopped answering {doing}.")
+    if isinstance(exc, ssl.SSLEOFError | ssl.SSLZeroReturnError):  # cut during or after the handshake
+        return ConnectionLost(f"The connection to the {where} was lost {doing}.")
     if isinstance(exc, ssl.SSLError | socket.gaierror | ConnectionRefusedError):
         return MailServerError(describe_os_error("IMAP", endpoint.host, endpoint.port, exc))
     if isinstance(exc, OSError | EOFError | IMAPClientAbortError):

@@ -103,3 +103,42 @@ def test_team_exchange_cut_keeps_the_change_and_ships_it_once(stage, mailbox, im
     received = cli(bob, "sync", "--once")
     assert "1 teammate changes" in received.stderr
     assert list_json(bob)[0]["assignee"] == "bob@example.com"
+
+
+@pytest.mark.parametrize(
+    ("direction", "after"), [("down", 20), ("down", 60), ("down", 120), ("down", 200), ("up", 10)]
+)
+def test_sync_once_cut_after_some_bytes_is_one_sentence(direction, after, mailbox, imap_proxy, tmp_path):
+    mailbox.deliver(mail(1))
+    config = proxied_config(tmp_path, mailbox, imap_proxy, "starttls")
+    imap_proxy.inject(Fault("cut", after_bytes=after, direction=direction))
+    done = cli(config, "sync", "--once", "--quiet")
+    assert imap_proxy.hits == 1
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert "was lost" in line, line
+    assert cli(config, "sync", "--once", "--quiet").returncode == 0
+    assert message_ids(config) == ["m1@customer.test"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        ("refuse", "refused the connection"),
+        ("close", "was lost before it greeted"),
+        pytest.param("stall", "stopped answering", marks=pytest.mark.slow),  # waits out the 30 s timeout
+    ],
+)
+def test_sync_once_against_a_refusing_closing_or_silent_server(kind, words, mailbox, imap_proxy, tmp_path):
+    mailbox.deliver(mail(1))
+    config = proxied_config(tmp_path, mailbox, imap_proxy, "starttls")
+    imap_proxy.inject(Fault(kind, times=None))
+    done = cli(config, "sync", "--once", "--quiet")
+    imap_proxy.clear()
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert words in line, line
+    assert cli(config, "sync", "--once", "--quiet").returncode == 0
+    assert message_ids(config) == ["m1@customer.test"]

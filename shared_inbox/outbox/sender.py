@@ -218,12 +218,15 @@ class OutboxSender:
 
     def _interrupted(self, entry_id: str, now: datetime, exc: BaseException) -> None:
         """Something other than SMTP broke mid-attempt: leave the entry in an honest state."""
-        log.warning("sending outbox entry %s stopped: %s", entry_id, exc)
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        if not interrupted:
+            log.warning("sending outbox entry %s stopped: %s", entry_id, exc)
+        what = "Sending was interrupted." if interrupted else f"Sending stopped unexpectedly ({exc})."
         try:
             if self.outbox.get(entry_id).phase is Phase.DATA:
-                self.outbox.unconfirmed(entry_id, f"Sending stopped unexpectedly ({exc}).{IN_DOUBT_ADVICE}")
+                self.outbox.unconfirmed(entry_id, what + IN_DOUBT_ADVICE)
             else:
-                self.outbox.deferred(entry_id, now, f"Sending stopped unexpectedly ({exc}).", self.policy)
+                self.outbox.deferred(entry_id, now, what, self.policy)
         except Exception:  # noqa: BLE001 - the original error matters more; reopening recovers
             log.exception("could not record the interruption of outbox entry %s", entry_id)
 

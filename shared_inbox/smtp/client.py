@@ -105,12 +105,16 @@ class SmtpSession:
         """Run one mail transaction. Raises SmtpRejected, SmtpDropped or SmtpInDoubt."""
         return self._run(_transaction(self._smtp, self.endpoint, mail_from, recipients, raw, before_data))
 
-    def close(self) -> None:
-        """Say QUIT if the connection still stands; never raises."""
+    def close(self, *, polite: bool = True) -> None:
+        """Say QUIT if the connection still stands (unless not `polite`); never raises.
+
+        After an interruption (Ctrl+C, a signal) the server may be mid-command or silent:
+        the connection is dropped at once instead of waiting for an answer to QUIT.
+        """
         if self._loop.is_closed():
             return
         try:
-            if self._smtp.is_connected:
+            if polite and self._smtp.is_connected:
                 with contextlib.suppress(Exception):  # the server may already be gone
                     self._loop.run_until_complete(self._smtp.quit(timeout=5))
             self._smtp.close()
@@ -123,7 +127,7 @@ class SmtpSession:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.close()
+        self.close(polite=exc_type is None or issubclass(exc_type, Exception))
 
     def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return self._loop.run_until_complete(coroutine)

@@ -10,11 +10,13 @@ client as after the dot, so it is unconfirmed too, and an explicit --retry sends
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.integration.fault_support import LineReader, start_cli
 from tests.integration.support import cli, write_config
 from tests.rig.faultproxy import Fault, FaultProxy
 from tests.rig.smtp import OnwardDelivery
@@ -137,3 +139,27 @@ def test_a_cut_mid_body_stays_unconfirmed_until_the_agent_retries(sending, tmp_p
     retried = cli(config, "outbox", "--retry", entry_id)
     assert retried.returncode == 0, retried.stderr
     assert len(receiver.received) == 1
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("sending", ["data", "after-dot"], indirect=True)
+def test_a_flush_killed_mid_send_is_finished_by_the_next_once(sending, signum, tmp_path):
+    stage, receiver, proxy, config = sending
+    queue_mail(config, tmp_path)
+    proxy.inject(Fault("stall", stage=stage))  # the send hangs at DATA, or after the final dot
+    proc = start_cli(config, "outbox", "--flush")
+    try:
+        proxy.wait_for_hits(1)
+        proc.send_signal(signum)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proxy.clear()
+    said = LineReader(proc).rest()
+    assert "Traceback" not in said and len(said.strip().splitlines()) <= 1, said
+    done = cli(config, "outbox", "--flush")
+    assert done.returncode == 0, done.stderr
+    [entry] = entries(config)
+    assert entry["state"] == "sent" and entry["error"] is None
+    assert len(receiver.received) == 1  # delivered, and once

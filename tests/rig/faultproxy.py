@@ -189,8 +189,8 @@ class FaultProxy:
         self.connections += 1
         try:
             await self._connection(reader, writer, self._take_fault())
-        except (_Cut, OSError, asyncio.IncompleteReadError):
-            pass
+        except (_Cut, OSError, asyncio.IncompleteReadError, asyncio.CancelledError):
+            pass  # a cancelled connection ends like any other: the proxy is stopping
         finally:
             self._open.discard(task)
             writer.transport.abort()

@@ -238,29 +238,30 @@ def _list(entries: Sequence[OutboxEntry], *, as_json: bool) -> int:
         sys.stdout.write("\n")
         return EXIT_OK
     from rich.console import Console
-    from rich.table import Table
     from rich.text import Text
 
+    from shared_inbox.cli.table import fitted_table
+
     console = Console()
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for column, width in (("id", 8), ("state", 11), ("when", 25)):
-        table.add_column(column, no_wrap=True, min_width=width)
-    for column in ("to", "subject"):
-        table.add_column(column, overflow="ellipsis", no_wrap=True, ratio=1)
+    rows: list[dict[str, Text]] = []
     reasons: list[Text] = []
     for entry in entries:
         # Text objects, never markup strings: subjects and addresses come from strangers.
-        table.add_row(
-            Text(entry.id),
-            Text(entry.state.value),
-            Text(_when(entry)),
-            Text(", ".join(entry.recipients)),
-            Text(entry.subject),
+        rows.append(
+            {
+                "id": Text(entry.id),
+                "state": Text(entry.state.value),
+                "when": Text(_when(entry)),
+                "to": Text(", ".join(entry.recipients)),
+                "subject": Text(entry.subject),
+            }
         )
         reason = entry.note if entry.state.value == "sent" else entry.last_error
         if reason:
             reasons.append(Text(f"{entry.id}: {reason}"))
-    console.print(table)
+    # Ids are typed back into --cancel, --edit and --send-now: shown whole at any width.
+    columns = ("id", "state", "when", "to", "subject")
+    console.print(fitted_table(rows, columns, console.width, frozenset({"id", "state", "when"}), ("to",)))
     for line in reasons:
         console.print(line)
     console.print(Text(f"{len(entries)} in the outbox"))

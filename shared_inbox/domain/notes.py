@@ -131,7 +131,7 @@ def fold_notes(events: Iterable[Event], kinds: NoteKinds) -> list[Note]:
         note_id = str(event.data["note"])
         target = {kinds.add: adds, kinds.edit: edits}.get(str(event.kind), deletions)
         target.setdefault(note_id, []).append(event)
-    notes: list[Note] = []
+    notes: list[tuple[Note, Event]] = []
     for note_id, added in adds.items():
         first = min(added, key=_order)
         author = first.author
@@ -141,17 +141,23 @@ def fold_notes(events: Iterable[Event], kinds: NoteKinds) -> list[Note]:
         latest = max([first, *own_edits], key=_order)
         with_mentions = max([first, *(e for e in own_edits if "mentions" in e.data)], key=_order)
         notes.append(
-            Note(
-                id=note_id,
-                anchor=first.anchor,
-                author=author,
-                created_at=first.at,
-                text=str(latest.data["text"]),
-                mentions=_mentions(with_mentions.data),
-                edited_at=latest.at if latest is not first else None,
+            (
+                Note(
+                    id=note_id,
+                    anchor=first.anchor,
+                    author=author,
+                    created_at=first.at,
+                    text=str(latest.data["text"]),
+                    mentions=_mentions(with_mentions.data),
+                    edited_at=latest.at if latest is not first else None,
+                ),
+                first,
             )
         )
-    return sorted(notes, key=lambda note: (note.created_at, note.id))
+    # Two notes written within one tick of the wall clock keep the order they were written in:
+    # the hybrid logical clock breaks the tie, not the random note id.
+    notes.sort(key=lambda pair: (pair[0].created_at, _order(pair[1])))
+    return [note for note, _ in notes]
 
 
 def find_mentions(text: str, members: Iterable[tuple[str, str]]) -> tuple[str, ...]:

@@ -69,7 +69,12 @@ def test_every_id_list_prints_is_taken_by_set_and_a_unique_start_by_reply(
     body.write_text("Hello,\n\nthe new part is on its way.\n", encoding="utf-8")
     queued = cli(config, "reply", lone[: MIN_PREFIX + 2], "--body-file", str(body), "--json")
     assert queued.returncode == 0, queued.stderr
-    assert json.loads(queued.stdout)["conversation_id"] == lone
+    entry = json.loads(queued.stdout)
+    assert entry["conversation_id"] == lone
+    outbox = cli(config, "outbox")  # piped too: the outbox id is typed back into --cancel
+    assert outbox.returncode == 0, outbox.stderr
+    rows = printed_rows(outbox.stdout, {entry["id"]})
+    assert rows[entry["id"]][1] == entry["state"]
 
     twins = sorted(conversation_id_for(f"m{n}@customer.test") for n in (first, second))
     shared = twins[0][: MIN_PREFIX + 1]

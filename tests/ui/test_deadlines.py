@@ -166,8 +166,8 @@ business_hours = false
 """
 
 
-@pytest.mark.parametrize("key", ["c", "exclamation_mark"])
-def test_undoing_a_close_or_spam_in_the_list_keeps_the_sla_countdown(
+@pytest.mark.parametrize("key", ["c", "exclamation_mark", "p"])
+def test_undoing_a_close_spam_or_pending_in_the_list_keeps_the_sla_countdown(
     tmp_path: Path, clock: Clock, key: str
 ) -> None:
     fill_store(tmp_path / "store", 60)

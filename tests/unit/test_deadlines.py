@@ -182,8 +182,8 @@ def test_an_after_close_follow_up_waits_for_the_close_then_reopens_once(store: S
     assert world.tracker.follow_ups_to_reopen(world.inbox.conversations(), due + timedelta(hours=1)) == []
 
 
-@pytest.mark.parametrize("status", ["closed", "spam"])
-def test_undoing_a_close_or_spam_restores_the_clocks_exactly(store: Store, status: str) -> None:
+@pytest.mark.parametrize("status", ["closed", "spam", "pending"])
+def test_undoing_a_close_spam_or_pending_restores_the_clocks_exactly(store: Store, status: str) -> None:
     hours = timedelta(hours=1)
     policy = SlaPolicy("full", first_response=2 * hours, resolution=8 * hours, business_hours=False)
     world = World(store, (policy,))
@@ -197,6 +197,15 @@ def test_undoing_a_close_or_spam_restores_the_clocks_exactly(store: Store, statu
     world.commands.set_status(world.conv.id, "active", undoes=made.id)
     assert world.tracker.of(world.conv, later) == untouched
     assert world.fresh().of(world.conv, later) == untouched
+
+
+def test_an_undone_close_does_not_start_an_after_close_follow_up(store: Store) -> None:
+    world = World(store)
+    world.commands.follow_up(world.conv.id, "after close in 1 week", CALENDAR)
+    made = world.commands.set_status(world.conv.id, "closed")
+    world.commands.set_status(world.conv.id, "active", undoes=made.id)
+    [item] = world.tracker.of(world.conv, T0 + timedelta(weeks=2)).promises
+    assert (item.state, item.due) == ("waiting", None)
 
 
 def test_spam_owes_nothing(store: Store) -> None:

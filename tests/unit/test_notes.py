@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -127,6 +128,18 @@ def test_notes_come_oldest_first_and_invalid_events_are_skipped() -> None:
     forged = ev(NOTE_ADD, {"note": "bad id!", "text": "x", "mentions": []}, minute=1)
     events = [add("late", minute=9), forged, add("early", minute=1), ev("assign", {"assignee": BOB})]
     assert [note.id for note in reduce_notes(events)] == ["early", "late"]
+
+
+def test_notes_written_within_one_clock_tick_keep_the_order_they_were_written_in() -> None:
+    """Same wall time: the logical clock decides, not the random note id ("zz" sorts after "aa")."""
+    first = add("zz", "First look: courier")
+    second = replace(
+        add("aa", "Waiting for the courier"), id="second", clock=Hlc(first.clock.wall_ms, 1, ALICE)
+    )
+    assert [note.text for note in reduce_notes([second, first])] == [
+        "First look: courier",
+        "Waiting for the courier",
+    ]
 
 
 HISTORY = [

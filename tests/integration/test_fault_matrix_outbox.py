@@ -163,3 +163,32 @@ def test_a_flush_killed_mid_send_is_finished_by_the_next_once(sending, signum, t
     [entry] = entries(config)
     assert entry["state"] == "sent" and entry["error"] is None
     assert len(receiver.received) == 1  # delivered, and once
+
+
+def test_a_cut_while_filing_the_sent_copy_is_finished_by_the_next_round_once(
+    dovecot, mailbox, smtp_receiver_factory, imap_proxy, tmp_path
+):
+    receiver = smtp_receiver_factory(auth=True)
+    config = write_config(tmp_path, mailbox, port=imap_proxy.port, security="none")
+    text = config.read_text().replace(
+        'port = 2525\nsecurity = "none"',
+        f'port = {receiver.port}\nsecurity = "none"\nusername = "{receiver.user}"\n'
+        f'password_command = "printf %s {receiver.password}"',
+    )
+    config.write_text(text)
+    queue_mail(config, tmp_path)
+    imap_proxy.inject(Fault("cut", stage="append"))
+    first = cli(config, "outbox", "--flush")
+    assert imap_proxy.hits == 1
+    assert_one_clear_failure(first, "was lost; the next round finishes the rest")
+    assert len(receiver.received) == 1
+    [entry] = entries(config)
+    assert entry["state"] == "sent" and entry["pending"] == ["sent_copy"]
+    second = cli(config, "outbox", "--flush")
+    assert second.returncode == 0, second.stderr
+    [entry] = entries(config)
+    assert entry["pending"] == []
+    with dovecot.imap(mailbox.user, mailbox.password) as client:
+        client.select_folder("Sent", readonly=True)
+        assert len(client.search(["HEADER", "Message-ID", entry["message_id"]])) == 1
+    assert len(receiver.received) == 1

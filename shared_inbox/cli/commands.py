@@ -133,11 +133,15 @@ def sync(args: argparse.Namespace, session: Session) -> int:
             if not args.quiet and result.changed:
                 print(summary(result, session), file=sys.stderr, flush=True)
 
+        one_line_at_a_time = threading.Lock()
+
         def on_state(state: str, detail: str) -> None:
             if state == "auth-failed":
                 failure.append(detail)
             if state in {"offline", "auth-failed"} or (state == "idle" and not args.quiet):
-                print(f"[{state}] {detail}", file=sys.stderr, flush=True)
+                with one_line_at_a_time:  # the team watcher reports from its own thread
+                    sys.stderr.write(f"[{state}] {detail}\n")
+                    sys.stderr.flush()
 
         from shared_inbox.cli.signals import stop_on_signals
 

@@ -126,22 +126,24 @@ def sync(args: argparse.Namespace, session: Session) -> int:
             return EXIT_OK
         stop = threading.Event()
         failure: list[str] = []
+        one_line_at_a_time = threading.Lock()  # the team watcher reports from its own thread
+
+        def say(line: str) -> None:
+            with one_line_at_a_time:
+                sys.stderr.write(line + "\n")
+                sys.stderr.flush()
 
         def on_round(result: SyncRound) -> None:
             session.inbox.add_messages(result.new_ids)
             apply_remote(session.inbox, session.commands, result.team_events)
             if not args.quiet and result.changed:
-                print(summary(result, session), file=sys.stderr, flush=True)
-
-        one_line_at_a_time = threading.Lock()
+                say(summary(result, session))
 
         def on_state(state: str, detail: str) -> None:
             if state == "auth-failed":
                 failure.append(detail)
             if state in {"offline", "auth-failed"} or (state == "idle" and not args.quiet):
-                with one_line_at_a_time:  # the team watcher reports from its own thread
-                    sys.stderr.write(f"[{state}] {detail}\n")
-                    sys.stderr.flush()
+                say(f"[{state}] {detail}")
 
         from shared_inbox.cli.signals import stop_on_signals
 

@@ -141,7 +141,10 @@ def test_a_cut_mid_body_stays_unconfirmed_until_the_agent_retries(sending, tmp_p
     assert len(receiver.received) == 1
 
 
-@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize(
+    "signum",
+    [signal.SIGKILL, pytest.param(signal.SIGTERM, marks=pytest.mark.slow), signal.SIGINT],
+)
 @pytest.mark.parametrize("sending", ["data", "after-dot"], indirect=True)
 def test_a_flush_killed_mid_send_is_finished_by_the_next_once(sending, signum, tmp_path):
     stage, receiver, proxy, config = sending

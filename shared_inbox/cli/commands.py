@@ -34,6 +34,10 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         from shared_inbox.cli.demo_cmd import run_demo
 
         return run_demo(args, env)
+    if args.command == "team" and args.team_command == "key":  # needs no config
+        from shared_inbox.cli.team_cmd import run_team_key
+
+        return run_team_key()
     path = locate_config(args.config, env)
     if args.command == "config":
         from shared_inbox.services.login_check import try_logins
@@ -58,8 +62,9 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 
 def password_problem(exc: PasswordError) -> str:
-    """The same words for a failing password source in every command."""
-    return f"a password could not be obtained ({exc}); `shared-inbox config check` tries each source."
+    """The same words for a failing password source (or team key) in every command."""
+    what = "the team key" if exc.key.startswith("team.") else "a password"
+    return f"{what} could not be obtained ({exc}); `shared-inbox config check` tries each source."
 
 
 # The argument naming a conversation, per command that takes one.

@@ -1,5 +1,6 @@
 """Team events on the command line: `set` ships its change at once, `sync` exchanges events,
-and `shared-inbox team status|compact` shows or tidies the events folder."""
+`shared-inbox team status|compact` shows or tidies the events folder, and `team key --new`
+makes a team key."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from shared_inbox.imap.connection import connect_imap, imap_failure
 from shared_inbox.net.errors import MailServerError
 from shared_inbox.services.session import Session, sync_plan
 from shared_inbox.services.syncing import SyncService
-from shared_inbox.services.team import apply_remote, team_sync_for
+from shared_inbox.services.team import TeamStatus, apply_remote, new_team_key, team_sync_for
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,19 @@ def add_team_parser(sub: Any) -> None:
     actions = team.add_subparsers(dest="team_command", metavar="ACTION", required=True)
     actions.add_parser("status", help="what is waiting to be shipped and how far the events folder was read")
     actions.add_parser("compact", help="replace the event messages by one snapshot of the current state")
+    key = actions.add_parser("key", help="make a team key that signs the team's messages")
+    key.add_argument("--new", action="store_true", required=True, help="print a fresh random team key")
+
+
+def run_team_key() -> int:
+    """Print a fresh team key; it is shared with teammates the way the mailbox password is."""
+    print(new_team_key())
+    print(
+        "Share this key with your teammates the way you share the mailbox password, and set it in [team] "
+        "with key_command, key_env or key_keyring (see README, working as a team).",
+        file=sys.stderr,
+    )
+    return EXIT_OK
 
 
 def team_sync_service(session: Session, service: SyncService) -> SyncService:
@@ -46,6 +60,8 @@ def ship_now(session: Session) -> str | None:
         return f"change saved; it reaches teammates at the next sync ({exc})"
     try:
         team_sync_for(session).ship(client)
+    except PasswordError as exc:  # the team key's command
+        return f"change saved; it reaches teammates at the next sync ({exc})"
     except (OSError, EOFError, IMAPClientError) as exc:
         lost = imap_failure(endpoint, exc, "while sending the change to teammates")
         return f"change saved; it reaches teammates at the next sync ({lost})"
@@ -60,11 +76,7 @@ def ship_now(session: Session) -> str | None:
 def run_team_command(args: argparse.Namespace, session: Session) -> int:
     team = team_sync_for(session)
     if args.team_command == "status":
-        status = team.status()
-        read = "never" if status.last_uid is None else f"up to UID {status.last_uid}"
-        print(f"Events folder: {status.folder}")
-        print(f"Waiting to be shipped: at most {status.backlog} event(s)")
-        print(f"Events folder read: {read}")
+        print(describe_status(team.status()))
         return EXIT_OK
     client = connect_imap(sync_plan(session.config).endpoint)
     try:
@@ -87,3 +99,30 @@ def run_team_command(args: argparse.Namespace, session: Session) -> int:
         )
     print(f"Shipped {result.shipped}, received {len(result.fetched)} event(s).", file=sys.stderr)
     return EXIT_OK
+
+
+def describe_status(status: TeamStatus) -> str:
+    """What `team status` prints: the queue, the read cursor, whether state is signed, what was ignored."""
+    read = "never" if status.last_uid is None else f"up to UID {status.last_uid}"
+    lines = [
+        f"Events folder: {status.folder}",
+        f"Waiting to be shipped: at most {status.backlog} event(s)",
+        f"Events folder read: {read}",
+    ]
+    if status.signed:
+        lines.append("Team state: signed with the team key")
+    else:
+        lines.append(
+            "Team state: unauthenticated (no team key): anyone who can put a message into the events "
+            "folder with the mailbox password can change it; mail delivered by a server is refused. "
+            "See `shared-inbox team key --new`."
+        )
+    ignored = status.ignored
+    lines.append(f"Ignored messages in the events folder: {ignored.total}")
+    for entry in ignored.named:
+        named = (("from", entry.sender), ("subject", entry.subject))
+        source = ", ".join(f"{label} {text!r}" for label, text in named if text)
+        lines.append(f"  UID {entry.uid}: {entry.reason}" + (f" ({source})" if source else ""))
+    if ignored.total > len(ignored.named):
+        lines.append(f"  … and {ignored.total - len(ignored.named)} more")
+    return "\n".join(lines)

@@ -19,10 +19,17 @@ from shared_inbox.config.model import (
     PasswordKind,
     PasswordSource,
     SmtpConfig,
+    TeamConfig,
 )
 from shared_inbox.config.passwords import PASSWORD_COMMAND_TIMEOUT, resolve_password
+from shared_inbox.config.team_key import resolve_team_keys
 
 _LABEL_WIDTH = 10
+UNAUTHENTICATED = (
+    "Team state is unauthenticated: anyone who can put a message into the events folder with the "
+    "mailbox password can change it (mail delivered by a server is refused). Set [team] key_command, "
+    "key_env or key_keyring to a key made with `shared-inbox team key --new` (see README, working as a team)."
+)
 
 
 def check_report(
@@ -48,26 +55,37 @@ def check_report(
         lines += ["", "Warnings:"]
         lines.extend(f"  {warning}" for warning in config.warnings)
     store_problem = store_path_problem(config.store.path)
-    passwords_ok = True
     if store_problem is not None:
         lines += ["", "Store:", _row("store", f"failed: {store_problem}")]
+    failed: list[str] = []
     if resolve_passwords:
         lines += ["", "Passwords:"]
         outcomes: dict[int, str] = {}
         for label, conn in (("imap", config.imap), ("smtp", config.smtp)):
             result = _password_outcome(conn, env, timeout, outcomes)
-            passwords_ok = passwords_ok and not result.startswith("failed")
+            if result.startswith("failed") and not failed:
+                failed.append("a password")
             lines.append(_row(label, result))
-    ok = store_problem is None and passwords_ok
-    if try_logins is not None and resolve_passwords and passwords_ok:
+        if config.team.key is not None:
+            result = _team_key_outcome(config, env, timeout)
+            if result.startswith("failed"):
+                failed.append("the team key")
+            lines.append(_row("team key", result))
+    if config.team.key is None:
+        lines += ["", UNAUTHENTICATED]
+    ok = not failed and store_problem is None
+    if try_logins is not None and resolve_passwords and not failed:
         lines += ["", "Logins:"]
         for label, result in try_logins(config):
             ok = ok and not result.startswith("failed")
             lines.append(_row(label, result))
-    lines += [
-        "",
-        "Result: ok." if ok else "Result: the configuration is valid, but it cannot be used as it is.",
-    ]
+    if ok:
+        verdict = "Result: ok."
+    elif failed:
+        verdict = f"Result: the configuration is valid, but {' and '.join(failed)} could not be obtained."
+    else:
+        verdict = "Result: the configuration is valid, but it cannot be used as it is."
+    lines += ["", verdict]
     return ok, "\n".join(lines) + "\n"
 
 
@@ -108,7 +126,11 @@ def summarise(config: Config) -> list[tuple[str, str]]:
         ("account", f"{config.account.name} <{config.account.address}>"),
         ("imap", _describe_connection(config.imap)),
         ("smtp", _describe_connection(config.smtp)),
-        ("team", f"me = {me.display()}; {len(team.members)} member{'s' if len(team.members) != 1 else ''}"),
+        (
+            "team",
+            f"me = {me.display()}; {len(team.members)} member{'s' if len(team.members) != 1 else ''}; "
+            + _describe_team_key(team),
+        ),
         ("store", str(config.store.path)),
         ("threading", merge),
         ("keys", keys),
@@ -142,6 +164,29 @@ def _describe_source(source: PasswordSource, shared: bool) -> str:
     if source.kind is PasswordKind.KEYRING:
         return "the system keyring"
     return "the config file (plain password)"
+
+
+def _describe_team_key(team: TeamConfig) -> str:
+    if team.key is None:
+        return "team state unauthenticated (no team key)"
+    text = f"team state signed, key from {_describe_key_source(team.key)}"
+    if team.previous_key is not None:
+        text += f", previous key from {_describe_key_source(team.previous_key)}"
+    return text
+
+
+def _describe_key_source(source: PasswordSource) -> str:
+    if source.kind is PasswordKind.COMMAND:
+        return source.key.rpartition(".")[2]
+    return _describe_source(source, False)
+
+
+def _team_key_outcome(config: Config, env: Mapping[str, str], timeout: float) -> str:
+    try:
+        resolve_team_keys(config.team, env, timeout=timeout)
+    except PasswordError as exc:
+        return f"failed: {exc}"
+    return "ok"
 
 
 def _password_outcome(

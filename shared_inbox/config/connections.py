@@ -44,7 +44,7 @@ _PORT_EXPECTS = {
 _PASSWORD_KEYS = ("password_command", "password_env", "keyring", "password")
 _SMTP_PASSWORD_KEYS = (*_PASSWORD_KEYS, "password_same_as_imap")
 _SOURCE_ADVICE = "use password_command, password_env or keyring = true instead"
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _HOST_NAME = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?\.?")
 
 
@@ -233,11 +233,11 @@ def _password_source(
         table.problem(key, "a password source needs a username", "add username = ... to this section")
         return None
     if key == "password_command":
-        argv = _command(table)
+        argv = command_argv(table, key)
         return PasswordSource(PasswordKind.COMMAND, dotted, argv=argv) if argv else None
     if key == "password_env":
         name = table.optional_text(key)
-        if name is not None and not _ENV_NAME.fullmatch(name):
+        if name is not None and not ENV_NAME.fullmatch(name):
             table.problem(key, f"{name!r} is not an environment variable name", "e.g. SUPPORT_IMAP_PASSWORD")
             return None
         return PasswordSource(PasswordKind.ENV, dotted, env_var=name) if name else None
@@ -248,24 +248,24 @@ def _password_source(
     return _plain_password(table, ctx, dotted)
 
 
-def _command(table: Table) -> tuple[str, ...]:
-    """The argv of password_command: a string split like a shell would (but never run by one), or an array."""
-    raw = table.data["password_command"]
+def command_argv(table: Table, key: str) -> tuple[str, ...]:
+    """The argv of a secret command: a string split like a shell would (but never run by one), or an array."""
+    raw = table.data[key]
     if isinstance(raw, list):
         if raw and all(isinstance(arg, str) for arg in raw) and raw[0].strip():
             return tuple(str(arg) for arg in raw)
-        table.problem("password_command", "must be a non-empty array of strings")
+        table.problem(key, "must be a non-empty array of strings")
         return ()
     if not isinstance(raw, str):
-        table.problem("password_command", f"expected a string or an array of strings, got {type_name(raw)}")
+        table.problem(key, f"expected a string or an array of strings, got {type_name(raw)}")
         return ()
-    text = table.optional_text("password_command")
+    text = table.optional_text(key)
     if text is None:
         return ()
     try:
         argv = tuple(shlex.split(text))
     except ValueError as exc:
-        table.problem("password_command", f"cannot be split into arguments ({exc})", "check the quotes")
+        table.problem(key, f"cannot be split into arguments ({exc})", "check the quotes")
         return ()
     return argv
 

@@ -135,7 +135,7 @@ class Member:
 
 @dataclass(frozen=True, slots=True)
 class TeamConfig:
-    """The team, and which member runs this copy.
+    """The team, which member runs this copy, and where the team key comes from.
 
     `members` is never empty: when the file lists none, one member is
     synthesised from `me`.
@@ -144,6 +144,8 @@ class TeamConfig:
     me: str  # lower-cased email of the agent running this copy
     members: tuple[Member, ...]
     events_folder: str = DEFAULT_EVENTS_FOLDER  # IMAP folder the team's state changes travel through
+    key: PasswordSource | None = None  # signs team state; None: team state is unauthenticated
+    previous_key: PasswordSource | None = None  # accepted for reading while the team changes keys
 
 
 class AfterAction(enum.StrEnum):

@@ -30,6 +30,13 @@ def resolve_password(
     source = conn.password
     if source is None:
         return None
+    return resolve_secret(source, env, timeout=timeout)
+
+
+def resolve_secret(
+    source: PasswordSource, env: Mapping[str, str], *, timeout: float = PASSWORD_COMMAND_TIMEOUT
+) -> str:
+    """The secret a source names (a password or the team key). Raises PasswordError."""
     if source.kind is PasswordKind.PLAIN:
         return source.plain
     if source.kind is PasswordKind.ENV:

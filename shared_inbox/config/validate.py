@@ -29,6 +29,7 @@ from shared_inbox.config.model import (
 )
 from shared_inbox.config.reader import Collector, Table, did_you_mean
 from shared_inbox.config.service_levels import read_canned, read_hours, read_sla
+from shared_inbox.config.team_key import KEY_KEYS, read_team_keys
 
 APP_NAME = "shared-inbox"
 
@@ -53,7 +54,7 @@ TOP_KEYS = frozenset(
 )
 ACCOUNT_KEYS = frozenset({"name", "address", "from_style", "reply_to"})
 OUTBOX_KEYS = frozenset({"undo_seconds", "retry_max_minutes", "give_up_after_hours", "keep_sent_days"})
-TEAM_KEYS = frozenset({"me", "members", "events_folder"})
+TEAM_KEYS = frozenset({"me", "members", "events_folder"}) | KEY_KEYS
 MEMBER_KEYS = frozenset({"name", "email", "signature"})
 STORE_KEYS = frozenset({"path"})
 THREADING_KEYS = frozenset({"subject_merge", "subject_merge_window_days"})
@@ -62,6 +63,9 @@ THREADING_KEYS = frozenset({"subject_merge", "subject_merge_window_days"})
 _MISPLACED = {
     "me": "[team]",
     "members": "[team]",
+    "key_command": "[team]",
+    "key_env": "[team]",
+    "key_keyring": "[team]",
     "host": "[imap] or [smtp]",
     "port": "[imap] or [smtp]",
     "username": "[imap] or [smtp]",
@@ -104,7 +108,7 @@ def parse_config(
     account = _account(root)
     imap = read_imap(root, ctx)
     smtp = read_smtp(root, ctx, imap)
-    team = _team(root)
+    team = _team(root, account.address)
     store = _store(root, ctx)
     threading = _threading(root)
     outbox = _outbox(root)
@@ -178,7 +182,7 @@ def _account(root: Table) -> AccountConfig:
     return AccountConfig(name=name, address=address, from_style=from_style, reply_to=reply_to)
 
 
-def _team(root: Table) -> TeamConfig:
+def _team(root: Table, address: str) -> TeamConfig:
     if not root.has("team"):
         root.problem("team", 'missing required section [team] (at least me = "your email address")')
         return TeamConfig(me="", members=())
@@ -201,7 +205,14 @@ def _team(root: Table) -> TeamConfig:
     elif me and me not in seen:
         hint = did_you_mean(me, seen) or "add a [[team.members]] entry for yourself"
         table.problem("me", f"{me} is not one of the team.members", hint)
-    return TeamConfig(me=me, members=tuple(members), events_folder=_events_folder(table))
+    key, previous_key = read_team_keys(table, address)
+    return TeamConfig(
+        me=me,
+        members=tuple(members),
+        events_folder=_events_folder(table),
+        key=key,
+        previous_key=previous_key,
+    )
 
 
 def _events_folder(table: Table) -> str:

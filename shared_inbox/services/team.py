@@ -11,13 +11,15 @@ applies them on its own thread with :func:`apply_remote`.
 from __future__ import annotations
 
 import logging
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from imapclient import IMAPClient
 
 from shared_inbox.config.model import DEFAULT_EVENTS_FOLDER
+from shared_inbox.config.team_key import resolve_team_keys
 from shared_inbox.domain.events import Event
 from shared_inbox.domain.presence import PresenceNote
 from shared_inbox.imap.idle import wait_for_change
@@ -29,9 +31,11 @@ from shared_inbox.services.session import Session
 from shared_inbox.store import Store
 from shared_inbox.team.compactor import CompactReport, compact_folder
 from shared_inbox.team.encoding import BATCH_EVENTS, encode_batch
-from shared_inbox.team.folder import EventsFolder
-from shared_inbox.team.presence import PresenceError, decode_presence, encode_presence
-from shared_inbox.team.shipping import FetchCursor, ShipQueue
+from shared_inbox.team.envelope import Envelope
+from shared_inbox.team.folder import EventsFolder, Ignored
+from shared_inbox.team.presence import PresenceError, encode_presence, note_from
+from shared_inbox.team.shipping import FetchCursor, IgnoredMessage, IgnoredReport, ShipQueue
+from shared_inbox.team.signing import MAX_CLOCK_AHEAD, NO_KEY, TeamKeys, new_key, split_by_clock
 from shared_inbox.wallclock import Now, utc_now
 
 log = logging.getLogger(__name__)
@@ -56,6 +60,8 @@ class TeamStatus:
     folder: str
     backlog: int  # local log entries past the shipped cursor (at most this many to ship)
     last_uid: int | None
+    signed: bool = False  # False: team state is unauthenticated (no team key)
+    ignored: IgnoredReport = field(default_factory=lambda: IgnoredReport(0, []))
 
 
 class _StopOrWake(threading.Event):
@@ -78,8 +84,10 @@ class TeamSync:
         folder: str = DEFAULT_EVENTS_FOLDER,
         now: Now = utc_now,
         compact_at: int = COMPACT_AT_MESSAGES,
+        keys: TeamKeys = NO_KEY,
     ) -> None:
         self.queue = ShipQueue(store)
+        self.keys = keys  # signs what we write; decides what we read
         self.me = me
         self.folder_name = folder
         self.now = now
@@ -100,8 +108,8 @@ class TeamSync:
             messages = self._fetch(folder, result)
             self._ship(folder)  # moves the cursor past what was just taken in
             self._ship_presence(folder)
-            if messages >= self.compact_at:
-                result.compacted = compact_folder(folder, sender=self.me, now=self.now())
+            if messages - self.queue.ignored().total >= self.compact_at:
+                result.compacted = self._compact(folder)
             return result
 
     def ship(self, client: IMAPClient) -> int:
@@ -116,19 +124,30 @@ class TeamSync:
             result = Exchange(shipped=self._ship(folder))
             self._fetch(folder, result)
             self._ship(folder)
-            result.compacted = compact_folder(folder, sender=self.me, now=self.now())
+            result.compacted = self._compact(folder)
             return result
 
     def status(self) -> TeamStatus:
         cursor = self.queue.fetch_cursor()
-        return TeamStatus(self.folder_name, self.queue.backlog(), cursor.last_uid if cursor else None)
+        last_uid = cursor.last_uid if cursor else None
+        backlog, ignored = self.queue.backlog(), self.queue.ignored()
+        return TeamStatus(self.folder_name, backlog, last_uid, self.keys.signed, ignored)
+
+    def _compact(self, folder: EventsFolder) -> CompactReport:
+        """Compaction reads the whole folder, so what it ignored replaces the list of ignored messages."""
+        ours = self.queue.known_events
+        report = compact_folder(folder, sender=self.me, now=self.now(), keys=self.keys, ours=ours)
+        validity = folder.status().uidvalidity
+        self.queue.record_ignored(validity, [_named(entry) for entry in report.ignored], complete=True)
+        return report
 
     def _ship(self, folder: EventsFolder) -> int:
         pending = self.queue.pending()
         events = pending.events
         for start in range(0, len(events), BATCH_EVENTS):
             chunk = events[start : start + BATCH_EVENTS]
-            folder.append(encode_batch([event for event, _ in chunk], sender=self.me, now=self.now()))
+            events_only = [event for event, _ in chunk]
+            folder.append(encode_batch(events_only, sender=self.me, now=self.now(), keys=self.keys))
             self.queue.mark_shipped(chunk[-1][1], (event for event, _ in chunk))
         self.queue.mark_shipped(pending.end)
         return len(events)
@@ -140,27 +159,45 @@ class TeamSync:
         if cursor is not None and cursor.uidvalidity != status.uidvalidity:
             log.info("events folder was recreated (UIDVALIDITY changed); reading it again")
             cursor = None
+        if cursor is not None and cursor.keys != self.keys.fingerprint:
+            log.info("the team key changed; reading the events folder again")  # what it ignored may count now
+            cursor = None
         last_uid = cursor.last_uid if cursor else 0
         if status.messages == 0 or status.uidnext <= last_uid + 1:
             return status.messages
-        read = folder.read_after(last_uid)
-        for _, batch in read.batches:
-            result.fetched.extend(self.queue.ingest(batch.events))
-        self._take_presence(read.presence, result)
+        read = folder.read_after(last_uid, keys=self.keys)
+        ignored = [_named(entry) for entry in read.ignored]
+        for uid, batch in read.batches:
+            events, refused = split_by_clock(batch.events, self.now())
+            if refused:
+                log.warning("%d event(s) in message %d refused: clock ahead", len(refused), uid)
+                ignored.append(IgnoredMessage(uid, _clock_ahead(len(refused), "event(s)")))
+            result.fetched.extend(self.queue.ingest(events))
+        ignored += self._take_presence(read.presence, result)
+        # Ignored messages named earlier may be gone (adopted by a compaction, or removed by hand).
+        gone = folder.missing([entry.uid for entry in self.queue.ignored().named]) if last_uid else set()
+        self.queue.record_ignored(read.uidvalidity, ignored, complete=last_uid == 0, gone=gone)
         # Every existing UID below the UIDNEXT seen first was read now: never look below it again.
         same_folder = read.uidvalidity == status.uidvalidity
         high = max(read.high_uid, status.uidnext - 1) if same_folder else read.high_uid
-        self.queue.save_fetch_cursor(FetchCursor(read.uidvalidity, high))
+        self.queue.save_fetch_cursor(FetchCursor(read.uidvalidity, high, self.keys.fingerprint))
         return status.messages
 
     # -- presence (never in the event log) ------------------------------------------
 
-    def _take_presence(self, messages: list[tuple[int, bytes]], result: Exchange) -> None:
-        for uid, raw in messages:
+    def _take_presence(self, messages: list[tuple[int, Envelope]], result: Exchange) -> list[IgnoredMessage]:
+        """Teammates' notes to `result`, ours remembered; returns notes refused for a clock ahead."""
+        refused: list[IgnoredMessage] = []
+        limit = self.now() + MAX_CLOCK_AHEAD
+        for uid, envelope in messages:
             try:
-                note = decode_presence(raw)
+                note = note_from(envelope)
             except PresenceError as exc:
                 log.debug("events folder: presence message %d ignored: %s", uid, exc)
+                continue
+            if note.sent_at > limit:
+                log.warning("events folder: presence message %d refused: clock ahead", uid)
+                refused.append(IgnoredMessage(uid, _clock_ahead(1, "presence note"), envelope.sender))
                 continue
             if note.agent == self.me:
                 self.presence.seen_own(uid, note)
@@ -168,13 +205,14 @@ class TeamSync:
                 result.presence.append(note)
         if result.presence and self.on_presence is not None:
             self.on_presence(result.presence)
+        return refused
 
     def _ship_presence(self, folder: EventsFolder) -> None:
         """Append this agent's presence when it changed or is due a refresh; delete our superseded notes."""
         now = self.now()
         note = self.presence.take(now)
         if note is not None:
-            folder.append(encode_presence(note))
+            folder.append(encode_presence(note, self.keys))
         stale = self.presence.stale_own(now)
         if stale:
             folder.client.select_folder(folder.name, readonly=False)
@@ -238,6 +276,15 @@ def _dropped(exc: BaseException) -> str:
     return "the connection to the IMAP server was lost."
 
 
+def _named(entry: Ignored) -> IgnoredMessage:
+    return IgnoredMessage(entry.uid, entry.reason, entry.sender, entry.subject)
+
+
+def _clock_ahead(count: int, what: str) -> str:
+    minutes = int(MAX_CLOCK_AHEAD.total_seconds() // 60)
+    return f"{count} {what} refused: clock more than {minutes} minutes ahead"
+
+
 def _sleep_until(flag: threading.Event, seconds: float) -> None:
     """Sleep in short slices until `flag` reads as set (its is_set may be overridden)."""
     deadline = threading.Event()
@@ -280,7 +327,14 @@ def apply_remote(inbox: Inbox, commands: Commands, events: list[Event]) -> Remot
     )
 
 
-def team_sync_for(session: Session) -> TeamSync:
-    """The session's team exchange, as the config describes it."""
+def team_sync_for(session: Session, env: Mapping[str, str] | None = None) -> TeamSync:
+    """The session's team exchange, as configured; raises PasswordError when the team key cannot be had."""
     team = session.config.team
-    return TeamSync(session.store, me=team.me, folder=team.events_folder)
+    current, previous = resolve_team_keys(team, os.environ if env is None else env)
+    keys = TeamKeys.from_text(current, previous)
+    return TeamSync(session.store, me=team.me, folder=team.events_folder, keys=keys)
+
+
+def new_team_key() -> str:
+    """A fresh random team key for `[team] key_command` and friends."""
+    return new_key()

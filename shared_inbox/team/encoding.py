@@ -1,11 +1,11 @@
 """The message format of the events folder.
 
-One message carries a batch of events as zlib-compressed JSON, base64 in a
-MIME body so any IMAP server and webmail can store and show it:
+One message carries a batch of events as zlib-compressed JSON in the common
+envelope (see envelope.py), so any IMAP server and webmail can store and show it:
 
     X-Shared-Inbox: events 1          (or "snapshot 1")
+    X-Shared-Inbox-Signature: ...     (with a team key, see signing.py)
     Content-Type: application/vnd.shared-inbox.events; charset=us-ascii
-    Content-Transfer-Encoding: base64
 
     base64(zlib({"v": 1, "type": "events"|"snapshot", "covers": [low, high] | null, "events": [...]}))
 
@@ -16,34 +16,28 @@ not cost its neighbours.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import logging
-import re
 import uuid
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import format_datetime
+from datetime import datetime
 
 from shared_inbox.domain.events import Event, EventError, event_from_json, event_to_json
+from shared_inbox.team.envelope import MARKER_HEADER, Envelope, EnvelopeError, open_envelope, seal
+from shared_inbox.team.signing import NO_KEY, TeamKeys
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
-MARKER_HEADER = "X-Shared-Inbox"
 CONTENT_TYPE = "application/vnd.shared-inbox.events"
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024  # a snapshot of a very busy team stays far below
 MAX_JSON_BYTES = 64 * 1024 * 1024  # after decompression: a zlib bomb stops here
 MAX_EVENTS_PER_MESSAGE = 200_000
 BATCH_EVENTS = 500  # a normal batch: small enough to append quickly, big enough to cut traffic
 
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
-_MARKER = re.compile(rb"^x-shared-inbox:[ \t]*(events|snapshot)[ \t]+(\d{1,4})[ \t]*\r?$", re.I | re.M)
-_WHITESPACE = re.compile(rb"\s+")
-_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9._%+@-]{1,254}")
+__all__ = ["MARKER_HEADER", "Batch", "BatchError", "batch_from", "decode_batch", "encode_batch"]
 
 
 class BatchError(ValueError):
@@ -61,9 +55,14 @@ class Batch:
 
 
 def encode_batch(
-    events: Sequence[Event], *, sender: str, now: datetime, covers: tuple[int, int] | None = None
+    events: Sequence[Event],
+    *,
+    sender: str,
+    now: datetime,
+    covers: tuple[int, int] | None = None,
+    keys: TeamKeys = NO_KEY,
 ) -> bytes:
-    """A complete RFC 5322 message holding `events` (a snapshot when `covers` is given)."""
+    """A complete RFC 5322 message holding `events` (a snapshot when `covers` is given), signed when keyed."""
     kind = "snapshot" if covers is not None else "events"
     payload = {
         "v": FORMAT_VERSION,
@@ -72,46 +71,44 @@ def encode_batch(
         "events": [event_to_json(event) for event in events],
     }
     packed = zlib.compress(json.dumps(payload, separators=(",", ":")).encode("ascii"), 9)
-    body = base64.encodebytes(packed).replace(b"\n", b"\r\n")
-    address = sender if _PLAIN_ADDRESS.fullmatch(sender) else "shared-inbox@localhost"
-    headers = [
-        f"From: shared-inbox <{address}>",
-        f"To: <{address}>",
-        f"Subject: shared-inbox team {kind} ({len(events)})",
-        f"Date: {format_datetime(now.astimezone(UTC))}",
-        f"Message-ID: <{uuid.uuid4().hex}@team.shared-inbox.invalid>",
-        f"{MARKER_HEADER}: {kind} {FORMAT_VERSION}",
-        "MIME-Version: 1.0",
-        f"Content-Type: {CONTENT_TYPE}; charset=us-ascii",
-        "Content-Transfer-Encoding: base64",
-    ]
-    return ("\r\n".join(headers) + "\r\n\r\n").encode("ascii") + body
+    return seal(
+        kind,
+        FORMAT_VERSION,
+        packed,
+        content_type=CONTENT_TYPE,
+        sender=sender,
+        subject=f"shared-inbox team {kind} ({len(events)})",
+        now=now,
+        message_id=f"{uuid.uuid4().hex}@team.shared-inbox.invalid",
+        signature=keys.sign(kind, FORMAT_VERSION, packed),
+    )
 
 
 def decode_batch(raw: bytes) -> Batch:
-    """Read a message of the events folder; raises :class:`BatchError` when it is not one of ours."""
-    if len(raw) > MAX_MESSAGE_BYTES:
-        raise BatchError(f"message of {len(raw)} bytes is over the {MAX_MESSAGE_BYTES} byte limit")
-    split = _HEADER_END.search(raw)
-    if split is None:
-        raise BatchError("message has no body")
-    marker = _MARKER.search(raw[: split.start()])
-    if marker is None:
-        raise BatchError(f"message has no {MARKER_HEADER} header")
-    if int(marker.group(2)) != FORMAT_VERSION:
-        raise BatchError(f"unsupported batch format version {int(marker.group(2))}")
-    payload = _payload(raw[split.end() :])
-    return _read_payload(payload, marker.group(1).decode().lower() == "snapshot")
-
-
-def _payload(body: bytes) -> object:
+    """Read a message of the events folder without judging who wrote it; raises :class:`BatchError`."""
     try:
-        packed = base64.b64decode(_WHITESPACE.sub(b"", body), validate=True)
+        envelope = open_envelope(raw, max_bytes=MAX_MESSAGE_BYTES)
+    except EnvelopeError as exc:
+        raise BatchError(str(exc)) from None
+    return batch_from(envelope)
+
+
+def batch_from(envelope: Envelope) -> Batch:
+    """The batch an opened envelope holds (verify its signature first: this inflates the body)."""
+    if envelope.kind not in ("events", "snapshot"):
+        raise BatchError(f"message is a {envelope.kind} message, not a batch")
+    if envelope.version != FORMAT_VERSION:
+        raise BatchError(f"unsupported batch format version {envelope.version}")
+    return _read_payload(_payload(envelope.body), envelope.kind == "snapshot")
+
+
+def _payload(packed: bytes) -> object:
+    try:
         inflater = zlib.decompressobj()
         text = inflater.decompress(packed, MAX_JSON_BYTES)
         complete = inflater.eof and not inflater.unconsumed_tail
-    except (binascii.Error, zlib.error) as exc:
-        raise BatchError(f"batch body is not base64 zlib data: {exc}") from None
+    except zlib.error as exc:
+        raise BatchError(f"batch body is not zlib data: {exc}") from None
     if not complete:
         raise BatchError("batch body is truncated or inflates beyond the size limit")
     try:

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
-from shared_inbox.team.encoding import MAX_MESSAGE_BYTES, Batch, BatchError, decode_batch
-from shared_inbox.team.presence import is_presence
+from shared_inbox.team.encoding import MAX_MESSAGE_BYTES, Batch, BatchError, batch_from
+from shared_inbox.team.envelope import Envelope, EnvelopeError, describe, open_envelope
+from shared_inbox.team.signing import NO_KEY, TeamKeys, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -31,18 +32,31 @@ class FolderStatus:
     messages: int
 
 
+@dataclass(frozen=True)
+class Ignored:
+    """A message of the folder that was not taken in, and why; `sender` and `subject` are safe to print."""
+
+    uid: int
+    reason: str
+    sender: str = ""
+    subject: str = ""
+
+
 @dataclass
 class ReadResult:
-    """Batches read from the folder, by UID, and the highest UID looked at (read or skipped).
+    """Accepted batches by UID, what was ignored, and the highest UID looked at (read or ignored).
 
-    Presence notes come apart, raw: they are not team state (see shared_inbox.team.presence).
+    Presence notes come apart, verified but not decoded: they are not team state
+    (see shared_inbox.team.presence).
     """
 
     uidvalidity: int
     batches: list[tuple[int, Batch]] = field(default_factory=list)
-    presence: list[tuple[int, bytes]] = field(default_factory=list)
+    presence: list[tuple[int, Envelope]] = field(default_factory=list)
+    ignored: list[Ignored] = field(default_factory=list)
     high_uid: int = 0
-    skipped: int = 0
+    previous_key: set[int] = field(default_factory=set)  # accepted UIDs signed with the previous key
+    unsigned: list[tuple[int, Envelope]] = field(default_factory=list)  # ignored for lacking a signature
 
 
 def server_name(client: IMAPClient, configured: str) -> str:
@@ -88,8 +102,8 @@ class EventsFolder:
     def append(self, raw: bytes) -> None:
         self.client.append(self.name, raw, flags=(SEEN,))
 
-    def read_after(self, last_uid: int, *, readonly: bool = True) -> ReadResult:
-        """Every batch with a UID above `last_uid`; unreadable or oversized messages are logged, skipped."""
+    def read_after(self, last_uid: int, *, keys: TeamKeys = NO_KEY, readonly: bool = True) -> ReadResult:
+        """Every batch `keys` accept with a UID above `last_uid`; all others are logged and listed."""
         selected = self.client.select_folder(self.name, readonly=readonly)
         result = ReadResult(uidvalidity=int(selected[b"UIDVALIDITY"]), high_uid=last_uid)
         if int(selected.get(b"EXISTS", 0)) == 0:
@@ -100,35 +114,32 @@ class EventsFolder:
             wanted = []
             for uid in chunk:
                 size = sizes.get(uid, {}).get(b"RFC822.SIZE")
-                if not isinstance(size, int) or size > MAX_MESSAGE_BYTES:
+                if not isinstance(size, int):
+                    continue  # expunged meanwhile, by a teammate's compaction
+                if size > MAX_MESSAGE_BYTES:
                     log.warning(
                         "events folder: message %d of %s bytes skipped (limit %d)",
                         uid,
                         size,
                         MAX_MESSAGE_BYTES,
                     )
-                    result.skipped += 1
+                    result.ignored.append(Ignored(uid, f"over the {MAX_MESSAGE_BYTES} byte limit"))
                 else:
                     wanted.append(uid)
             bodies = self.client.fetch(wanted, ["BODY.PEEK[]"]) if wanted else {}
             for uid in wanted:
                 raw = bodies.get(uid, {}).get(b"BODY[]")
-                if not isinstance(raw, bytes):
-                    continue  # expunged meanwhile, by a teammate's compaction
-                if is_presence(raw):
-                    result.presence.append((uid, raw))
-                    continue
-                try:
-                    batch = decode_batch(raw)
-                except BatchError as exc:
-                    log.warning("events folder: message %d ignored: %s", uid, exc)
-                    result.skipped += 1
-                    continue
-                for reason in batch.rejected[:5]:
-                    log.warning("events folder: an event in message %d ignored: %s", uid, reason)
-                result.batches.append((uid, batch))
+                if isinstance(raw, bytes):  # else expunged meanwhile, by a teammate's compaction
+                    _take(result, uid, raw, keys)
             result.high_uid = max(result.high_uid, chunk[-1])
         return result
+
+    def missing(self, uids: Sequence[int]) -> set[int]:
+        """Which of these UIDs no longer exist (the folder must be selected)."""
+        if not uids:
+            return set()
+        present = self.client.search(["UID", ",".join(str(uid) for uid in sorted(set(uids)))])
+        return set(uids) - set(present)
 
     def delete(self, uids: Sequence[int]) -> None:
         """Remove exactly these messages (the folder must be selected read-write)."""
@@ -139,6 +150,37 @@ class EventsFolder:
             self.client.uid_expunge(list(uids))
         else:
             self.client.expunge()  # also other \Deleted ones: those are covered by their own snapshots
+
+
+def _take(result: ReadResult, uid: int, raw: bytes, keys: TeamKeys) -> None:
+    """Sort one message into accepted batches, presence notes or ignored, checking trust before parsing."""
+    try:
+        envelope = open_envelope(raw, max_bytes=MAX_MESSAGE_BYTES)
+    except EnvelopeError as exc:
+        log.warning("events folder: message %d ignored: %s", uid, exc)
+        result.ignored.append(Ignored(uid, str(exc), *describe(raw)))
+        return
+    verdict = keys.verify(envelope)
+    if not verdict.accepted:
+        log.warning("events folder: message %d ignored: %s", uid, verdict.value)
+        result.ignored.append(Ignored(uid, verdict.value, envelope.sender, envelope.subject))
+        if verdict is Verdict.UNSIGNED:
+            result.unsigned.append((uid, envelope))
+        return
+    if verdict is Verdict.PREVIOUS_KEY:
+        result.previous_key.add(uid)
+    if envelope.kind == "presence":
+        result.presence.append((uid, envelope))
+        return
+    try:
+        batch = batch_from(envelope)
+    except BatchError as exc:
+        log.warning("events folder: message %d ignored: %s", uid, exc)
+        result.ignored.append(Ignored(uid, str(exc), envelope.sender, envelope.subject))
+        return
+    for reason in batch.rejected[:5]:
+        log.warning("events folder: an event in message %d ignored: %s", uid, reason)
+    result.batches.append((uid, batch))
 
 
 def _chunks(items: Sequence[int], size: int) -> Iterator[list[int]]:

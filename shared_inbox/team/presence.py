@@ -5,28 +5,28 @@ state: it never enters the event log or a snapshot, and every note carries its o
 One note holds everything one agent is doing, so each change costs one small message:
 
     X-Shared-Inbox: presence 1
+    X-Shared-Inbox-Signature: ...     (with a team key, see signing.py)
     Content-Type: application/vnd.shared-inbox.presence; charset=us-ascii
-    Content-Transfer-Encoding: base64
 
     base64({"v": 1, "id": note id, "agent": email, "at": iso time, "ttl": seconds,
             "entries": [{"anchor": Message-ID, "activity": "viewing" | "replying"}, ...]})
 
-Read back, a note is untrusted like any mail: size, types and TTL are checked.
+It travels in the common envelope (envelope.py). Read back, a note is untrusted like any mail:
+size, types and TTL are checked.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from typing import cast
 
 from shared_inbox.domain.presence import ACTIVITIES, Activity, Presence, PresenceNote
+from shared_inbox.team.envelope import Envelope, EnvelopeError, kind_of, open_envelope, seal
+from shared_inbox.team.signing import NO_KEY, TeamKeys
 
 FORMAT_VERSION = 1
 CONTENT_TYPE = "application/vnd.shared-inbox.presence"
@@ -35,8 +35,6 @@ MAX_ENTRIES = 8  # an agent views one conversation and replies to a few at most
 MAX_TTL_SECONDS = 300  # a note claiming longer is cut to this
 MAX_ANCHOR_CHARS = 998
 
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
-_MARKER = re.compile(rb"^x-shared-inbox:[ \t]*presence[ \t]+(\d{1,4})[ \t]*\r?$", re.I | re.M)
 _PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9._%+@-]{1,254}")
 _NOTE_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -51,12 +49,11 @@ def new_note(agent: str, entries: Iterable[Presence], now: datetime, ttl: timede
 
 
 def is_presence(raw: bytes) -> bool:
-    """Whether a message of the events folder is a presence note (any version)."""
-    split = _HEADER_END.search(raw)
-    return split is not None and _MARKER.search(raw[: split.start()]) is not None
+    """Whether a message of the events folder claims to be a presence note (any version)."""
+    return kind_of(raw) == "presence"
 
 
-def encode_presence(note: PresenceNote) -> bytes:
+def encode_presence(note: PresenceNote, keys: TeamKeys = NO_KEY) -> bytes:
     ttl = int((note.expires_at - note.sent_at).total_seconds())
     payload = {
         "v": FORMAT_VERSION,
@@ -67,33 +64,39 @@ def encode_presence(note: PresenceNote) -> bytes:
         "entries": [{"anchor": p.anchor, "activity": p.activity} for p in note.entries],
     }
     packed = json.dumps(payload, separators=(",", ":")).encode("ascii")
-    body = base64.encodebytes(packed).replace(b"\n", b"\r\n")
-    address = note.agent if _PLAIN_ADDRESS.fullmatch(note.agent) else "shared-inbox@localhost"
-    headers = [
-        f"From: shared-inbox <{address}>",
-        f"Subject: shared-inbox presence ({len(note.entries)})",
-        f"Date: {format_datetime(note.sent_at.astimezone(UTC))}",
-        f"Message-ID: <{note.id}@presence.shared-inbox.invalid>",
-        f"X-Shared-Inbox: presence {FORMAT_VERSION}",
-        "MIME-Version: 1.0",
-        f"Content-Type: {CONTENT_TYPE}; charset=us-ascii",
-        "Content-Transfer-Encoding: base64",
-    ]
-    return ("\r\n".join(headers) + "\r\n\r\n").encode("ascii") + body
+    return seal(
+        "presence",
+        FORMAT_VERSION,
+        packed,
+        content_type=CONTENT_TYPE,
+        sender=note.agent,
+        subject=f"shared-inbox presence ({len(note.entries)})",
+        now=note.sent_at,
+        message_id=f"{note.id}@presence.shared-inbox.invalid",
+        signature=keys.sign("presence", FORMAT_VERSION, packed),
+    )
 
 
 def decode_presence(raw: bytes) -> PresenceNote:
-    if len(raw) > MAX_NOTE_BYTES:
-        raise PresenceError(f"presence message of {len(raw)} bytes is over the limit")
-    split = _HEADER_END.search(raw)
-    marker = _MARKER.search(raw[: split.start()]) if split is not None else None
-    if split is None or marker is None:
-        raise PresenceError("not a presence message")
-    if int(marker.group(1)) != FORMAT_VERSION:
-        raise PresenceError(f"unsupported presence format version {int(marker.group(1))}")
+    """Read a presence message without judging who wrote it; raises :class:`PresenceError`."""
     try:
-        payload = json.loads(base64.b64decode(b"".join(raw[split.end() :].split()), validate=True))
-    except (binascii.Error, UnicodeDecodeError, ValueError, RecursionError):
+        envelope = open_envelope(raw, max_bytes=MAX_NOTE_BYTES)
+    except EnvelopeError as exc:
+        raise PresenceError(str(exc)) from None
+    return note_from(envelope)
+
+
+def note_from(envelope: Envelope) -> PresenceNote:
+    """The note an opened envelope holds (verify its signature first)."""
+    if envelope.kind != "presence":
+        raise PresenceError("not a presence message")
+    if envelope.version != FORMAT_VERSION:
+        raise PresenceError(f"unsupported presence format version {envelope.version}")
+    if len(envelope.body) > MAX_NOTE_BYTES:
+        raise PresenceError(f"presence body of {len(envelope.body)} bytes is over the limit")
+    try:
+        payload = json.loads(envelope.body)
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise PresenceError("presence body is not base64 JSON") from None
     return _note(payload)
 
@@ -131,12 +134,12 @@ def _entry(value: object) -> Presence:
     return Presence(anchor, cast(Activity, activity))
 
 
-def stale_uids(messages: Iterable[tuple[int, bytes]], now: datetime) -> list[int]:
-    """The expired presence messages, which anyone may delete; unreadable ones are left alone."""
+def stale_uids(messages: Iterable[tuple[int, Envelope]], now: datetime) -> list[int]:
+    """The expired presence notes among accepted ones, which any teammate may delete; unreadable ones stay."""
     stale: list[int] = []
-    for uid, raw in messages:
+    for uid, envelope in messages:
         try:
-            if decode_presence(raw).expired(now):
+            if note_from(envelope).expired(now):
                 stale.append(uid)
         except PresenceError:
             continue

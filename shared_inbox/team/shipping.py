@@ -10,7 +10,7 @@ events again; their ids make the repeat harmless.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 SHIPPED_KEY = "team.shipped"  # int: events of the log, in file order, known to be on the server
 FETCHED_KEY = "team.fetched"  # {"uidvalidity": int, "last_uid": int}: how far the events folder was read
+IGNORED_KEY = "team.ignored"  # {"uidvalidity", "total", "messages": [...]}: folder messages not taken in
+NAMED_AT_MOST = 50  # ignored messages remembered by name; the count goes on
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,23 @@ class Pending:
 class FetchCursor:
     uidvalidity: int
     last_uid: int
+    keys: str = ""  # which team keys read it (TeamKeys.fingerprint): other keys read everything again
+
+
+@dataclass(frozen=True)
+class IgnoredMessage:
+    """A message of the events folder that was not (wholly) taken in; texts are printable ASCII."""
+
+    uid: int
+    reason: str
+    sender: str = ""
+    subject: str = ""
+
+
+@dataclass(frozen=True)
+class IgnoredReport:
+    total: int
+    named: list[IgnoredMessage]
 
 
 class ShipQueue:
@@ -77,13 +96,58 @@ class ShipQueue:
         value = self.store.get_setting(FETCHED_KEY)
         if not isinstance(value, dict):
             return None
-        validity, last = value.get("uidvalidity"), value.get("last_uid")
-        if type(validity) is not int or type(last) is not int or last < 0:
+        validity, last, keys = value.get("uidvalidity"), value.get("last_uid"), value.get("keys", "")
+        if type(validity) is not int or type(last) is not int or last < 0 or not isinstance(keys, str):
             return None
-        return FetchCursor(validity, last)
+        return FetchCursor(validity, last, keys)
 
     def save_fetch_cursor(self, cursor: FetchCursor) -> None:
-        self.store.set_setting(FETCHED_KEY, {"uidvalidity": cursor.uidvalidity, "last_uid": cursor.last_uid})
+        value = {"uidvalidity": cursor.uidvalidity, "last_uid": cursor.last_uid, "keys": cursor.keys}
+        self.store.set_setting(FETCHED_KEY, value)
+
+    def known_events(self) -> dict[str, Event]:
+        """Every readable event of the local log, by id (for compaction to adopt what is already ours)."""
+        known: dict[str, Event] = {}
+        for doc in self.store.events():
+            try:
+                event = event_from_json(doc)
+            except EventError:
+                continue
+            known.setdefault(event.id, event)
+        return known
+
+    def ignored(self) -> IgnoredReport:
+        """What the events folder held that was not taken in, as of the last read of each message."""
+        value = self.store.get_setting(IGNORED_KEY)
+        if not isinstance(value, dict) or not isinstance(value.get("messages"), list):
+            return IgnoredReport(0, [])
+        named = [_ignored_from(doc) for doc in value["messages"]]
+        kept = [entry for entry in named if entry is not None]
+        total = value.get("total")
+        return IgnoredReport(total if type(total) is int and total >= len(kept) else len(kept), kept)
+
+    def record_ignored(
+        self,
+        uidvalidity: int,
+        found: Sequence[IgnoredMessage],
+        *,
+        complete: bool,
+        gone: Collection[int] = (),
+    ) -> None:
+        """Remember newly ignored messages and forget those `gone` from the folder; `complete` (the
+        whole folder was read) replaces the list."""
+        value = self.store.get_setting(IGNORED_KEY)
+        same = isinstance(value, dict) and value.get("uidvalidity") == uidvalidity and not complete
+        before = self.ignored() if same else IgnoredReport(0, [])
+        still = [entry for entry in before.named if entry.uid not in gone]
+        if not found and len(still) == len(before.named) and (same or value is None):
+            return
+        known = {entry.uid for entry in still}
+        fresh = [entry for entry in found if entry.uid not in known]
+        named = (still + fresh)[-NAMED_AT_MOST:]
+        docs = [{"uid": e.uid, "reason": e.reason, "from": e.sender, "subject": e.subject} for e in named]
+        total = before.total - (len(before.named) - len(still)) + len(fresh)
+        self.store.set_setting(IGNORED_KEY, {"uidvalidity": uidvalidity, "total": total, "messages": docs})
 
     def ingest(self, events: Sequence[Event]) -> list[Event]:
         """Store teammates' events durably; returns those the store did not have yet."""
@@ -106,3 +170,12 @@ def _append_all(store: Store, docs: list[dict[str, Any]]) -> list[bool]:
         result = append_many(docs)
         return [bool(flag) for flag in result]
     return [store.append_event(doc) for doc in docs]
+
+
+def _ignored_from(doc: object) -> IgnoredMessage | None:
+    if not isinstance(doc, dict) or type(doc.get("uid")) is not int:
+        return None
+    texts = [doc.get(key) for key in ("reason", "from", "subject")]
+    if not all(isinstance(text, str) for text in texts):
+        return None
+    return IgnoredMessage(doc["uid"], *(str(text) for text in texts))

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from shared_inbox.domain.events import Event
     from shared_inbox.services.session import Session
     from shared_inbox.services.syncing import SyncRound
+    from shared_inbox.services.team import TeamSync
     from shared_inbox.ui.outgoing import OutgoingMail
 
 OUTBOX_CHECK_SECONDS = 3.0  # how often due replies are looked for; sending itself runs in a thread
@@ -55,9 +56,10 @@ class SyncStateChanged(Message):
 class SessionOpened(Message):
     """The store and inbox finished opening in the background."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, team: TeamSync) -> None:
         super().__init__()
         self.session = session
+        self.team = team
 
 
 class SyncRoundDone(Message):
@@ -137,12 +139,15 @@ class InboxApp(App[None]):
     @work(thread=True, exclusive=True, group="open", exit_on_error=False)
     def _open_session(self) -> None:
         """Open the store and build the inbox (a second or more on a big mailbox) off the UI thread."""
+        from shared_inbox.config import PasswordError
         from shared_inbox.services.session import SessionUnavailable
+        from shared_inbox.services.team import team_sync_for
 
         assert self._opener is not None
         try:
             session = self._opener()
-        except SessionUnavailable as exc:
+            team = team_sync_for(session)  # may run the team key command: not on the UI thread
+        except (SessionUnavailable, PasswordError) as exc:
             self.failure = str(exc)  # printed by the caller once the terminal is restored
             self.call_from_thread(self.exit, None, 1)
             return
@@ -152,7 +157,7 @@ class InboxApp(App[None]):
         from shared_inbox.services.deadlines import tracker_for
 
         tracker_for(session).due_within(session.inbox.conversations(), self._now(), timedelta())  # warms it
-        self.post_message(SessionOpened(session))
+        self.post_message(SessionOpened(session, team))
 
     def _theme_chosen(self, theme: str) -> None:
         """Keep a theme picked in the palette for the next start."""
@@ -163,9 +168,9 @@ class InboxApp(App[None]):
                 screen.remember()
 
     def on_session_opened(self, event: SessionOpened) -> None:
-        self._start(event.session)
+        self._start(event.session, event.team)
 
-    def _start(self, session: Session) -> None:
+    def _start(self, session: Session, team: TeamSync | None = None) -> None:
         from shared_inbox.services.team import team_sync_for
         from shared_inbox.ui.deadline_watch import DeadlineWatch
         from shared_inbox.ui.inbox_screen import InboxScreen
@@ -173,7 +178,7 @@ class InboxApp(App[None]):
 
         self.session = session
         self.outgoing: OutgoingMail = OutgoingMail(session, now=self._now)
-        self.team = team_sync_for(session)
+        self.team = team if team is not None else team_sync_for(session)
         session.commands.listeners.append(lambda _event: self.team.nudge())
         remembered = load_first_screen(self.config.store.path)
         view_id = remembered.view_id if remembered is not None else "open"

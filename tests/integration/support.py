@@ -25,8 +25,12 @@ def write_config(
     store: Path | None = None,
     me: str = "alice@example.com",
     extra: str = "",
+    team: str = "",
 ) -> Path:
-    """A config file pointing at a rig mailbox; the password comes from a command."""
+    """A config file pointing at a rig mailbox; the password comes from a command.
+
+    `team` holds more [team] keys (a team key source), `extra` more sections at the end.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     if port is None:
         port = mailbox.tls_port if security == "tls" else mailbox.port
@@ -56,6 +60,7 @@ security = "none"
 
 [team]
 me = "{me}"
+{team}
 
 [[team.members]]
 name = "Alice Agent"

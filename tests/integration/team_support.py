@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from shared_inbox.config import load_config
+from shared_inbox.config.team_key import resolve_team_keys
 from shared_inbox.imap.connection import connect_imap
 from shared_inbox.services.session import Session, open_session, sync_plan
 from shared_inbox.services.team import Exchange, TeamSync, apply_remote
+from shared_inbox.team.signing import TeamKeys
 from tests.integration.support import write_config
 
 CAROL = """
@@ -86,14 +88,25 @@ class Agent:
         self.session.close()
 
 
-def make_agent(directory: Path, mailbox: Any, me: str, **options: Any) -> Agent:
-    config = write_config(directory, mailbox, me=me, extra=CAROL)
+def make_agent(directory: Path, mailbox: Any, me: str, *, team: str = "", **options: Any) -> Agent:
+    """An agent with its own store; `team` adds [team] keys (a team key source)."""
+    config = write_config(directory, mailbox, me=me, extra=CAROL, team=team)
     return open_agent(config, **options)
+
+
+def key_lines(key: str, previous: str | None = None) -> str:
+    """[team] keys that give the team key (and the previous one) through commands, as a user would."""
+    lines = f'key_command = "printf %s {key}"\n'
+    if previous is not None:
+        lines += f'previous_key_command = "printf %s {previous}"\n'
+    return lines
 
 
 def open_agent(config: Path, **options: Any) -> Agent:
     session = open_session(load_config(config, os.environ))
     team_config = session.config.team
+    current, previous = resolve_team_keys(team_config, os.environ)
+    options.setdefault("keys", TeamKeys.from_text(current, previous))
     team = TeamSync(session.store, me=team_config.me, folder=team_config.events_folder, **options)
     agent = Agent(config, session, team)
     agent.sync_mail()

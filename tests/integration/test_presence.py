@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,7 @@ import pytest
 from shared_inbox.domain.presence import Presence
 from shared_inbox.team.folder import server_name
 from shared_inbox.team.presence import decode_presence, is_presence
-from tests.integration.team_support import BASE, Agent, customer_mail, make_agent
+from tests.integration.team_support import Agent, customer_mail, make_agent
 
 pytestmark = pytest.mark.integration
 
@@ -38,7 +38,7 @@ def agents(tmp_path: Path, mailbox: Any, clock: list[datetime]) -> tuple[Agent, 
 
 
 def test_presence_reaches_a_teammate_without_entering_the_event_log(tmp_path: Path, mailbox: Any) -> None:
-    clock = [BASE]
+    clock = [datetime.now(UTC)]  # the team's clock; events are stamped by the commands' real clock
     alice, bob = agents(tmp_path, mailbox, clock)
     try:
         bob.exchange()
@@ -62,7 +62,7 @@ def test_presence_reaches_a_teammate_without_entering_the_event_log(tmp_path: Pa
 
 
 def test_compaction_drops_stale_presence_and_snapshots_none(tmp_path: Path, mailbox: Any) -> None:
-    clock = [BASE]
+    clock = [datetime.now(UTC)]  # the team's clock; events are stamped by the commands' real clock
     alice, bob = agents(tmp_path, mailbox, clock)
     try:
         alice.commands.tag("q0@customer.test", "vip")

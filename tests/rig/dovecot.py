@@ -232,11 +232,15 @@ class DovecotServer:
 
     # -- putting mail in -------------------------------------------------------------
 
-    def deliver_lmtp(self, user: str, raw: bytes, sender: str = "sender@example.net") -> None:
-        """Deliver to the user's INBOX through Dovecot's LMTP service, as an MTA would."""
+    def deliver_lmtp(
+        self, user: str, raw: bytes, sender: str = "sender@example.net", *, detail: str | None = None
+    ) -> None:
+        """Deliver through Dovecot's LMTP service, as an MTA would: to INBOX, or to the folder
+        named by `detail` (user+detail, filed there by lmtp_save_to_detail_mailbox)."""
         self._require_user(user)
+        recipient = f"{user}+{detail}" if detail else user
         with smtplib.LMTP(self.host, self.lmtp_port, timeout=30) as client:
-            refused = client.sendmail(sender, [user], raw)
+            refused = client.sendmail(sender, [recipient], raw)
         if refused:
             raise DovecotError(f"LMTP refused delivery to {user}: {refused}")
 
@@ -510,9 +514,9 @@ class RigMailbox:
     def home(self) -> Path:
         return self.server.home(self.user)
 
-    def deliver(self, raw: bytes) -> None:
-        """Deliver into INBOX over LMTP."""
-        self.server.deliver_lmtp(self.user, raw)
+    def deliver(self, raw: bytes, *, detail: str | None = None) -> None:
+        """Deliver over LMTP into INBOX, or into the folder `detail` names (user+detail)."""
+        self.server.deliver_lmtp(self.user, raw, detail=detail)
 
     def append(
         self,

@@ -136,6 +136,9 @@ instance_name = shared-inbox-rig-{ports.imap}
 listen = 127.0.0.1
 protocols = imap lmtp
 hostname = localhost
+# As on many real servers: mail to user+Folder@ is filed into Folder (when it exists).
+recipient_delimiter = +
+lmtp_save_to_detail_mailbox = yes
 ssl = yes
 ssl_cert = <{tls.cert_file}
 ssl_key = <{tls.key_file}

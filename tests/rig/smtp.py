@@ -11,6 +11,7 @@ import asyncio
 import threading
 import time
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -40,6 +41,7 @@ class OnwardDelivery:
 
     server: DovecotServer
     user: str
+    detail: str | None = None  # deliver to user+detail: Dovecot files it into that folder
 
 
 class _Handler:
@@ -59,7 +61,14 @@ class _Handler:
         onward = self._receiver.onward
         if onward is not None:
             await asyncio.get_running_loop().run_in_executor(
-                None, onward.server.deliver_lmtp, onward.user, raw, mail.mail_from or "sender@example.net"
+                None,
+                partial(
+                    onward.server.deliver_lmtp,
+                    onward.user,
+                    raw,
+                    mail.mail_from or "sender@example.net",
+                    detail=onward.detail,
+                ),
             )
         self._receiver.record(mail)
         if self._receiver.drop_after_data and isinstance(server.transport, asyncio.Transport):

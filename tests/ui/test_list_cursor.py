@@ -6,6 +6,9 @@ agents act on the row under the cursor, so it must never look like the rows arou
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from rich.color import ColorSystem
 from rich.style import Style
 from textual.pilot import Pilot
@@ -49,7 +52,10 @@ def stands_out(cursor: list[Style], neighbour: list[Style], system: ColorSystem)
     return True
 
 
-def test_the_cursor_row_stands_out_from_unread_neighbours_in_every_theme(session: Session) -> None:
+def test_the_cursor_row_stands_out_from_unread_neighbours_in_every_theme(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # the shipped themes, not the tester's
     themes = [theme.name for theme in load_themes()]
     assert {"shared-dark", "high-contrast"} <= set(themes)
 

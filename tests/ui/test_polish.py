@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from textual.widgets._footer import FooterKey
 
 from shared_inbox.domain.model import Location
 from shared_inbox.mail.headers import parse_header_block
+from shared_inbox.services.commands import Commands
 from shared_inbox.services.session import Session, open_session
 from shared_inbox.ui.app import InboxApp
 from shared_inbox.ui.customer_panel import break_address
@@ -22,7 +24,7 @@ from shared_inbox.ui.note_editor import NoteEditor, NoteView
 from shared_inbox.ui.reader import ReaderScreen
 from shared_inbox.ui.themes import load_themes
 from shared_inbox.ui.views import NEEDS_ATTENTION
-from tests.ui.test_app import NOW, OURS, drive, fill_store, inbox_of, make_config, session
+from tests.ui.test_app import ME, NOW, OURS, drive, fill_store, inbox_of, make_config, session
 from tests.ui.test_help_palette import palette_options
 
 __all__ = ["session"]
@@ -131,7 +133,8 @@ def test_break_address_breaks_before_at_and_dots_and_cuts_only_what_cannot_fit()
 
 def test_e_edits_your_latest_note_without_focusing_it_first(session: Session) -> None:
     conv = session.inbox.conversations("status:active")[0]
-    session.commands.add_note(conv.id, "First look: courier")
+    earlier = Commands(session.inbox, author=ME, now=lambda: NOW - timedelta(hours=1))
+    earlier.add_note(conv.id, "First look: courier")
     session.commands.add_note(conv.id, "Waiting for the courier")
 
     async def scenario(pilot: Pilot[None]) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.widgets import OptionList
 
-from shared_inbox.config import Config
+from shared_inbox.config import Config, parse_config
 from shared_inbox.services.session import Session, open_session
 from shared_inbox.store import Store
 from shared_inbox.ui.app import InboxApp
@@ -17,7 +17,7 @@ from shared_inbox.ui.conversation_list import ConversationList
 from shared_inbox.ui.first_screen import FirstScreen, load_first_screen, path_for, save_first_screen
 from shared_inbox.ui.inbox_screen import InboxScreen
 from shared_inbox.ui.start_screen import TYPED_AHEAD, StartScreen
-from tests.ui.test_app import ME, NOW, drive, fill_store, inbox_of, make_config, until
+from tests.ui.test_app import CONFIG, ME, NOW, drive, fill_store, inbox_of, make_config, until
 
 
 def remembered_screen(config: Config) -> list[str]:
@@ -114,6 +114,31 @@ def test_a_store_in_use_ends_the_app_with_the_reason(tmp_path: Path) -> None:
 
         asyncio.run(run())
     assert app.failure is not None and "already open" in app.failure
+    assert app.return_code == 1
+
+
+def test_a_team_key_that_cannot_be_obtained_ends_the_app_with_the_reason(tmp_path: Path) -> None:
+    fill_store(tmp_path / "store", 10)
+    text = CONFIG.format(store=tmp_path / "store", extra="")
+    config = parse_config(text.replace("[team]\n", '[team]\nkey_command = "false"\n'), base_dir=tmp_path)
+    opened: list[Session] = []
+
+    def opener() -> Session:
+        opened.append(open_session(config, now=lambda: NOW))
+        return opened[-1]
+
+    app = InboxApp(config=config, opener=opener, sync=False, now=lambda: NOW)
+
+    async def run() -> None:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await until(pilot, lambda: app.failure is not None)
+
+    try:
+        asyncio.run(run())
+    finally:
+        for session in opened:
+            session.close()
+    assert app.failure == "team.key_command: the command failed with exit status 1"
     assert app.return_code == 1
 
 

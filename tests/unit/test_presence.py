@@ -11,7 +11,9 @@ import pytest
 from shared_inbox.domain.presence import Presence
 from shared_inbox.services.presence import PresenceBoard, PresenceOutbox, Seen
 from shared_inbox.team.encoding import BatchError, decode_batch
+from shared_inbox.team.envelope import open_envelope
 from shared_inbox.team.presence import (
+    MAX_NOTE_BYTES,
     MAX_TTL_SECONDS,
     PresenceError,
     decode_presence,
@@ -73,7 +75,12 @@ def test_a_note_claiming_a_long_life_is_cut_to_the_limit() -> None:
 def test_only_expired_notes_are_stale_for_compaction() -> None:
     fresh = encode_presence(new_note(BOB, [VIEW], T0, TTL))
     old = encode_presence(new_note(BOB, [VIEW], T0 - 2 * TTL, TTL))
-    assert stale_uids([(1, fresh), (2, old), (3, b"X-Shared-Inbox: presence 9\r\n\r\nzz")], T0) == [2]
+    other_version = b"X-Shared-Inbox: presence 9\r\n\r\nAAAA"
+    opened = [
+        (uid, open_envelope(raw, max_bytes=MAX_NOTE_BYTES))
+        for uid, raw in enumerate((fresh, old, other_version), 1)
+    ]
+    assert stale_uids(opened, T0) == [2]
 
 
 def test_changes_between_two_rounds_go_out_as_one_note() -> None:

@@ -15,7 +15,7 @@ from shared_inbox.domain.events import Event, event_to_json
 from shared_inbox.store import Store
 from shared_inbox.team import encoding
 from shared_inbox.team.encoding import BatchError, decode_batch, encode_batch
-from shared_inbox.team.shipping import SHIPPED_KEY, FetchCursor, ShipQueue
+from shared_inbox.team.shipping import SHIPPED_KEY, FetchCursor, IgnoredMessage, IgnoredReport, ShipQueue
 
 NOW = datetime(2026, 5, 4, 10, 30, tzinfo=UTC)
 SNAP = "snapshot 1"
@@ -140,3 +140,30 @@ def test_a_damaged_cursor_means_shipping_everything_again(store: Store) -> None:
     assert queue.fetch_cursor() is None
     queue.save_fetch_cursor(FetchCursor(7, 42))
     assert ShipQueue(store).fetch_cursor() == FetchCursor(7, 42)
+
+
+def test_ignored_messages_are_remembered_by_name_and_a_full_read_replaces_them(store: Store) -> None:
+    queue = ShipQueue(store)
+    assert queue.ignored() == IgnoredReport(0, [])
+    queue.record_ignored(7, [IgnoredMessage(3, "not signed", "x <x@y>", "hi")], complete=False)
+    queue.record_ignored(7, [IgnoredMessage(3, "not signed"), IgnoredMessage(5, "bad")], complete=False)
+    assert ShipQueue(store).ignored() == IgnoredReport(
+        2, [IgnoredMessage(3, "not signed", "x <x@y>", "hi"), IgnoredMessage(5, "bad")]
+    )
+    queue.record_ignored(7, [IgnoredMessage(6, "bad")], complete=False, gone={3})  # 3 was deleted
+    assert queue.ignored() == IgnoredReport(2, [IgnoredMessage(5, "bad"), IgnoredMessage(6, "bad")])
+    queue.record_ignored(7, [IgnoredMessage(5, "bad")], complete=True)  # compaction read the whole folder
+    assert queue.ignored() == IgnoredReport(1, [IgnoredMessage(5, "bad")])
+    queue.record_ignored(8, [], complete=False)  # the folder was recreated
+    assert queue.ignored() == IgnoredReport(0, [])
+    queue.record_ignored(8, [IgnoredMessage(n, "bad") for n in range(1, 80)], complete=False)
+    report = queue.ignored()
+    assert report.total == 79 and len(report.named) == 50 and report.named[-1].uid == 79
+
+
+def test_a_cursor_remembers_which_keys_read_the_folder(store: Store) -> None:
+    queue = ShipQueue(store)
+    queue.save_fetch_cursor(FetchCursor(7, 42, "abc def"))
+    assert ShipQueue(store).fetch_cursor() == FetchCursor(7, 42, "abc def")
+    store.set_setting("team.fetched", {"uidvalidity": 7, "last_uid": 42})  # written before keys existed
+    assert queue.fetch_cursor() == FetchCursor(7, 42, "")

@@ -8,9 +8,9 @@ from shared_inbox.ui.keys import KEYMAP, SCOPES, KeyConfigError, bindings_for, e
 
 REQUIRED = {
     "global": {"help", "palette", "quit", "search"},
-    "triage": {"assign_me", "close", "pending", "spam", "reopen", "tag", "snooze", "undo"},
+    "triage": {"assign_me", "close", "pending", "spam", "reopen", "tag", "snooze", "undo", "reply"},
     "list": {"cursor_down", "cursor_up", "first", "last", "open", "select", "next_match", "prev_match"},
-    "reader": {"back", "toggle_quotes", "reply", "reply_all", "forward", "scroll_down", "scroll_up"},
+    "reader": {"back", "toggle_quotes", "reply_all", "forward", "scroll_down", "scroll_up"},
 }  # fmt: skip
 
 
@@ -101,8 +101,13 @@ def test_single_character_and_key_name_are_the_same_key() -> None:
 
 
 def test_same_key_in_list_and_reader_is_fine() -> None:
-    keys = effective_keys({"reply": "x"})
-    assert keys["reply"] == keys["select"] == "x"
+    keys = effective_keys({"reply_all": "x"})
+    assert keys["reply_all"] == keys["select"] == "x"
+
+
+def test_reply_works_in_the_list_so_it_clashes_with_list_keys() -> None:
+    with pytest.raises(KeyConfigError, match="'select' and 'reply' in the list view"):
+        effective_keys({"reply": "x"})
 
 
 def test_triage_keys_clash_with_reader_keys_too() -> None:

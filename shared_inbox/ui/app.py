@@ -88,8 +88,13 @@ class InboxApp(App[None]):
         opener: Callable[[], Session] | None = None,
         sync: bool = True,
         now: Now = utc_now,
+        own_signals: bool = False,
     ) -> None:
-        """Either `session` (open already), or `config` and `opener` (called in a thread at start)."""
+        """Either `session` (open already), or `config` and `opener` (called in a thread at start).
+
+        `own_signals`: SIGTERM, SIGHUP and SIGINT end the app cleanly (the real program; an app
+        under test leaves the test runner's signals alone).
+        """
         super().__init__()
         if session is None and (config is None or opener is None):
             raise ValueError("InboxApp needs a session, or a config and an opener")
@@ -100,6 +105,7 @@ class InboxApp(App[None]):
         self._now = now
         self._stop = threading.Event()
         self._forget_signals: Callable[[], None] = lambda: None
+        self._own_signals = own_signals
         self.connection = "sync off" if not sync else "starting"
         self.last_sync: datetime | None = None
         self.failure: str | None = None  # why the app could not start, if it could not
@@ -115,9 +121,10 @@ class InboxApp(App[None]):
         return "session" in self.__dict__
 
     def on_mount(self) -> None:
-        from shared_inbox.ui.signals import exit_on_signals
+        if self._own_signals:
+            from shared_inbox.ui.signals import exit_on_signals
 
-        self._forget_signals = exit_on_signals(self._signalled)
+            self._forget_signals = exit_on_signals(self._signalled)
         requested = self.config.theme
         self.own_themes = register_all(self)
         remembered = load_first_screen(self.config.store.path)

@@ -36,7 +36,7 @@ def run_tui(config: Config) -> int:
         opened.append(session)
         return session
 
-    app = InboxApp(config=config, opener=opener)
+    app = InboxApp(config=config, opener=opener, own_signals=True)
     try:
         app.run()
     finally:

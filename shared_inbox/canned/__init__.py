@@ -1,6 +1,6 @@
 """Canned replies: the library on disk, ranking against the customer's message, and send-time actions."""
 
-from shared_inbox.canned.actions import action_problems, apply_actions, promise_due
+from shared_inbox.canned.actions import action_problems, promise_due
 from shared_inbox.canned.filling import customer_message, open_library, render_reply, reply_context
 from shared_inbox.canned.library import CannedActions, CannedReply, Library, LibraryProblem, load_library
 from shared_inbox.canned.ranking import filter_replies, rank_replies
@@ -12,7 +12,6 @@ __all__ = [
     "Library",
     "LibraryProblem",
     "action_problems",
-    "apply_actions",
     "customer_message",
     "filter_replies",
     "load_library",

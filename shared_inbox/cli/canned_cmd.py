@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -90,24 +89,6 @@ def canned_body(args: argparse.Namespace, session: Session, now: datetime) -> tu
         return render_reply(reply, reply_variables(session, conversation), answers), reply
     except TemplateError as exc:
         raise OutboxError(f"{reply.name} cannot be sent: " + "; ".join(exc.problems)) from None
-
-
-def after_canned_reply(
-    session: Session, reply: CannedReply, conversation_id: str | None, now: datetime
-) -> None:
-    """Count the use and apply the reply's actions (status, tags, snooze, promise)."""
-    from shared_inbox.canned import apply_actions, record_use
-
-    record_use(session.store, [reply.id])
-    if conversation_id is None or reply.actions.empty:
-        return
-    calendar = session.config.business_hours.calendar()
-    try:
-        apply_actions(session.commands, conversation_id, reply.actions, now=now, calendar=calendar)
-    except ValueError as exc:  # CommandError and FollowUpError too; the reply is queued regardless
-        print(f"shared-inbox: warning: the actions of {reply.name} were not applied: {exc}", file=sys.stderr)
-        return
-    print(f"Applied the actions of {reply.name}.", file=sys.stderr)
 
 
 def _answers(values: list[str]) -> dict[str, str]:

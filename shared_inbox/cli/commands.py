@@ -22,6 +22,8 @@ from shared_inbox.services.syncing import SyncRound
 from shared_inbox.store import StoreError
 
 EXIT_OK, EXIT_FAILURE = 0, 1
+OUTBOX_CHECK_SECONDS = 3.0  # while watching, how often due outbox mail is looked for
+OUTBOX_CLOSE_SECONDS = 20.0  # at the end, how long a send round may finish
 
 
 def fail(message: str) -> int:
@@ -131,6 +133,7 @@ def sync(args: argparse.Namespace, session: Session) -> int:
             return EXIT_OK
         stop = threading.Event()
         failure: list[str] = []
+        inbox_lock = threading.Lock()  # rounds and the outbox both bring messages in, from their threads
         one_line_at_a_time = threading.Lock()  # the team watcher reports from its own thread
 
         def say(line: str) -> None:
@@ -139,8 +142,9 @@ def sync(args: argparse.Namespace, session: Session) -> int:
                 sys.stderr.flush()
 
         def on_round(result: SyncRound) -> None:
-            session.inbox.add_messages(result.new_ids)
-            apply_remote(session.inbox, session.commands, result.team_events)
+            with inbox_lock:
+                session.inbox.add_messages(result.new_ids)
+                apply_remote(session.inbox, session.commands, result.team_events)
             if not args.quiet and result.changed:
                 say(summary(result, session))
 
@@ -152,9 +156,42 @@ def sync(args: argparse.Namespace, session: Session) -> int:
 
         from shared_inbox.cli.signals import stop_on_signals
 
-        with stop_on_signals(stop, "Stopping the sync"):
-            service.watch(stop, on_round, on_state)
+        sender = threading.Thread(
+            target=send_due_mail, args=(session, stop, inbox_lock, args.quiet), name="outbox", daemon=True
+        )
+        sender.start()
+        try:
+            with stop_on_signals(stop, "Stopping the sync"):
+                service.watch(stop, on_round, on_state)
+        finally:
+            stop.set()
+            sender.join(timeout=OUTBOX_CLOSE_SECONDS)
         return fail(failure[0]) if failure else EXIT_OK
+
+
+def send_due_mail(session: Session, stop: threading.Event, inbox_lock: threading.Lock, quiet: bool) -> None:
+    """While watching, mail that falls due in the outbox is sent, as the app would send it."""
+    from shared_inbox.services.replies import Replies
+
+    replies = Replies(session, now=lambda: datetime.now(UTC))
+
+    def delivered(message_ids: list[str]) -> None:
+        with inbox_lock:
+            replies.delivered(message_ids)
+
+    try:
+        while not stop.wait(OUTBOX_CHECK_SECONDS):
+            if not replies.has_due():
+                continue
+            report = replies.flush(delivered)
+            if report is None:
+                continue
+            for problem in [*report.problems, *(f"{e.subject}: {e.last_error}" for e in report.failed)]:
+                print(f"[outbox] {problem}", file=sys.stderr, flush=True)
+            if report.sent and not quiet:
+                print(f"[outbox] sent {len(report.sent)}", file=sys.stderr, flush=True)
+    finally:
+        replies.close()
 
 
 def summary(result: SyncRound, session: Session) -> str:
@@ -198,6 +235,18 @@ def conversation_json(conv: Conversation) -> dict[str, Any]:
     }
 
 
+def kind_fields(session: Session, conv: Conversation) -> dict[str, Any]:
+    """Who wrote the conversation's messages (people or machines), and where delivery failed."""
+    summary = session.inbox.kinds_of(conv)
+    return {
+        "message_kinds": dict(summary.counts),
+        "delivery_failures": [
+            {"recipient": f.recipient, "permanent": f.permanent, "diagnostic": f.diagnostic}
+            for f in summary.delivery_failures
+        ],
+    }
+
+
 def list_conversations(args: argparse.Namespace, session: Session) -> int:
     convs = session.inbox.conversations(args.query)
     if args.limit > 0:
@@ -206,7 +255,10 @@ def list_conversations(args: argparse.Namespace, session: Session) -> int:
         from shared_inbox.cli.deadlines_cmd import deadline_fields
 
         now = datetime.now(UTC)
-        rows = [{**conversation_json(c), **deadline_fields(session, c, now)} for c in convs]
+        rows = [
+            {**conversation_json(c), **kind_fields(session, c), **deadline_fields(session, c, now)}
+            for c in convs
+        ]
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
         return EXIT_OK

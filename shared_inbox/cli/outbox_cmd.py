@@ -2,25 +2,27 @@
 
 `reply` and `compose` only queue (held for the undo window, or until --send-at); `outbox
 --flush` sends what is due. `--send` waits out the undo window in the foreground instead, so
-Ctrl+C is the undo button.
+Ctrl+C is the undo button. Queueing is the reply service's, exactly as the composer's Ctrl+S:
+the conversation becomes pending and the agent's, and the promises in the text are tracked.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import re
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the command line stays quick to start: heavy modules load when used
-    from shared_inbox.domain.model import Address
-    from shared_inbox.mail.compose import OutgoingAttachment, ReplyMode
-    from shared_inbox.outbox import Outbox, OutboxEntry, OutboxPolicy
+    from shared_inbox.canned import CannedReply
+    from shared_inbox.domain.events import Event
+    from shared_inbox.mail.compose import OutgoingAttachment
+    from shared_inbox.outbox import OutboxEntry
+    from shared_inbox.services.replies import ComposeMode, Queued, Replies
     from shared_inbox.services.session import Session
 
 COMMANDS = frozenset({"reply", "compose", "outbox"})
@@ -40,6 +42,9 @@ def add_outbox_parsers(sub: Any) -> None:
     how.add_argument("--all", action="store_true", help="reply to everyone the message was addressed to")
     how.add_argument("--forward-to", action="append", default=[], metavar="ADDRESS", help="forward instead")
     _add_sending_options(reply)
+    reply.add_argument(
+        "--no-promises", action="store_true", help="do not track the promises found in the text"
+    )
 
     compose = sub.add_parser("compose", help="queue the first message of a new conversation")
     compose.add_argument("--to", action="append", required=True, metavar="ADDRESS")
@@ -91,58 +96,75 @@ def _add_sending_options(parser: argparse.ArgumentParser) -> None:
 def run_outbox_command(args: argparse.Namespace, session: Session) -> int:
     from shared_inbox.config import PasswordError
     from shared_inbox.mail.compose import ComposeError
-    from shared_inbox.outbox import Outbox, OutboxError
+    from shared_inbox.outbox import OutboxError, OutboxPolicy
+    from shared_inbox.services.replies import Replies, ReplyError
 
-    outbox = Outbox.open(session.store)
+    undo = getattr(args, "undo", None)
+    replies = Replies(
+        session,
+        now=_now,
+        policy=OutboxPolicy.from_config(session.config.outbox, undo_seconds=undo),
+        fetch_originals=True,
+        warn=lambda problem: print(f"shared-inbox: warning: {problem}", file=sys.stderr),
+    )
     try:
         if args.command == "outbox":
-            return _outbox(args, session, outbox)
-        return _queue(args, session, outbox)
-    except (OutboxError, ComposeError, PasswordError) as exc:
+            return _outbox(args, session, replies)
+        return _queue(args, session, replies)
+    except (OutboxError, ComposeError, PasswordError, ReplyError) as exc:
         return _fail(str(exc))
     except OSError as exc:
         return _fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
     finally:
-        outbox.close()
+        replies.close()
 
 
 # -- queueing ----------------------------------------------------------------------
 
 
-def _queue(args: argparse.Namespace, session: Session, outbox: Outbox) -> int:
-    from shared_inbox.domain.model import Address
-    from shared_inbox.outbox import Composer, OutboxPolicy
+def _queue(args: argparse.Namespace, session: Session, replies: Replies) -> int:
+    from shared_inbox.services.replies import ReplyDraft, parse_addresses
 
     now = _now()
-    policy = OutboxPolicy.from_config(session.config.outbox, undo_seconds=args.undo)
-    composer = Composer(session.config, session.inbox, outbox, policy=policy, fetch_raw=_fetcher(session))
-    options: dict[str, Any] = {
-        "now": now,
-        "attachments": _attachments(args.attach),
-        "from_style": "plain" if args.plain_from else session.config.account.from_style.value,
-        "reply_to": Address("", session.config.account.reply_to) if session.config.account.reply_to else None,
-        "send_at": _parse_when(args.send_at, now) if args.send_at else None,
-    }
-    canned = None
+    canned: tuple[CannedReply, ...] = ()
     if getattr(args, "canned", None):
-        from shared_inbox.cli.canned_cmd import after_canned_reply, canned_body
+        from shared_inbox.cli.canned_cmd import canned_body
 
-        body, canned = canned_body(args, session, now)
+        body, reply = canned_body(args, session, now)
+        canned = (reply,)
     else:
         body = _read_text(args.body_file)
+    common = {
+        "body": body,
+        "attachments": tuple(_attachments(args.attach)),
+        "send_at": _parse_when(args.send_at, now) if args.send_at else None,
+        "plain_from": args.plain_from,
+    }
     if args.command == "reply":
-        forward = _addresses(args.forward_to)
-        mode: ReplyMode = "forward" if forward else "reply_all" if args.all else "reply"
-        entry = composer.reply(args.ref, body, mode=mode, to=forward, **options)
-        if canned is not None:
-            after_canned_reply(session, canned, entry.conversation_id, now)
+        forward = tuple(parse_addresses(args.forward_to))
+        mode: ComposeMode = "forward" if forward else "reply_all" if args.all else "reply"
+        # The reference may be a Message-ID: then that very message is answered.
+        draft = ReplyDraft(
+            mode=mode,
+            conversation_id=args.ref,
+            to=forward or None,
+            canned=canned,
+            **common,
+        )
     else:
-        to, cc = _addresses(args.to), _addresses(args.cc)
-        entry = composer.new_conversation(to, args.subject, body, cc=cc, **options)
-    if args.json:
-        print(json.dumps(entry_json(entry), ensure_ascii=False, indent=1), flush=True)
-    else:
-        print(f"Queued {entry.id}: {entry.subject} -> {', '.join(entry.recipients)}", flush=True)
+        draft = ReplyDraft(
+            mode="new",
+            to=tuple(parse_addresses(args.to)),
+            cc=tuple(parse_addresses(args.cc)),
+            subject=args.subject,
+            **common,
+        )
+    queued = replies.queue(draft)
+    entry = queued.entry
+    if args.command == "reply" and not args.no_promises:
+        for candidate in queued.promises:
+            replies.track(queued, candidate)
+    _report(queued, as_json=args.json)
     if not args.send:
         print(
             f"It goes out at {_local(entry.release_at)} with `shared-inbox outbox --flush`; "
@@ -150,35 +172,59 @@ def _queue(args: argparse.Namespace, session: Session, outbox: Outbox) -> int:
             file=sys.stderr,
         )
         return EXIT_OK
-    return _send_after_undo_window(session, outbox, entry, policy)
+    return _send_after_undo_window(replies, queued)
 
 
-def _send_after_undo_window(
-    session: Session, outbox: Outbox, entry: OutboxEntry, policy: OutboxPolicy
-) -> int:
-    wait = (entry.release_at - _now()).total_seconds()
+def _report(queued: Queued, *, as_json: bool) -> None:
+    entry = queued.entry
+    for problem in queued.problems:
+        print(f"shared-inbox: warning: not applied: {problem}", file=sys.stderr)
+    if as_json:
+        shown = entry_json(entry)
+        shown["changes"] = list(queued.changes)
+        shown["promises"] = [_promise_json(event) for event in queued.tracked]
+        print(json.dumps(shown, ensure_ascii=False, indent=1), flush=True)
+        return
+    print(f"Queued {entry.id}: {entry.subject} -> {', '.join(entry.recipients)}", flush=True)
+    if queued.changes:
+        print(f"The conversation is now {', '.join(queued.changes)}.", flush=True)
+    for event in queued.tracked:
+        print(f"Tracking the promise due {_local(_due(event))}: {event.data['text']}", flush=True)
+
+
+def _promise_json(event: Event) -> dict[str, Any]:
+    return {"promise": event.data["promise"], "text": event.data["text"], "due": event.data["due"]}
+
+
+def _due(event: Event) -> datetime:
+    return datetime.fromisoformat(str(event.data["due"]))
+
+
+def _send_after_undo_window(replies: Replies, queued: Queued) -> int:
+    wait = (queued.entry.release_at - _now()).total_seconds()
     if wait > 0:
         print(f"Sending in {wait:.0f} s; press Ctrl+C to undo.", file=sys.stderr, flush=True)
         try:
             time.sleep(wait)
         except KeyboardInterrupt:
-            outbox.cancel(entry.id)
-            print("Undone: the message was not sent.", file=sys.stderr)
+            undone = replies.undo_last()
+            print(undone.message, file=sys.stderr)
             return EXIT_OK
-    return _flush(session, outbox, policy=policy)
+    return _flush(replies)
 
 
 # -- the outbox command ------------------------------------------------------------
 
 
-def _outbox(args: argparse.Namespace, session: Session, outbox: Outbox) -> int:
+def _outbox(args: argparse.Namespace, session: Session, replies: Replies) -> int:
     from shared_inbox.outbox import steps_after_delivery
 
     now = _now()
+    outbox = replies.outbox
     if args.body_file and not args.edit:
         return _fail("--body-file goes with --edit.")
     if args.flush:
-        return _flush(session, outbox)
+        return _flush(replies)
     if args.cancel:
         entry = outbox.cancel(args.cancel)
         print(f"Cancelled {entry.id}: {entry.subject}", file=sys.stderr)
@@ -191,28 +237,25 @@ def _outbox(args: argparse.Namespace, session: Session, outbox: Outbox) -> int:
         return EXIT_OK
     if args.send_now:
         outbox.send_now(args.send_now, now)
-        return _flush(session, outbox)
+        return _flush(replies)
     if args.retry:
         outbox.retry(args.retry, now)
-        return _flush(session, outbox)
+        return _flush(replies)
     if args.mark_sent:
         entry = outbox.get(args.mark_sent)
         steps = steps_after_delivery(
             entry.replied_to, save_sent_copy=not session.config.smtp.server_saves_sent
         )
         outbox.mark_sent(args.mark_sent, now, steps)
-        return _flush(session, outbox)
+        return _flush(replies)
     return _list(outbox.entries(), as_json=args.json)
 
 
-def _flush(session: Session, outbox: Outbox, *, policy: OutboxPolicy | None = None) -> int:
-    from shared_inbox.outbox import OutboxPolicy, open_sender
-
-    policy = policy or OutboxPolicy.from_config(session.config.outbox)
-    sender = open_sender(
-        session.config, session.store, outbox, policy=policy, on_messages=session.inbox.add_messages
-    )
-    report = sender.flush(_now(), ignore_backoff=True)
+def _flush(replies: Replies) -> int:
+    report = replies.flush(ignore_backoff=True)
+    if report is None:
+        return _fail("another send round is running.")
+    outbox = replies.outbox
     for problem in report.problems:
         print(f"shared-inbox: {problem}", file=sys.stderr)
     for entry in report.failed + report.unconfirmed:
@@ -338,20 +381,6 @@ def _read_text(path: str) -> str:
         return handle.read()
 
 
-def _addresses(values: Sequence[str]) -> list[Address]:
-    from email.utils import getaddresses
-
-    from shared_inbox.domain.model import Address
-    from shared_inbox.outbox import OutboxError
-
-    found = []
-    for name, mail in getaddresses(list(values)):
-        if "@" not in mail:
-            raise OutboxError(f"{mail or name!r} is not an email address.")
-        found.append(Address(name.strip(), mail.strip().lower()))
-    return found
-
-
 def _attachments(paths: Sequence[str]) -> list[OutgoingAttachment]:
     import mimetypes
     from pathlib import Path
@@ -364,38 +393,6 @@ def _attachments(paths: Sequence[str]) -> list[OutgoingAttachment]:
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         files.append(OutgoingAttachment(path.name, path.read_bytes(), content_type))
     return files
-
-
-def _fetcher(session: Session) -> Callable[[str], bytes | None]:
-    """Fetch a message's body from the server when it is not cached, to quote it."""
-
-    def fetch(message_id: str) -> bytes | None:
-        from shared_inbox.config import PasswordError
-        from shared_inbox.imap.sync import FolderSync
-        from shared_inbox.net.errors import MailServerError
-
-        try:
-            service = session.sync_service(fetch_bodies=False)
-            client = service.connect()
-        except (MailServerError, PasswordError) as exc:
-            print(f"shared-inbox: warning: the original is not quoted ({exc})", file=sys.stderr)
-            return None
-        try:
-            engine = FolderSync(
-                client,
-                session.store,
-                our_addresses=session.config.our_addresses,
-                sent_folder=service.plan.sent_folder,
-            )
-            return engine.fetch_body(message_id)
-        except Exception as exc:  # noqa: BLE001 - quoting is optional; the reply still goes out
-            print(f"shared-inbox: warning: the original is not quoted ({exc})", file=sys.stderr)
-            return None
-        finally:
-            with contextlib.suppress(Exception):  # the connection may already be gone
-                client.logout()
-
-    return fetch
 
 
 def _fail(message: str) -> int:

@@ -7,7 +7,8 @@ and may be forged). The event kinds are:
 - ``promise_set``: ``{"promise": id, "text": what was promised, "due": ISO 8601 time with offset}``;
   a later ``promise_set`` for the same id edits the text or due time, and reopens it. A
   follow-up the team sets itself adds ``"follow_up": "at"`` or ``"follow_up": "after_close"``
-  with ``"after": "in 1 week"`` (counted from the close); events without it are promises;
+  with ``"after": "in 1 week"`` (counted from the close); events without it are promises.
+  ``"made_in"`` names the reply that made the promise (its Message-ID): that reply does not keep it;
 - ``promise_done``: ``{"promise": id}``, the agent says it was kept;
 - ``promise_dropped``: ``{"promise": id}``, no longer owed (the customer withdrew, say).
 
@@ -42,6 +43,7 @@ PROMISE_DROPPED = "promise_dropped"
 PROMISE_KINDS = frozenset({PROMISE_SET, PROMISE_DONE, PROMISE_DROPPED})
 MAX_PROMISE_TEXT_CHARS = 500
 MAX_AFTER_CHARS = 100
+MAX_MESSAGE_ID_CHARS = 998  # a header line's limit
 
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -53,6 +55,7 @@ def promise_data(
     *,
     follow_up: FollowUp | None = None,
     after: str | None = None,
+    made_in: str | None = None,
 ) -> dict[str, object]:
     """The data of a promise event: with ``text`` and ``due`` for ``promise_set``, without for the others."""
     data: dict[str, object] = {"promise": promise_id}
@@ -60,6 +63,8 @@ def promise_data(
         data["follow_up"] = follow_up.value
     if after is not None:
         data["after"] = after
+    if made_in is not None:
+        data["made_in"] = made_in
     if text is not None:
         data["text"] = text
     if due is not None:
@@ -78,6 +83,7 @@ def check_promise_event(event: Event) -> None:
         _text(event.data)
         _due(event.data)
         _follow_up(event.data)
+        _made_in(event.data)
 
 
 def reduce_promises(events: Iterable[Event]) -> list[Promise]:
@@ -119,6 +125,7 @@ def _promise(promise_id: str, sets: list[Event], settlement: Event | None) -> Pr
         settled_at=settled_at,
         follow_up=follow_up,
         after=after,
+        made_in=_made_in(first.data),
     )
 
 
@@ -177,3 +184,15 @@ def _follow_up(data: Mapping[str, object]) -> tuple[FollowUp | None, str | None]
     if any(not char.isprintable() for char in after):
         raise EventError("a follow-up's 'after' holds control characters")
     return kind, after
+
+
+def _made_in(data: Mapping[str, object]) -> str | None:
+    """The Message-ID of the reply that made the promise, if the event names one."""
+    value = data.get("made_in")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_MESSAGE_ID_CHARS or not value.isprintable():
+        raise EventError(
+            f"'made_in' must be a Message-ID of 1 to {MAX_MESSAGE_ID_CHARS} printable characters"
+        )
+    return value

@@ -363,6 +363,7 @@ class Promise:
     settled_at: datetime | None = None  # when it was marked done or dropped
     follow_up: FollowUp | None = None  # None: a promise made to the customer
     after: str | None = None  # for AFTER_CLOSE: how long after the close, e.g. "in 1 week"
+    made_in: str | None = None  # the Message-ID of the reply that made it; that reply does not keep it
 
     def __post_init__(self) -> None:
         for name in ("due", "created_at", "settled_at"):

@@ -55,6 +55,7 @@ __all__ = [
 ]
 
 ReplyMode = Literal["reply", "reply_all", "forward"]
+FORWARD_DIVIDER = "---------- Forwarded message ----------"
 FromStyle = Literal["agent_via", "plain"]
 Recipients = tuple[Sequence[Address], Sequence[Address]]  # (To, Cc), used exactly as given
 
@@ -108,6 +109,7 @@ def compose_reply(
     recipients: Recipients | None = None,
     team_addresses: Iterable[str] = (),
     date: datetime | None = None,
+    include_original: bool = True,
 ) -> EmailMessage:
     """A reply (to the sender), reply-all (also everyone else addressed) or forward of `original`.
 
@@ -115,12 +117,13 @@ def compose_reply(
     (or included whole in a forward). `to` and `cc` are required for a forward and added to
     the computed recipients of a reply. `recipients` (To, Cc) replaces all of that: exactly
     those people are written to, as an agent who edited the form expects. Addresses of the
-    team are never written to.
+    team are never written to. Without `include_original` the body already carries what it
+    shows of the original (a forward the agent saw and edited in the composer).
     """
     if mode == "forward":
         to_list, cc_list = list(to), list(cc)
         subject = forward_subject(original.subject)
-        tail = _forwarded(original, original_text)
+        tail = forwarded_text(original, original_text)
     elif mode in ("reply", "reply_all"):
         to_list, cc_list = _reply_recipients(original, reply_all=mode == "reply_all")
         to_list += to
@@ -129,6 +132,8 @@ def compose_reply(
         tail = _quoted(original, original_text)
     else:
         raise ComposeError(f"unknown reply mode {mode!r}; use reply, reply_all or forward")
+    if not include_original:
+        tail = ""
     if recipients is not None:
         to_list, cc_list = list(recipients[0]), list(recipients[1])
     addressees = _addressees(to_list, cc_list, ours=_team(account, agent, team_addresses))
@@ -248,10 +253,11 @@ def _quoted(original: MessageMeta, original_text: str) -> str:
     return "\n" + "\n".join(lines) + "\n"
 
 
-def _forwarded(original: MessageMeta, original_text: str) -> str:
+def forwarded_text(original: MessageMeta, original_text: str) -> str:
+    """The forwarded message as a forward carries it: a divider, its headers, its text."""
     lines = [
         "",
-        "---------- Forwarded message ----------",
+        FORWARD_DIVIDER,
         f"From: {_who(original.sender)}",
         f"Date: {format_datetime(original.date.astimezone(UTC))}",
         f"Subject: {header_safe(original.subject)}",

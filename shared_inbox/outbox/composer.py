@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from email.message import EmailMessage
+from typing import Protocol
 
 from shared_inbox.config.model import Config
 from shared_inbox.domain.model import Address, Conversation, MessageMeta
@@ -27,16 +28,30 @@ from shared_inbox.mail.compose import (
 from shared_inbox.mail.headers import TOKEN_HEADER
 from shared_inbox.outbox.model import OutboxEntry, OutboxPolicy, OutboxState
 from shared_inbox.outbox.queue import Outbox, OutboxError
-from shared_inbox.services.inbox import Inbox
 
 FetchRaw = Callable[[str], bytes | None]  # Message-ID -> raw message from the server, if it can
+
+
+class RawStore(Protocol):
+    def load_raw(self, message_id: str) -> bytes | None: ...
+
+
+class Conversations(Protocol):
+    """What composing reads of the inbox: a conversation, its messages, and the cached originals."""
+
+    @property
+    def store(self) -> RawStore: ...
+
+    def conversation(self, ref: str) -> Conversation | None: ...
+
+    def messages_of(self, conv: Conversation) -> list[MessageMeta]: ...
 
 
 class Composer:
     def __init__(
         self,
         config: Config,
-        inbox: Inbox,
+        inbox: Conversations,
         outbox: Outbox,
         *,
         policy: OutboxPolicy | None = None,
@@ -62,6 +77,7 @@ class Composer:
         from_style: FromStyle = "agent_via",
         reply_to: Address | None = None,
         send_at: datetime | None = None,
+        include_original: bool = True,
     ) -> OutboxEntry:
         """Queue a reply (or reply-all, or forward to `to`) in the conversation `ref`.
 
@@ -73,7 +89,7 @@ class Composer:
         conversation, original = self.target(ref)
         message = compose_reply(
             original,
-            self._original_text(original),
+            self._original_text(original) if include_original else "",
             body=body,
             agent=self.config.me,
             account=self.config.account,
@@ -87,6 +103,7 @@ class Composer:
             recipients=recipients,
             team_addresses=self.config.our_addresses,
             date=now,
+            include_original=include_original,
         )
         return self._queue(
             message,
@@ -144,6 +161,10 @@ class Composer:
         ours = self.config.our_addresses
         from_customer = [m for m in messages if not m.outgoing and m.sender.email not in ours]
         return conversation, (from_customer or messages)[-1]
+
+    def original_text(self, original: MessageMeta) -> str:
+        """The readable text of the message a reply answers, fetched if allowed and not cached."""
+        return self._original_text(original)
 
     def _original_text(self, original: MessageMeta) -> str:
         raw = self.inbox.store.load_raw(original.message_id)

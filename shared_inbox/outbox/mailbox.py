@@ -22,8 +22,8 @@ from shared_inbox.imap.sync import FolderSync
 from shared_inbox.mail.headers import parse_header_block
 from shared_inbox.mail.sanitize import clean_line
 from shared_inbox.net.errors import MailServerError, describe_os_error
-from shared_inbox.services.flags import FlagChange, PendingFlags
 from shared_inbox.store import Store
+from shared_inbox.store.pending_flags import FlagChange, PendingFlags
 
 log = logging.getLogger(__name__)
 

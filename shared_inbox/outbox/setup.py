@@ -6,13 +6,15 @@ import os
 from collections.abc import Callable, Mapping
 
 from shared_inbox.config import Config, resolve_password
-from shared_inbox.imap.connection import Endpoint
+from shared_inbox.imap.settings import imap_endpoint
+from shared_inbox.net.oauth import oauth_login_for
 from shared_inbox.outbox.model import OutboxPolicy
 from shared_inbox.outbox.queue import Outbox
 from shared_inbox.outbox.sender import OutboxSender
-from shared_inbox.services.session import sync_plan
 from shared_inbox.smtp import SmtpEndpoint
 from shared_inbox.store import Store
+
+__all__ = ["imap_endpoint", "open_sender", "smtp_endpoint"]
 
 
 def smtp_endpoint(config: Config, env: Mapping[str, str] | None = None) -> SmtpEndpoint:
@@ -26,11 +28,8 @@ def smtp_endpoint(config: Config, env: Mapping[str, str] | None = None) -> SmtpE
         username=smtp.username,
         password=password,
         ca_file=smtp.tls_ca_file,
+        oauth=oauth_login_for(smtp),
     )
-
-
-def imap_endpoint(config: Config, env: Mapping[str, str] | None = None) -> Endpoint:
-    return sync_plan(config, env, fetch_bodies=False).endpoint
 
 
 def open_sender(

@@ -123,15 +123,26 @@ class Commands:
 
     # -- promises ----------------------------------------------------------------
 
-    def set_promise(self, ref: str, text: str, due: datetime, *, promise_id: str | None = None) -> Event:
-        """Record a promise to the customer (or edit one, given its id); it is owed until done or dropped."""
+    def set_promise(
+        self,
+        ref: str,
+        text: str,
+        due: datetime,
+        *,
+        promise_id: str | None = None,
+        made_in: str | None = None,
+    ) -> Event:
+        """Record a promise to the customer (or edit one, given its id); it is owed until done or dropped.
+
+        ``made_in`` is the Message-ID of the reply that made it, which therefore does not keep it.
+        """
         if due.tzinfo is None:
             raise CommandError("A promise's due time needs a time zone.")
         text = " ".join(text.split())
         if not text:
             raise CommandError("Say what was promised.")
         try:
-            data = promise_data(promise_id or uuid.uuid4().hex[:16], text[:500], due)
+            data = promise_data(promise_id or uuid.uuid4().hex[:16], text[:500], due, made_in=made_in)
             return self._record(self._conversation(ref), PROMISE_SET, data)
         except EventError as exc:
             raise CommandError(str(exc)) from None

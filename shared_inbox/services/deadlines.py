@@ -27,6 +27,7 @@ from weakref import WeakKeyDictionary
 
 from shared_inbox.domain.business_hours import BusinessCalendar
 from shared_inbox.domain.events import Event, status_history
+from shared_inbox.domain.message_kinds import makes_customer_wait
 from shared_inbox.domain.model import Conversation, Status
 from shared_inbox.domain.promise_events import PROMISE_KINDS, reduce_promises
 from shared_inbox.domain.promises import FollowUpError, parse_follow_up
@@ -311,8 +312,14 @@ class DeadlineTracker:
         if status is Status.SPAM or (policy is None and not has_promises):
             return _Facts(key, now, policy.name if policy else None, (), (), last_change)
         metas = self.inbox.messages_of(conv)
-        messages = [(meta.arrived, meta.outgoing) for meta in metas]
-        replies = tuple(arrived for arrived, outgoing in messages if outgoing)
+        # Auto-replies and bounces (and bulk mail, unless the team counts it) never move a clock.
+        bulk_counts = self.inbox.bulk_starts_clocks
+        messages = [
+            (meta.arrived, meta.outgoing)
+            for meta in metas
+            if meta.outgoing or makes_customer_wait(meta, bulk_counts=bulk_counts)
+        ]
+        replies = tuple((meta.arrived, meta.message_id) for meta in metas if meta.outgoing)
         resolved_at = _closed_since(history) if status is Status.CLOSED else None
         promises = tuple(
             self._promise_fact(promise, replies, resolved_at, history) for promise in reduce_promises(events)
@@ -329,7 +336,7 @@ class DeadlineTracker:
     def _promise_fact(
         self,
         promise: Promise,
-        replies: tuple[datetime, ...],
+        replies: tuple[tuple[datetime, str], ...],
         resolved_at: datetime | None,
         history: list[tuple[datetime, Status]],
     ) -> _PromiseFact:
@@ -345,7 +352,12 @@ class DeadlineTracker:
                 return _PromiseFact(promise, kind, (), None, waiting, waiting_for_close=True)
             promise = replace(promise, due=self._after_close(promise, closed), created_at=closed)
             since = closed
-        fulfilments = [moment for moment in replies if moment.astimezone(UTC) > since.astimezone(UTC)]
+        # A later reply keeps a promise; the reply that made it does not, however late it left.
+        fulfilments = [
+            moment
+            for moment, message_id in replies
+            if message_id != promise.made_in and moment.astimezone(UTC) > since.astimezone(UTC)
+        ]
         if resolved_at is not None and resolved_at > since:
             fulfilments.append(resolved_at)
         outstanding = promise.state is PromiseState.OPEN and not fulfilments

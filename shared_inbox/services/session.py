@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import gc
-import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from types import TracebackType
 
-from shared_inbox.config import Config, resolve_password
-from shared_inbox.imap.connection import Endpoint
+from shared_inbox.config import Config
+from shared_inbox.imap.settings import imap_endpoint
 from shared_inbox.imap.sync import Progress
 from shared_inbox.services.commands import Commands
 from shared_inbox.services.inbox import Inbox
@@ -22,19 +21,11 @@ from shared_inbox.wallclock import Now, utc_now
 
 def sync_plan(config: Config, env: Mapping[str, str] | None = None, *, fetch_bodies: bool = True) -> SyncPlan:
     imap = config.imap
-    password = resolve_password(imap, env if env is not None else os.environ)
     folders = ["INBOX"] + [f for f in imap.folders if f != "INBOX"]
     if imap.sent_folder and imap.sent_folder not in folders:
         folders.append(imap.sent_folder)
     return SyncPlan(
-        endpoint=Endpoint(
-            host=imap.host,
-            port=imap.port,
-            security=imap.security,
-            username=imap.username,
-            password=password,
-            ca_file=imap.tls_ca_file,
-        ),
+        endpoint=imap_endpoint(config, env),
         inbox="INBOX",
         folders=tuple(folders),
         sent_folder=imap.sent_folder,
@@ -100,6 +91,7 @@ def _load_inbox(config: Config, store: Store, now: Now) -> tuple[Inbox, Commands
         me=config.team.me,
         subject_merge=config.threading.subject_merge,
         subject_merge_window=timedelta(days=config.threading.subject_merge_window_days),
+        bulk_starts_clocks=config.threading.bulk_starts_clocks,
     ).load()
     return inbox, Commands(inbox, author=config.team.me, now=now)
 

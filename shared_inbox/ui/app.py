@@ -33,15 +33,14 @@ from shared_inbox.wallclock import Now, utc_now
 if TYPE_CHECKING:
     from shared_inbox.config import Config
     from shared_inbox.domain.events import Event
+    from shared_inbox.services.replies import OutboxEntry, Replies, ReplyDraft
     from shared_inbox.services.session import Session
     from shared_inbox.services.syncing import SyncRound
     from shared_inbox.services.team import TeamSync
-    from shared_inbox.ui.outgoing import OutgoingMail
+    from shared_inbox.ui.prompts import Picked
 
 OUTBOX_CHECK_SECONDS = 3.0  # how often due replies are looked for; sending itself runs in a thread
 NOTIFY_AT_MOST = 3  # new-mail notifications shown one by one before they are summed up
-WAITING_STATES = ("held", "queued", "sending")  # OutboxState values
-TROUBLE_STATES = ("failed", "unconfirmed")
 
 
 class SyncStateChanged(Message):
@@ -178,13 +177,13 @@ class InboxApp(App[None]):
         self._start(event.session, event.team)
 
     def _start(self, session: Session, team: TeamSync | None = None) -> None:
+        from shared_inbox.services.replies import Replies
         from shared_inbox.services.team import team_sync_for
         from shared_inbox.ui.deadline_watch import DeadlineWatch
         from shared_inbox.ui.inbox_screen import InboxScreen
-        from shared_inbox.ui.outgoing import OutgoingMail
 
         self.session = session
-        self.outgoing: OutgoingMail = OutgoingMail(session, now=self._now)
+        self.replies: Replies = Replies(session, now=self._now)
         self.team = team if team is not None else team_sync_for(session)
         session.commands.listeners.append(lambda _event: self.team.nudge())
         remembered = load_first_screen(self.config.store.path)
@@ -213,9 +212,55 @@ class InboxApp(App[None]):
         self._forget_signals()
         self._stop.set()
         if self.ready:
-            self.outgoing.close()
+            self.replies.close()
 
     def action_quit(self) -> None:  # type: ignore[override]
+        """Quit; mail still held for undo is named first, to send now or keep for later."""
+        from shared_inbox.ui.prompts import ChoicePrompt
+
+        held = self.replies.held_for_undo() if self.ready else []
+        if not held:
+            self._leave()
+            return
+        subjects = ", ".join(inert(entry.subject) for entry in held[:3])
+        more = f" and {len(held) - 3} more" if len(held) > 3 else ""
+        what = "message is" if len(held) == 1 else "messages are"
+        title = f"{len(held)} {what} still held for undo: {subjects}{more}."
+        choices = [
+            ("send", "Send now, then quit"),
+            ("keep", "Keep held and quit: it goes at the next start, or with `shared-inbox outbox --flush`"),
+            ("stay", "Stay"),
+        ]
+        self.push_screen(ChoicePrompt(title, choices), lambda picked: self._quit_chosen(held, picked))
+
+    def _quit_chosen(self, held: list[OutboxEntry], picked: Picked | None) -> None:
+        choice = picked.choice if picked is not None else None
+        if choice == "keep":
+            self._leave()
+        elif choice == "send":
+            self.replies.release_held(held)
+            self.notify(f"Sending {len(held)} before quitting…", title="Outbox", markup=False)
+            self._send_then_quit()
+
+    @work(thread=True, group="outbox", exit_on_error=False)
+    def _send_then_quit(self) -> None:
+        """Deliver what was released, then quit; a problem is said and the app stays open."""
+
+        def delivered(ids: list[str]) -> None:  # into the inbox; the screens are about to close
+            self.call_from_thread(self.replies.delivered, ids)
+
+        report = self.replies.flush(delivered)
+        while report is None:  # a round was running already: this one sends what it missed
+            self._stop.wait(0.2)
+            report = self.replies.flush(delivered)
+        problems = [*report.problems, *(f"{e.subject}: {e.last_error}" for e in report.failed)]
+        if report.deferred or problems:
+            for problem in problems or ["The server did not take the mail yet; it stays in the outbox."]:
+                self.call_from_thread(self.notify, problem, title="Outbox", severity="warning", markup=False)
+            return
+        self.call_from_thread(self._leave)
+
+    def _leave(self) -> None:
         self._stop.set()
         self.exit()
 
@@ -263,18 +308,34 @@ class InboxApp(App[None]):
     def action_undo_send(self) -> None:
         if not self.ready:
             return
-        self.notify(self.outgoing.undo_last(), title="Outbox", markup=False)
+        undone = self.replies.undo_last()
+        self.notify(undone.message, title="Outbox", markup=False)
         self._refresh_screens()
+        if undone.draft is not None:
+            self._reopen(undone.draft)
+
+    def _reopen(self, draft: ReplyDraft) -> None:
+        """An undone message comes back in the composer as it was sent: text, recipients, attachments."""
+        from shared_inbox.ui.composer import ComposerScreen
+
+        conversation = None
+        if draft.mode != "new" and draft.conversation_id is not None:
+            conversation = self.session.inbox.conversation(draft.conversation_id)
+            if conversation is None:
+                return
+        self.push_screen(
+            ComposerScreen(self.session, self.replies, conversation, mode=draft.mode, restored=draft)
+        )
 
     def _send_due_mail(self) -> None:
-        if self.outgoing.has_due():
+        if self.replies.has_due():
             self._flush_outbox()
         self._update_status()
 
     @work(thread=True, group="outbox", exit_on_error=False)
     def _flush_outbox(self) -> None:
         """Deliver due replies; blocking SMTP and IMAP, so it runs in a thread and only posts back."""
-        report = self.outgoing.flush(lambda ids: self.call_from_thread(self._messages_added, ids))
+        report = self.replies.flush(lambda ids: self.call_from_thread(self._messages_added, ids))
         if report is None:
             return
         for problem in [*report.problems, *(f"{e.subject}: {e.last_error}" for e in report.failed)]:
@@ -340,7 +401,7 @@ class InboxApp(App[None]):
 
     def _messages_added(self, message_ids: list[str]) -> None:
         """Replies the outbox just delivered: into the inbox, and onto the screens showing them."""
-        self.session.inbox.add_messages(message_ids)
+        self.replies.delivered(message_ids)
         self._refresh_screens()
 
     def _refresh_screens(self) -> None:
@@ -379,12 +440,8 @@ class InboxApp(App[None]):
 
     def _outbox_summary(self) -> str:
         """How many replies wait to leave, and how many need a look; empty before the outbox is used."""
-        if not self.ready or (not self.sync_enabled and not self.outgoing.opened):
+        if not self.ready or (not self.sync_enabled and not self.replies.opened):
             return ""
-        from shared_inbox.outbox.model import OutboxState
-
-        outbox = self.outgoing.outbox
-        waiting = len(outbox.entries([OutboxState(state) for state in WAITING_STATES]))
-        trouble = len(outbox.entries([OutboxState(state) for state in TROUBLE_STATES]))
+        waiting, trouble = self.replies.counts()
         summary = f"outbox {waiting}"
         return f"{summary} ({trouble} need attention)" if trouble else summary

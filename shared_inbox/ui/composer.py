@@ -3,19 +3,20 @@
 `ComposerScreen` is the form: To and Cc (exactly who receives it), a subject for a new
 conversation, attachments, the text. Everything typed is saved as a draft while typing, so
 closing the form loses nothing. Ctrl+S queues the message for the undo window; send-later
-queues it until a chosen time. The app's `OutgoingMail` (shared_inbox.ui.outgoing) owns the
-outbox the form queues into. Canned replies and the promise check after sending live in
-shared_inbox.ui.composer_canned.
+queues it until a chosen time. The reply use case itself (recipients, From, the changes a
+reply makes, promises, undo) is shared_inbox.services.replies; the form only gathers what
+the agent wrote and shows what happened. Canned replies and the promise prompt after
+sending live in shared_inbox.ui.composer_canned.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
@@ -24,18 +25,18 @@ from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Static, TextArea
 
 from shared_inbox.display.text import inert
-from shared_inbox.domain.model import Address, Conversation, Status
+from shared_inbox.domain.model import Conversation
 from shared_inbox.domain.promises import FollowUpError, parse_follow_up
 from shared_inbox.mail.attachments import human_size
-from shared_inbox.mail.compose import ComposeError, OutgoingAttachment, ReplyMode
-from shared_inbox.outbox import OutboxEntry, OutboxError
+from shared_inbox.mail.compose import FORWARD_DIVIDER, OutgoingAttachment
+from shared_inbox.services.replies import ComposeMode, Queued, Replies, ReplyDraft, ReplyError
 from shared_inbox.ui.composer_canned import CannedComposing
-from shared_inbox.ui.composer_state import NEW_CONVERSATION_DRAFT, Draft, draft_key, preview
+from shared_inbox.ui.composer_state import NEW_CONVERSATION_DRAFT, Draft, draft_key
+from shared_inbox.ui.composer_thread import ThreadPanel
 from shared_inbox.ui.composer_traffic import ReplyGuard
 from shared_inbox.ui.external_editor import edit_text
 from shared_inbox.ui.help import describe_keys
 from shared_inbox.ui.keys import bindings_for, effective_keys
-from shared_inbox.ui.outgoing import OutgoingMail
 from shared_inbox.ui.outgoing_attachments import (
     MAX_ATTACHMENT_BYTES,
     AttachmentError,
@@ -45,7 +46,6 @@ from shared_inbox.ui.prompts import ChoicePrompt, Picked, TextPrompt, snooze_pre
 from shared_inbox.ui.recipients import (
     AddressSuggester,
     format_addresses,
-    header_addresses,
     known_addresses,
     parse_addresses,
 )
@@ -57,13 +57,11 @@ if TYPE_CHECKING:
 __all__ = [
     "ComposeMode",
     "ComposerScreen",
-    "OutgoingMail",
     "draft_key",
     "format_addresses",
     "parse_addresses",
 ]
 
-ComposeMode = Literal["reply", "reply_all", "forward", "new"]
 DRAFT_SAVE_DELAY = 0.5  # seconds of quiet typing before the draft is written to the store
 MODE_TITLES: dict[ComposeMode, str] = {
     "reply": "Reply",
@@ -78,6 +76,7 @@ BUTTONS = (
     ("composer-canned", "Canned", "insert_canned"),
     ("composer-attach", "Attach", "attach"),
     ("composer-editor", "Editor", "external_editor"),
+    ("composer-discard", "Discard", "discard_draft"),
     ("composer-close", "Close", "close_composer"),
 )
 
@@ -105,34 +104,35 @@ class ComposerScreen(CannedComposing):
     def __init__(
         self,
         session: Session,
-        outgoing: OutgoingMail,
+        replies: Replies,
         conversation: Conversation | None,
         *,
         mode: ComposeMode = "reply",
+        restored: ReplyDraft | None = None,
     ) -> None:
+        """`restored` brings back a message whose send was undone: its text, recipients and attachments."""
         super().__init__()
         if (conversation is None) != (mode == "new"):
             raise ValueError("a new conversation has no conversation to answer; every other mode needs one")
         self.session = session
-        self.outgoing = outgoing
+        self.replies = replies
         self.conversation = conversation
         self.mode: ComposeMode = mode
-        self.attachments: list[OutgoingAttachment] = []
-        self.canned_inserted = []
-        self.canned_promises = set()
+        self.restored = restored
+        self.attachments: list[OutgoingAttachment] = list(restored.attachments) if restored else []
+        self.canned_inserted = list(restored.canned) if restored else []
+        self.shows_original = restored.shows_original if restored else False  # a forward's text is shown
         self._save_timer: Timer | None = None
-        message = None
-        if conversation is not None and mode != "new":
-            message = preview(outgoing.composer(), conversation, mode)
+        shown = replies.preview(conversation.id, mode) if conversation is not None and mode != "new" else None
         self.prefilled = Draft(
             mode=mode,
-            to=format_addresses(header_addresses(message, "To")),
-            cc=format_addresses(header_addresses(message, "Cc")),
+            to=format_addresses(shown.to) if shown else "",
+            cc=format_addresses(shown.cc) if shown else "",
         )
-        self.subject = str(message["Subject"]) if message is not None and "Subject" in message else ""
+        self.subject = shown.subject if shown else ""
         self.people = known_addresses(session.inbox.conversations(), excluded=session.config.our_addresses)
         guarded = conversation.id if conversation is not None and mode in ("reply", "reply_all") else None
-        self.guard = ReplyGuard(session, guarded, outgoing.now)
+        self.guard = ReplyGuard(session, guarded, replies.now)
 
     @property
     def draft_id(self) -> str:
@@ -143,19 +143,33 @@ class ComposerScreen(CannedComposing):
         if self.mode != "new":
             title = f"{title}: {inert(self.subject) or '(no subject)'}"
         yield Static(Content(title), id="composer-title", markup=False)
-        saved = Draft.from_setting(self.session.store.get_setting(self.draft_id))
+        saved = self._restored_fields() or Draft.from_setting(self.session.store.get_setting(self.draft_id))
         fields = saved if saved is not None and saved.mode == self.mode else self.prefilled
         with Vertical(id="composer-headers"):
             yield from self._field("To", "composer-to", fields.to, suggest=True)
             yield from self._field("Cc", "composer-cc", fields.cc, suggest=True)
             if self.mode == "new":
                 yield from self._field("Subject", "composer-subject", fields.subject, suggest=False)
+        if self.conversation is not None:
+            yield ThreadPanel(self.replies, self.conversation.id)
         yield Vertical(id="composer-attachments")
         yield TextArea(saved.body if saved is not None else "", id="composer-body")
         with Horizontal(id="composer-actions"):
             for button_id, label, _ in BUTTONS:
                 yield Button(label, id=button_id, compact=True)
         yield SteadyFooter()
+
+    def _restored_fields(self) -> Draft | None:
+        restored = self.restored
+        if restored is None:
+            return None
+        return Draft(
+            mode=self.mode,
+            body=restored.body,
+            to=format_addresses(restored.to or ()),
+            cc=format_addresses(restored.cc),
+            subject=restored.subject,
+        )
 
     def _field(self, label: str, field_id: str, value: str, *, suggest: bool) -> ComposeResult:
         with Horizontal(classes="composer-field"):
@@ -166,7 +180,41 @@ class ComposerScreen(CannedComposing):
     def on_mount(self) -> None:
         target = "#composer-body" if self.mode in ("reply", "reply_all") else "#composer-to"
         self.query_one(target).focus()
+        if self.attachments:
+            self._show_attachments()
+        if self.restored is not None:
+            self.save_draft()
+        elif self.mode == "forward":
+            self._show_forwarded()
         self.guard.offer_held(self)
+
+    def _show_forwarded(self) -> None:
+        """A forward shows the customer's message it carries, to read and edit before sending."""
+        body = self.query_one("#composer-body", TextArea)
+        if FORWARD_DIVIDER in body.text:  # a saved draft holds it already
+            self.shows_original = True
+            return
+        if body.text.strip() or self.conversation is None:
+            return
+        text = self.replies.forward_text(self.conversation.id)
+        if text is None:
+            self._fetch_forwarded(self.conversation.id)
+            return
+        body.load_text(text)
+        body.move_cursor((0, 0))
+        self.prefilled = replace(self.prefilled, body=text)
+        self.shows_original = True
+
+    @work(thread=True, exclusive=True, group="forwarded", exit_on_error=False)
+    def _fetch_forwarded(self, conversation_id: str) -> None:
+        """The original is not in the store: fetch it off the UI thread, then show it."""
+        self.replies.fetch_original(conversation_id)
+        self.app.call_from_thread(self._show_forwarded_fetched)
+
+    def _show_forwarded_fetched(self) -> None:
+        conversation = self.conversation
+        if self.is_attached and conversation is not None and self.replies.forward_text(conversation.id):
+            self._show_forwarded()
 
     # -- the draft ------------------------------------------------------------------
 
@@ -186,7 +234,9 @@ class ComposerScreen(CannedComposing):
 
     def _has_draft(self) -> bool:
         typed = self._typed()
-        return bool(typed.body.strip()) or replace(typed, body="") != self.prefilled
+        if typed.body.strip() != self.prefilled.body.strip():
+            return True
+        return replace(typed, body="") != replace(self.prefilled, body="")
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         self._schedule_save()
@@ -233,18 +283,36 @@ class ComposerScreen(CannedComposing):
         self.notify(note, markup=False)
         self.dismiss(None)
 
+    def action_discard_draft(self) -> None:
+        """Throw the draft away (a reply the Traffic Cop held too): nothing is sent or kept."""
+        self.discard()
+
+    def discard(self) -> None:
+        self._stop_saving()
+        self.guard.release()
+        self.session.store.set_setting(self.draft_id, None)
+        what = "Message" if self.mode == "new" else "Reply"
+        self.notify(f"{what} discarded.", markup=False)
+        self.dismiss(None)
+
+    def show_news(self, message_ids: frozenset[str]) -> None:
+        """After the Traffic Cop: the messages that arrived meanwhile, marked new in the thread."""
+        for panel in self.query(ThreadPanel):
+            panel.show(new=message_ids)
+
     def action_send(self) -> None:
         if self.guard.stop(self, self.action_send):
             return
-        body = self.body
-        if self._queue(send_at=None) is None:
+        queued = self._queue(send_at=None)
+        if queued is None:
             return
-        seconds = int(self.outgoing.policy.undo_window.total_seconds())
+        seconds = int(self.replies.policy.undo_window.total_seconds())
         undo_key = describe_keys(effective_keys(self.session.config.keys)["undo_send"])
         what = "Message" if self.mode == "new" else "Reply"
-        self.app.notify(f"{what} queued; undo with {undo_key} within {seconds} s", markup=False)
+        changed = f"; now {', '.join(queued.changes)}" if queued.changes else ""
+        self.app.notify(f"{what} queued{changed}; undo with {undo_key} within {seconds} s", markup=False)
         self.dismiss(None)
-        self.offer_promises(body, self.outgoing.now())
+        self.after_queued(queued)
 
     def action_send_later(self) -> None:
         if not self.body.strip():
@@ -252,7 +320,7 @@ class ComposerScreen(CannedComposing):
             return
         if self.guard.stop(self, self.action_send_later):
             return
-        presets = snooze_presets(self.outgoing.now())
+        presets = snooze_presets(self.replies.now())
         choices = [(key, label) for key, label, _ in presets]
         prompt = ChoicePrompt("Send later", choices, typed_hint=SEND_LATER_HINT)
         self.app.push_screen(prompt, partial(self._send_later, {key: at for key, _, at in presets}))
@@ -264,16 +332,16 @@ class ComposerScreen(CannedComposing):
             when = presets[picked.choice]
         else:
             try:
-                when = parse_follow_up(picked.text, self.outgoing.now().astimezone())
+                when = parse_follow_up(picked.text, self.replies.now().astimezone())
             except FollowUpError as exc:
                 self.notify(str(exc), title="Send later", severity="error", markup=False)
                 return
-        body = self.body
-        if self._queue(send_at=when) is None:
+        queued = self._queue(send_at=when)
+        if queued is None:
             return
         self.app.notify(f"Scheduled for {when.astimezone():%a %d %b %Y %H:%M}", markup=False)
         self.dismiss(None)
-        self.offer_promises(body, when)
+        self.after_queued(queued)
 
     def action_attach(self) -> None:
         prompt = TextPrompt("Attach a file", placeholder="path to the file, e.g. ~/Documents/invoice.pdf")
@@ -338,78 +406,36 @@ class ComposerScreen(CannedComposing):
 
     # -- queueing ---------------------------------------------------------------
 
-    def _queue(self, *, send_at: datetime | None) -> OutboxEntry | None:
+    def _queue(self, *, send_at: datetime | None) -> Queued | None:
         """Queue the form as shown; on any problem say why, keep the form open and return None."""
-        if not self.body.strip():
-            self._refuse_empty()
-            return None
-        if self.refuse_open_tags(self.body):
-            return None
         try:
-            to = self._recipients("#composer-to")
-            cc = self._recipients("#composer-cc")
-            if not to:
-                raise OutboxError("Write at least one address in To.")
-            if self.conversation is None:
-                subject = self.query_one("#composer-subject", Input).value
-                entry = self.outgoing.queue_new(
-                    to, subject, self.body, cc=cc, attachments=self.attachments, send_at=send_at
-                )
-            else:
-                entry = self.outgoing.queue(
-                    self.conversation.id,
-                    self.body,
-                    mode=self._reply_mode(),
-                    to=to,
-                    cc=cc,
-                    attachments=self.attachments,
-                    send_at=send_at,
-                )
-        except (OutboxError, ComposeError) as exc:
+            draft = ReplyDraft(
+                mode=self.mode,
+                body=self.body,
+                conversation_id=self.conversation.id if self.conversation is not None else None,
+                to=tuple(parse_addresses(self.query_one("#composer-to", Input).value)),
+                cc=tuple(parse_addresses(self.query_one("#composer-cc", Input).value)),
+                subject=self.query_one("#composer-subject", Input).value if self.mode == "new" else "",
+                attachments=tuple(self.attachments),
+                canned=tuple(self.canned_inserted),
+                send_at=send_at,
+                shows_original=self.shows_original and FORWARD_DIVIDER in self.body,
+            )
+            queued = self.replies.queue(draft)
+        except ReplyError as exc:
             self.notify(str(exc), title="Not queued", severity="error", markup=False)
             return None
         self._stop_saving()
         self.session.store.set_setting(self.draft_id, None)
         self.guard.release()
-        if self.mode in ("reply", "reply_all"):
-            self._answered()
-        self.apply_canned_actions(self.conversation.id if self.conversation is not None else None)
-        return entry
-
-    def _reply_mode(self) -> ReplyMode:
-        if self.mode == "new":
-            raise OutboxError("A new conversation answers no message.")
-        return self.mode
-
-    def _recipients(self, field_id: str) -> list[Address]:
-        """The field's addresses; the team's own are refused so the form shows exactly who receives it."""
-        addresses = parse_addresses(self.query_one(field_id, Input).value)
-        ours = self.session.config.our_addresses
-        for address in addresses:
-            if address.email in ours:
-                raise OutboxError(f"{address.email} is the team's own address; mail is never sent to it.")
-        return addresses
+        self.canned_inserted = []
+        for problem in queued.problems:
+            self.app.notify(problem, title="Action not applied", severity="warning", markup=False)
+        return queued
 
     def _refuse_empty(self) -> None:
         what = "message" if self.mode == "new" else "reply"
         self.notify(f"The {what} is empty.", severity="warning", markup=False)
-
-    def _answered(self) -> None:
-        """A reply hands the conversation to the customer (pending) and to its author if nobody had it."""
-        if self.conversation is None:
-            return
-        conv = self.session.inbox.conversation(self.conversation.id)
-        if conv is None:
-            return
-        commands = self.session.commands
-        reverts: list[Callable[[], object]] = []
-        if conv.state.assignee is None:
-            commands.assign(conv.id, self.session.config.team.me)
-            reverts.append(partial(commands.unassign, conv.id))
-        if conv.state.status is Status.ACTIVE:
-            commands.set_status(conv.id, Status.PENDING.value)
-            reverts.append(partial(commands.set_status, conv.id, Status.ACTIVE.value))
-        self.outgoing.on_undo(reverts)  # undoing the send takes these back too
 
 
 def _describe(attachment: OutgoingAttachment) -> str:

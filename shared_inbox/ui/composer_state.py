@@ -1,18 +1,12 @@
 """What the composer form starts with, and what it keeps of an unsent message.
 
-The prefilled recipients come from building the reply the way the outbox will, and the
-draft is stored per conversation in the store's settings, so it survives closing the form
-and restarting the app.
+The prefilled recipients come from the reply service's preview; the draft is stored per
+conversation in the store's settings, so it survives closing the form and restarting the app.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from email.message import EmailMessage
-
-from shared_inbox.domain.model import Conversation
-from shared_inbox.mail.compose import ComposeError, ReplyMode, compose_reply, forward_subject, reply_subject
-from shared_inbox.outbox import Composer, OutboxError
 
 NEW_CONVERSATION_DRAFT = "new"
 
@@ -46,35 +40,3 @@ class Draft:
         if not all(isinstance(field, str) for field in fields.values()):
             return None
         return cls(**fields)  # type: ignore[arg-type]
-
-
-def preview(composer: Composer, conversation: Conversation, mode: ReplyMode) -> EmailMessage | None:
-    """The reply as it would be built with an empty body: the source of the prefilled To, Cc and Subject.
-
-    Building it the same way the outbox will means the form never promises recipients that the
-    sending layer would drop (the team's own addresses, duplicates, unusable ones).
-    """
-    config = composer.config
-    try:
-        _, original = composer.target(conversation.id)
-    except OutboxError:
-        return None
-    if mode == "forward":
-        message = EmailMessage()
-        message["Subject"] = forward_subject(original.subject)
-        return message
-    try:
-        return compose_reply(
-            original,
-            "",
-            body="",
-            agent=config.me,
-            account=config.account,
-            mode=mode,
-            conversation_id=conversation.id,
-            team_addresses=config.our_addresses,
-        )
-    except ComposeError:
-        message = EmailMessage()
-        message["Subject"] = reply_subject(original.subject)
-        return message

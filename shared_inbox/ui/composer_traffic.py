@@ -13,6 +13,8 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from shared_inbox.services.traffic_cop import Baseline, HeldReplies, News, take_baseline, whats_new
+from shared_inbox.ui.help import describe_keys
+from shared_inbox.ui.keys import effective_keys
 from shared_inbox.ui.traffic_cop_screen import TrafficChoice, TrafficCopScreen
 
 if TYPE_CHECKING:
@@ -42,7 +44,11 @@ class ReplyGuard:
         """On opening: a held reply is shown again with its news, or announced when they were seen."""
         if not self.was_held or self.stop(screen, screen.action_send):
             return
-        screen.notify("This reply was held; send it when it is right, or close to keep it.", markup=False)
+        discard = describe_keys(effective_keys(self.session.config.keys)["discard_draft"])
+        screen.notify(
+            f"This reply was held; send it when it is right, close to keep it, or {discard} to discard it.",
+            markup=False,
+        )
 
     def stop(self, screen: ComposerScreen, proceed: Callable[[], object]) -> bool:
         """Hold the reply when the conversation moved on; True when it was held (the screen asks)."""
@@ -58,16 +64,27 @@ class ReplyGuard:
         self, screen: ComposerScreen, proceed: Callable[[], object], choice: TrafficChoice | None
     ) -> None:
         if choice == "discard":
-            self.release()
-            screen.session.store.set_setting(screen.draft_id, None)
-            screen.notify("Reply discarded.", markup=False)
-            screen.dismiss(None)
+            screen.discard()
             return
+        arrived = self.unseen_messages()
         self.acknowledge()
         if choice == "send":
             proceed()
-        else:
-            screen.notify("Held until you send or discard it; it waits in Needs attention.", markup=False)
+            return
+        screen.show_news(arrived)
+        screen.notify(
+            "Held until you send or discard it; it waits in Needs attention. "
+            "What is new is shown above the reply.",
+            markup=False,
+        )
+
+    def unseen_messages(self) -> frozenset[str]:
+        """The messages that arrived after the baseline."""
+        if self.baseline is None:
+            return frozenset()
+        conv = self.session.inbox.conversation(self.baseline.conversation_id)
+        ids = frozenset(conv.message_ids) if conv is not None else frozenset()
+        return ids - self.baseline.message_ids
 
     def acknowledge(self) -> None:
         """The agent has seen the news: later news is measured from now; a held reply stays held."""

@@ -118,6 +118,7 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
         sidebar = self.query_one("#sidebar", OptionList)
         sidebar.highlighted = [view.id for view in VIEWS].index(self.view_id)
         self.conversation_list.deadlines = self.deadlines_of
+        self.conversation_list.kinds = self.session.inbox.kinds_of
         self.reload()
         self.conversation_list.focus()
 
@@ -146,7 +147,13 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
         mentioned = mentioned_conversations(inbox, me)
         held = HeldReplies(self.session.store).conversation_ids()
         groups = partition(
-            inbox.conversations(), me, now, mentioned=mentioned, deadlines=self.deadlines_of, held=held
+            inbox.conversations(),
+            me,
+            now,
+            mentioned=mentioned,
+            deadlines=self.deadlines_of,
+            held=held,
+            delivery_failed=inbox.delivery_failed(),
         )
         self.counts = {view_id: len(convs) for view_id, convs in groups.items()}
         sidebar = self.query_one("#sidebar", OptionList)
@@ -304,16 +311,17 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
             self._open_composer(conv)
 
     def _open_composer(self, conv: Conversation | None) -> None:
-        from shared_inbox.ui.composer import ComposerScreen, OutgoingMail
+        from shared_inbox.services.replies import Replies
+        from shared_inbox.ui.composer import ComposerScreen
 
-        outgoing = getattr(self.app, "outgoing", None)
-        if not isinstance(outgoing, OutgoingMail):
+        replies = getattr(self.app, "replies", None)
+        if not isinstance(replies, Replies):
             self.notify("Writing mail is not available here.", severity="warning", markup=False)
             return
         if conv is None:
-            composer = ComposerScreen(self.session, outgoing, None, mode="new")
+            composer = ComposerScreen(self.session, replies, None, mode="new")
         else:
-            composer = ComposerScreen(self.session, outgoing, conv, mode="reply")
+            composer = ComposerScreen(self.session, replies, conv, mode="reply")
         self.app.push_screen(composer, lambda _: self.reload())
 
     def _targets(self) -> list[Conversation]:

@@ -113,6 +113,7 @@ KEYMAP: tuple[KeySpec, ...] = (
     KeySpec("remove_attachment", "ctrl+r", "Remove an attachment", "composer", "remove_attachment"),
     KeySpec("external_editor", "ctrl+o", "Edit the text in your $EDITOR", "composer", "external_editor"),
     KeySpec("insert_canned", "ctrl+g", "Insert a canned reply", "composer", "insert_canned", show=True),
+    KeySpec("discard_draft", "ctrl+b", "Discard the draft (a held reply too)", "composer", "discard_draft"),
 )
 
 _BY_ID: dict[str, KeySpec] = {spec.id: spec for spec in KEYMAP}

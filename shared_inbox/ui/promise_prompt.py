@@ -7,10 +7,10 @@ drops it; the prompt closes when none is left, or with Escape, which tracks noth
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -22,12 +22,8 @@ from textual.widgets.option_list import Option
 
 from shared_inbox.domain.business_hours import BusinessCalendar
 from shared_inbox.domain.promises import FollowUpError, PromiseCandidate, parse_follow_up
-from shared_inbox.services.commands import CommandError
 from shared_inbox.ui.message_view import plain
 from shared_inbox.ui.prompts import PROMPT_CSS, TextPrompt
-
-if TYPE_CHECKING:
-    from shared_inbox.services.commands import Commands
 
 __all__ = ["PromisePrompt", "due_label"]
 
@@ -40,7 +36,7 @@ def due_label(due: datetime) -> str:
 
 
 class PromisePrompt(ModalScreen[None]):
-    """Lists the detected promises; each is recorded through the command layer when accepted."""
+    """Lists the detected promises; `track` records one when it is accepted (ValueError: refused)."""
 
     DEFAULT_CSS = (
         """
@@ -59,16 +55,14 @@ class PromisePrompt(ModalScreen[None]):
 
     def __init__(
         self,
-        commands: Commands,
-        conversation_id: str,
+        track: Callable[[PromiseCandidate], object],
         candidates: Sequence[PromiseCandidate],
         *,
         now: datetime,
         calendar: BusinessCalendar,
     ) -> None:
         super().__init__()
-        self.commands = commands
-        self.conversation_id = conversation_id
+        self.track = track
         self.candidates = list(candidates)
         self.now = now
         self.calendar = calendar
@@ -118,8 +112,8 @@ class PromisePrompt(ModalScreen[None]):
             return
         candidate = self.candidates[index]
         try:
-            self.commands.set_promise(self.conversation_id, candidate.sentence, candidate.due)
-        except CommandError as exc:
+            self.track(candidate)
+        except ValueError as exc:  # CommandError, ReplyError
             self.notify(str(exc), title="Promise not tracked", severity="error", markup=False)
             return
         self.notify(

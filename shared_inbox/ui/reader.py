@@ -31,6 +31,7 @@ from shared_inbox.mail.compose import ReplyMode
 from shared_inbox.services.bodies import cached_body, fetch_bodies
 from shared_inbox.services.customers import customer_profile
 from shared_inbox.services.flags import mark_read
+from shared_inbox.services.replies import Replies
 from shared_inbox.ui.attachment_files import (
     Opener,
     chosen_folder,
@@ -39,7 +40,7 @@ from shared_inbox.ui.attachment_files import (
     remember_download_dir,
     save_into,
 )
-from shared_inbox.ui.composer import ComposerScreen, OutgoingMail
+from shared_inbox.ui.composer import ComposerScreen
 from shared_inbox.ui.customer_panel import CustomerPanel
 from shared_inbox.ui.inbox_screen import StatusBar
 from shared_inbox.ui.keys import bindings_for
@@ -350,8 +351,8 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
         self._open_composer("forward")
 
     def _open_composer(self, mode: ReplyMode) -> None:
-        outgoing = getattr(self.app, "outgoing", None)
-        if not isinstance(outgoing, OutgoingMail):
+        replies = getattr(self.app, "replies", None)
+        if not isinstance(replies, Replies):
             self.notify("Replying is not available here.", severity="warning", markup=False)
             return
-        self.app.push_screen(ComposerScreen(self.session, outgoing, self.conversation, mode=mode))
+        self.app.push_screen(ComposerScreen(self.session, replies, self.conversation, mode=mode))

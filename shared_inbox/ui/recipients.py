@@ -13,21 +13,18 @@ from email.utils import getaddresses
 from textual.suggester import Suggester
 
 from shared_inbox.domain.model import Address, Conversation
-from shared_inbox.outbox import OutboxError
+from shared_inbox.services.replies import parse_addresses
+
+__all__ = [
+    "AddressSuggester",
+    "format_addresses",
+    "header_addresses",
+    "known_addresses",
+    "parse_addresses",
+    "suggest",
+]
 
 MAX_KNOWN_ADDRESSES = 5000  # enough for any small team's customers; bounds the work per keystroke
-
-
-def parse_addresses(text: str) -> list[Address]:
-    """Comma-separated addresses as typed by the agent; OutboxError names the first unusable one."""
-    found: list[Address] = []
-    for name, email in getaddresses([text]):
-        if not name and not email:
-            continue
-        if "@" not in email:
-            raise OutboxError(f"{email or name!r} is not an email address.")
-        found.append(Address(name.strip(), email.strip().lower()))
-    return found
 
 
 def format_addresses(addresses: Sequence[Address]) -> str:

@@ -357,3 +357,77 @@ def test_outbox_lists_failures_with_their_reason(
 
     listing = ok(cli(config, "outbox")).stdout
     assert queued["id"] in listing and "queued" in listing and "refused the connection" in listing
+
+
+def test_sync_watch_sends_outbox_mail_that_falls_due(
+    mailbox: Any, smtp_receiver_factory: Any, tmp_path: Path
+) -> None:
+    receiver = smtp_receiver_factory()
+    config = send_config(tmp_path, mailbox, receiver)
+    conv_id = synced_conversation(config, mailbox)
+    queued = queue_reply(config, conv_id, body_file(tmp_path), "--undo", "1")
+    assert queued["state"] == "held"
+
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "shared_inbox", "--config", str(config), "sync", "--watch", "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "SHARED_INBOX_CONFIG"},
+    )
+    try:
+        [mail] = receiver.wait_for(1, timeout=60)  # a running instance sends it; nobody ran `outbox --flush`
+        assert queued["message_id"] in mail.raw.decode()
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        watcher.communicate(timeout=60)
+    [entry] = outbox_json(config)
+    assert entry["state"] == "sent"
+
+
+def test_reply_command_makes_the_conversation_pending_and_tracks_its_promise(
+    mailbox: Any, smtp_receiver_factory: Any, tmp_path: Path
+) -> None:
+    config = send_config(tmp_path, mailbox, smtp_receiver_factory())
+    conv_id = synced_conversation(config, mailbox)
+    promising = body_file(tmp_path, "I'll get back to you by Friday.\n")
+    queued = queue_reply(config, conv_id, promising)
+    assert queued["changes"] == ["assigned to alice@example.com", "pending"]
+    [promise] = queued["promises"]
+    assert promise["text"] == "I'll get back to you by Friday."
+    [conv] = list_json(config)
+    assert conv["status"] == "pending" and conv["assignee"] == "alice@example.com"
+
+    quiet = queue_reply(config, conv_id, promising, "--no-promises")
+    assert quiet["promises"] == []
+
+
+def test_compose_starts_a_conversation_that_is_the_agents_and_pending_once_sent(
+    mailbox: Any, smtp_receiver_factory: Any, tmp_path: Path
+) -> None:
+    receiver = smtp_receiver_factory()
+    config = send_config(tmp_path, mailbox, receiver)
+    synced_conversation(config, mailbox)
+    body = body_file(tmp_path, "Welcome aboard.\n")
+    ok(cli(config, "compose", "--to", "ann customer <ANN@customer.test>", "--subject", "Your account",
+           "--body-file", str(body), "--undo", "0"))  # fmt: skip
+    ok(cli(config, "outbox", "--flush"))
+    [mail] = receiver.wait_for(1)
+    assert message_from_bytes(mail.raw, policy=policy.default)["To"] == f"Ann Customer <{CUSTOMER}>"
+    [started] = [conv for conv in list_json(config) if conv["subject"] == "Your account"]
+    assert started["status"] == "pending" and started["assignee"] == "alice@example.com"
+
+
+def test_a_reply_quotes_an_original_the_store_had_not_fetched(
+    mailbox: Any, smtp_receiver_factory: Any, tmp_path: Path
+) -> None:
+    receiver = smtp_receiver_factory()
+    config = send_config(tmp_path, mailbox, receiver)
+    mailbox.deliver(customer_mail(1, "Order problem"))
+    ok(cli(config, "sync", "--once", "--quiet", "--headers-only"))
+    [conv] = list_json(config)
+    queue_reply(config, str(conv["id"]), body_file(tmp_path), "--undo", "0")
+    ok(cli(config, "outbox", "--flush"))
+    [mail] = receiver.wait_for(1)
+    text = message_from_bytes(mail.raw, policy=policy.default).get_body(("plain",)).get_content()
+    assert "> Where is my order?" in text

@@ -318,8 +318,20 @@ def walk_through_demo(pane: TmuxPane) -> None:
     )
 
     pane.press("C-q")
+    quit_with_held_reply(pane)
     status = pane.wait_for_exit()
     assert status == 0, f"shared-inbox demo exited with {status}:\n{pane.screen()}"
+
+
+def quit_with_held_reply(pane: TmuxPane) -> None:
+    """Quitting inside the reply's undo window asks first: send it now (unless it has left already)."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while pane.exit_status() is None and time.monotonic() < deadline:
+        screen = pane.screen()
+        if "still held for undo" in screen and "Send now, then quit" in screen:
+            pane.press("Enter")
+            return
+        time.sleep(POLL_SECONDS)
 
 
 def print_screen(step: str, screen: Screen) -> None:

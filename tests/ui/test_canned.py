@@ -178,7 +178,7 @@ def test_text_still_holding_a_tag_is_not_queued(canned_session: Session) -> None
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is composer
-        assert not list(app.outgoing.outbox.entries())
+        assert not list(app.replies.outbox.entries())
         assert any("Line 2, column 12" in n.message for n in app._notifications)
 
     drive(app, scenario)

@@ -27,7 +27,7 @@ CUSTOMER_TEXT = "Thanks, fixed now"
 
 def answerable(app: InboxApp) -> Conversation:
     """An open conversation whose latest customer message came from its customer."""
-    composer = app.outgoing.composer()
+    composer = app.replies.composer()
     for conv in inbox_of(app).conversation_list.rows:
         if conv.customer is None:
             continue
@@ -70,7 +70,7 @@ def saved_body(session: Session, conversation_id: str) -> object:
 
 def queued_message(app: InboxApp, entry_id: str) -> EmailMessage:
     """The message exactly as it waits in the outbox, parsed back."""
-    message = message_from_bytes(app.outgoing.outbox.raw(entry_id), policy=policy.default)
+    message = message_from_bytes(app.replies.outbox.raw(entry_id), policy=policy.default)
     assert isinstance(message, EmailMessage)
     return message
 
@@ -106,7 +106,7 @@ def test_ctrl_s_queues_the_typed_reply_held_for_undo_and_ctrl_z_cancels_it(sessi
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is reader
-        [entry] = app.outgoing.outbox.entries()
+        [entry] = app.replies.outbox.entries()
         assert entry.body == CUSTOMER_TEXT
         assert entry.conversation_id == conv.id
         assert entry.state is OutboxState.HELD and entry.release_at > NOW
@@ -119,7 +119,7 @@ def test_ctrl_s_queues_the_typed_reply_held_for_undo_and_ctrl_z_cancels_it(sessi
         assert "pending" in str(reader.query_one("#reader-header").visual)  # the reader shows it at once
         await pilot.press("ctrl+z")
         await pilot.pause()
-        assert app.outgoing.outbox.entries() == []
+        assert app.replies.outbox.entries() == []
         restored = session.inbox.conversation(conv.id)
         assert restored is not None
         assert restored.state.status is conv.state.status  # undoing the send undoes what it changed
@@ -140,10 +140,10 @@ def test_undo_is_refused_once_the_window_has_passed(session: Session) -> None:
         await type_text(pilot, "ok")
         await pilot.press("ctrl+s")
         await pilot.pause()
-        clock[0] = NOW + app.outgoing.policy.undo_window
+        clock[0] = NOW + app.replies.policy.undo_window
         await pilot.press("ctrl+z")
         await pilot.pause()
-        assert [e.body for e in app.outgoing.outbox.entries()] == ["ok"]
+        assert [e.body for e in app.replies.outbox.entries()] == ["ok"]
 
     drive(InboxApp(session, sync=False, now=lambda: clock[0]), scenario)
 
@@ -165,7 +165,7 @@ def test_the_draft_survives_closing_and_reopening_the_composer(session: Session)
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is reader
-        assert app.outgoing.outbox.entries() == []
+        assert app.replies.outbox.entries() == []
         composer = await open_composer(pilot)
         assert composer.query_one("#composer-body", TextArea).text == "half a thought more"
 
@@ -185,7 +185,7 @@ def test_a_reply_goes_only_to_the_recipients_the_form_shows(session: Session) ->
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is reader
-        [entry] = app.outgoing.outbox.entries()
+        [entry] = app.replies.outbox.entries()
         assert entry.recipients == ("someone@example.org", "dan@example.org")
         sent = queued_message(app, entry.id)
         assert sent["To"] == "someone@example.org" and sent["Cc"] == "Dan <dan@example.org>"
@@ -206,7 +206,7 @@ def test_an_added_recipient_is_written_to_as_well(session: Session) -> None:
         await type_text(pilot, "hello")
         await pilot.press("ctrl+s")
         await pilot.pause()
-        [entry] = app.outgoing.outbox.entries()
+        [entry] = app.replies.outbox.entries()
         assert set(entry.recipients) == {conv.customer.email, "carol@example.org"}
 
     drive(app_for(session), scenario)
@@ -222,13 +222,13 @@ def test_f_forwards_to_the_typed_address(session: Session) -> None:
         assert field.value == "" and field.has_focus
         await pilot.press("ctrl+s")  # nobody to forward to yet: refused
         await pilot.pause()
-        assert app.screen is composer and app.outgoing.outbox.entries() == []
+        assert app.screen is composer and app.replies.outbox.entries() == []
         field.value = "billing@example.org"
         composer.query_one("#composer-body", TextArea).focus()
         await type_text(pilot, "fyi")
         await pilot.press("ctrl+s")
         await pilot.pause()
-        [entry] = app.outgoing.outbox.entries()
+        [entry] = app.replies.outbox.entries()
         assert entry.recipients == ("billing@example.org",)
         assert entry.subject.lower().startswith("fwd")
 
@@ -242,7 +242,7 @@ def test_reply_all_prefills_cc_with_the_other_addressees(tmp_path: Path) -> None
         async def scenario(pilot: Pilot[None]) -> None:
             app = pilot.app
             assert isinstance(app, InboxApp)
-            composer_service = app.outgoing.composer()
+            composer_service = app.replies.composer()
             ours = opened.config.our_addresses
             for conv in inbox_of(app).conversation_list.rows:
                 _, original = composer_service.target(conv.id)
@@ -291,13 +291,13 @@ def test_the_app_sends_a_queued_reply_once_the_undo_window_has_passed(tmp_path: 
         await type_text(pilot, "on its way")
         await pilot.press("ctrl+s")
         await pilot.pause()
-        [queued] = app.outgoing.outbox.entries()
-        clock[0] += app.outgoing.policy.undo_window + timedelta(seconds=1)
+        [queued] = app.replies.outbox.entries()
+        clock[0] += app.replies.policy.undo_window + timedelta(seconds=1)
         for _ in range(600):  # bounded wait for the sender thread, not a timing assertion
-            if app.outgoing.outbox.get(queued.id).state is OutboxState.SENT:
+            if app.replies.outbox.get(queued.id).state is OutboxState.SENT:
                 break
             await pilot.pause(0.05)
-        assert app.outgoing.outbox.get(queued.id).state is OutboxState.SENT
+        assert app.replies.outbox.get(queued.id).state is OutboxState.SENT
 
     with open_demo(parent=tmp_path) as demo, open_session(demo.config) as opened:
         drive(InboxApp(opened, sync=True, now=lambda: clock[0]), scenario)

@@ -27,7 +27,7 @@ def body_text(message: EmailMessage) -> str:
 async def open_new(pilot: Pilot[None]) -> ComposerScreen:
     app = pilot.app
     assert isinstance(app, InboxApp)
-    await app.push_screen(ComposerScreen(app.session, app.outgoing, None, mode="new"))
+    await app.push_screen(ComposerScreen(app.session, app.replies, None, mode="new"))
     await pilot.pause()
     screen = app.screen
     assert isinstance(screen, ComposerScreen)
@@ -61,7 +61,7 @@ def test_a_reply_can_copy_someone_in_cc(session: Session) -> None:
         await type_text(pilot, "hello")
         await pilot.press("ctrl+s")
         await pilot.pause()
-        [entry] = app.outgoing.outbox.entries()
+        [entry] = app.replies.outbox.entries()
         assert entry.recipients == (conv.customer.email, "carol@example.org")
         assert queued_message(app, entry.id)["Cc"] == "Carol <carol@example.org>"
 
@@ -79,7 +79,7 @@ def test_the_teams_own_address_is_refused_rather_than_silently_dropped(session: 
         await type_text(pilot, "hello")
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert app.screen is composer and app.outgoing.outbox.entries() == []
+        assert app.screen is composer and app.replies.outbox.entries() == []
         assert any("team's own address" in str(n.message) for n in app._notifications)
 
     drive(app_for(session), scenario)
@@ -108,7 +108,7 @@ def test_typing_the_start_of_a_known_address_completes_it(session: Session) -> N
         await type_text(pilot, "hi")
         await pilot.press("ctrl+s")
         await pilot.pause()
-        [entry] = app.outgoing.outbox.entries()
+        [entry] = app.replies.outbox.entries()
         assert set(entry.recipients) >= {"x@example.org", person.email}
 
     drive(app_for(session), scenario)
@@ -129,7 +129,7 @@ def test_a_new_conversation_is_sent_to_the_typed_people_with_the_typed_subject(s
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is listing
-        [entry] = app.outgoing.outbox.entries()
+        [entry] = app.replies.outbox.entries()
         assert entry.recipients == ("nina@example.org", "ops@example.org")
         assert entry.subject == "Your invoice" and entry.replied_to is None
         sent = queued_message(app, entry.id)
@@ -150,7 +150,7 @@ def test_a_new_conversation_needs_a_subject(session: Session) -> None:
         await type_text(pilot, "Hello")
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert app.screen is composer and app.outgoing.outbox.entries() == []
+        assert app.screen is composer and app.replies.outbox.entries() == []
 
     drive(app_for(session), scenario)
 
@@ -172,7 +172,7 @@ def test_an_unsent_new_conversation_keeps_its_fields_as_a_draft(session: Session
         assert reopened.query_one("#composer-to", Input).value == "nina@example.org, hal"
         assert reopened.query_one("#composer-subject", Input).value == "Renewal"
         assert reopened.query_one("#composer-body", TextArea).text == "draft text"
-        assert app.outgoing.outbox.entries() == []
+        assert app.replies.outbox.entries() == []
 
     drive(app_for(session), scenario)
 

@@ -89,7 +89,7 @@ def test_the_editor_key_edits_the_text_in_the_agents_editor(
         assert mode == "600" and not os.path.exists(path)
         await pilot.press("ctrl+s")
         await pilot.pause()
-        [entry] = app.outgoing.outbox.entries()
+        [entry] = app.replies.outbox.entries()
         assert body_text(queued_message(app, entry.id)).startswith(f"Typed first{EDITOR_LINE}\n")
 
     drive(app_for(session), scenario)
@@ -134,7 +134,7 @@ def test_attached_files_are_listed_and_sent_with_the_reply(session: Session, tmp
         await type_text(pilot, "See attached")
         await pilot.press("ctrl+s")
         await pilot.pause()
-        [entry] = app.outgoing.outbox.entries()
+        [entry] = app.replies.outbox.entries()
         sent = queued_message(app, entry.id)
         assert attached(sent) == {"invoice.pdf": invoice.read_bytes(), "notes.txt": notes_file.read_bytes()}
         assert body_text(sent).startswith("See attached\n")
@@ -169,7 +169,7 @@ def test_an_attachment_removed_by_click_or_key_is_not_sent(session: Session, tmp
         await type_text(pilot, "one file")
         await pilot.press("ctrl+s")
         await pilot.pause()
-        [entry] = app.outgoing.outbox.entries()
+        [entry] = app.replies.outbox.entries()
         assert attached(queued_message(app, entry.id)) == {"two.txt": b"two.txt"}
 
     drive(app_for(session), scenario)
@@ -238,7 +238,7 @@ def test_send_later_queues_the_reply_until_the_picked_preset(session: Session) -
         prompt.query_one(OptionList).highlighted = list(presets).index("next_week")
         await pilot.press("enter")
         await pilot.pause()
-        [entry] = app.outgoing.outbox.entries()
+        [entry] = app.replies.outbox.entries()
         assert entry.release_at == presets["next_week"]
         assert entry.state is OutboxState.HELD
         assert entry.body == "tomorrow is fine"
@@ -262,7 +262,7 @@ def test_send_later_takes_a_typed_time(session: Session) -> None:
         prompt.query_one("#prompt-input", Input).focus()
         await pilot.press("enter")
         await pilot.pause()
-        [entry] = app.outgoing.outbox.entries()
+        [entry] = app.replies.outbox.entries()
         assert entry.release_at == NOW + timedelta(days=2)
 
     drive(app_for(session), scenario)
@@ -276,7 +276,7 @@ def test_the_buttons_send_and_close_like_the_keys(session: Session) -> None:
         await open_composer(pilot)
         await pilot.click("#composer-close")
         await pilot.pause()
-        assert app.screen is reader and app.outgoing.outbox.entries() == []
+        assert app.screen is reader and app.replies.outbox.entries() == []
         await open_composer(pilot)
         await pilot.click("#composer-attach")
         await pilot.pause()
@@ -288,6 +288,6 @@ def test_the_buttons_send_and_close_like_the_keys(session: Session) -> None:
         await pilot.click("#composer-send")
         await pilot.pause()
         assert app.screen is reader
-        assert [e.body for e in app.outgoing.outbox.entries()] == ["clicked"]
+        assert [e.body for e in app.replies.outbox.entries()] == ["clicked"]
 
     drive(app_for(session), scenario)

@@ -47,13 +47,13 @@ def test_a_teammates_note_holds_the_reply_until_the_agent_sends_anyway(session: 
         assert isinstance(cop, TrafficCopScreen)
         assert "Note by bob@example.com" in news_text(cop)
         assert "Refund already issued by phone" in news_text(cop)
-        assert app.outgoing.outbox.entries() == []
+        assert app.replies.outbox.entries() == []
         assert conv.id in HeldReplies(session.store).conversation_ids()
         assert REPLY in str(session.store.get_setting(draft_key(conv.id)))
         await pilot.press("s")  # send anyway
         await pilot.pause()
         assert not isinstance(app.screen, ComposerScreen | TrafficCopScreen)
-        [entry] = app.outgoing.outbox.entries()
+        [entry] = app.replies.outbox.entries()
         assert entry.body == REPLY and entry.conversation_id == conv.id
         assert HeldReplies(session.store).conversation_ids() == frozenset()
         assert composer.guard.news() == []
@@ -73,7 +73,7 @@ def test_a_reply_without_news_is_queued_at_once(session: Session) -> None:
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, ReaderScreen)
-        assert [entry.body for entry in app.outgoing.outbox.entries()] == [REPLY]
+        assert [entry.body for entry in app.replies.outbox.entries()] == [REPLY]
 
     drive(app_for(session), scenario)
 
@@ -120,7 +120,7 @@ def test_a_held_reply_waits_in_needs_attention_and_reopening_offers_it(session: 
         assert "I am on it already" not in news_text(cop)  # already seen
         await pilot.press("d")  # discard
         await pilot.pause()
-        assert app.outgoing.outbox.entries() == []
+        assert app.replies.outbox.entries() == []
         assert session.store.get_setting(draft_key(conv.id)) is None
         assert HeldReplies(session.store).conversation_ids() == frozenset()
 

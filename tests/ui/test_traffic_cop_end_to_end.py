@@ -77,14 +77,14 @@ def test_a_stale_reply_is_held_until_confirmed_and_then_sent_once(
         assert "New message from Ann Oldest" in news
         # Several outbox checks pass while the agent reads: nothing is queued, nothing leaves.
         await pilot.pause(4.0)
-        assert app.outgoing.outbox.entries() == []
+        assert app.replies.outbox.entries() == []
         assert smtp_receiver.received == []
         assert conv_id in HeldReplies(app.session.store).conversation_ids()
         await pilot.press("s")  # send anyway
         await pilot.pause()
         await until(pilot, lambda: len(smtp_receiver.received) == 1, rounds=900)
-        [entry] = app.outgoing.outbox.entries()
-        await until(pilot, lambda: app.outgoing.outbox.get(entry.id).state is OutboxState.SENT, rounds=900)
+        [entry] = app.replies.outbox.entries()
+        await until(pilot, lambda: app.replies.outbox.get(entry.id).state is OutboxState.SENT, rounds=900)
 
         def reply_synced() -> bool:
             conv = app.session.inbox.conversation(conv_id)

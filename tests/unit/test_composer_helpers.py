@@ -10,7 +10,7 @@ import pytest
 
 from shared_inbox.domain.model import Address
 from shared_inbox.mail.attachments import human_size
-from shared_inbox.outbox import OutboxError
+from shared_inbox.services.replies import ReplyError
 from shared_inbox.ui.composer_state import Draft
 from shared_inbox.ui.external_editor import edit_text, editor_command
 from shared_inbox.ui.outgoing_attachments import AttachmentError, load_attachment
@@ -51,7 +51,7 @@ def test_parse_addresses_names_the_unusable_entry() -> None:
         Address("Ann", "ann@x.test"),
         Address("", "b@y.test"),
     ]
-    with pytest.raises(OutboxError, match="'bob' is not an email address"):
+    with pytest.raises(ReplyError, match="'bob' is not an email address"):
         parse_addresses("a@x.test, bob")
 
 

@@ -105,6 +105,7 @@ class InboxApp(App[None]):
         self._stop = threading.Event()
         self._forget_signals: Callable[[], None] = lambda: None
         self._own_signals = own_signals
+        self.ended_by_signal: int | None = None  # the signal that ended the app, for the exit status
         self.connection = "sync off" if not sync else "starting"
         self.last_sync: datetime | None = None
         self.failure: str | None = None  # why the app could not start, if it could not
@@ -266,6 +267,7 @@ class InboxApp(App[None]):
 
     def _signalled(self, signum: int) -> None:
         """A signal asked the app to end: the same clean exit as quitting, with the shell's status."""
+        self.ended_by_signal = signum
         self._stop.set()
         self.exit(return_code=128 + signum)
 

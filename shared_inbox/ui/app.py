@@ -267,8 +267,11 @@ class InboxApp(App[None]):
 
     def _signalled(self, signum: int) -> None:
         """A signal asked the app to end: the same clean exit as quitting, with the shell's status."""
+        from shared_inbox.ui.signals import end_anyway_after
+
         self.ended_by_signal = signum
         self._stop.set()
+        end_anyway_after(signum)  # a hung-up terminal can stall the exit's writes
         self.exit(return_code=128 + signum)
 
     def action_help(self) -> None:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import threading
 from collections.abc import Callable
 
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+GRACE_SECONDS = 5.0  # for the ordinary exit, before the process ends without it
 
 
 def exit_on_signals(on_signal: Callable[[int], None]) -> Callable[[], None]:
@@ -38,3 +40,18 @@ def exit_on_signals(on_signal: Callable[[int], None]) -> Callable[[], None]:
                 loop.remove_signal_handler(signum)
 
     return remove
+
+
+def end_anyway_after(signum: int, grace: float = GRACE_SECONDS) -> None:
+    """End the process `grace` seconds from now if the ordinary exit has not by then.
+
+    After SIGHUP the terminal is gone, and restoring it can block for good; every write to
+    the store is durable when it returns, so ending without the rest loses nothing.
+    """
+
+    def end() -> None:
+        os._exit(128 + signum)
+
+    timer = threading.Timer(grace, end)
+    timer.daemon = True
+    timer.start()

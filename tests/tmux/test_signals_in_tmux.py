@@ -15,6 +15,7 @@ import signal
 import sys
 from pathlib import Path
 
+import psutil
 import pytest
 
 from tests.tmux.drive import TmuxPane, is_inbox
@@ -56,3 +57,17 @@ def test_a_signal_restores_the_terminal_and_closes_the_store(signum: int, tmp_pa
     again.mkdir()
     with TmuxPane.start(["sh", "-c", f"exec {app}"], home=again) as pane:
         pane.wait_for("the store opens again", is_inbox)
+
+
+def test_closing_the_terminal_ends_the_app(tmp_path: Path) -> None:
+    config = write_hostile_inbox(tmp_path)
+    command = [sys.executable, "-m", "shared_inbox", "--config", str(config)]
+    with TmuxPane.start(command, home=tmp_path) as pane:
+        pane.wait_for("the inbox is up", is_inbox)
+        top = psutil.Process(int(pane.display("#{pane_pid}")))
+        app = [p for p in [top, *top.children(recursive=True)] if "shared_inbox" in " ".join(p.cmdline())]
+    # Leaving the block killed the tmux server: the terminal is gone, the app got SIGHUP.
+    gone, alive = psutil.wait_procs(app, timeout=30)  # a bound on a hang, not a timing assertion
+    for leftover in alive:
+        leftover.kill()
+    assert alive == []

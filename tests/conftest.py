@@ -17,6 +17,7 @@ import pytest
 from hypothesis import settings
 
 from tests.rig.dovecot import DovecotServer, RigMailbox, find_dovecot
+from tests.rig.faultproxy import FaultProxy
 from tests.rig.oauth import OAuthServer
 from tests.rig.smtp import SmtpReceiver
 from tests.rig.tls import TlsFiles, make_tls_files
@@ -27,7 +28,16 @@ settings.register_profile("suite", deadline=None)
 settings.load_profile("suite")
 
 SERVER_FIXTURES = frozenset(
-    {"dovecot", "mailbox", "smtp_receiver", "smtp_receiver_factory", "oauth_server", "oauth_dovecot"}
+    {
+        "dovecot",
+        "mailbox",
+        "smtp_receiver",
+        "smtp_receiver_factory",
+        "oauth_server",
+        "oauth_dovecot",
+        "imap_proxy",
+        "fault_proxy_factory",
+    }
 )
 
 # The fixed users of the shared server, for tests that want well-known names.
@@ -118,6 +128,29 @@ def smtp_receiver_factory(rig_tls: TlsFiles) -> Iterator[Callable[..., SmtpRecei
 def smtp_receiver(smtp_receiver_factory: Callable[..., SmtpReceiver]) -> SmtpReceiver:
     """A plain SMTP receiver (no TLS, no AUTH) on a free loopback port."""
     return smtp_receiver_factory()
+
+
+@pytest.fixture
+def fault_proxy_factory() -> Iterator[Callable[[int, str], FaultProxy]]:
+    """Start fault-injection proxies in front of rig servers: factory(port, "imap" | "smtp")."""
+    started: list[FaultProxy] = []
+
+    def start(upstream_port: int, protocol: str) -> FaultProxy:
+        proxy = FaultProxy(upstream_port, protocol).start()
+        started.append(proxy)
+        return proxy
+
+    yield start
+    for proxy in started:
+        proxy.stop()
+
+
+@pytest.fixture
+def imap_proxy(dovecot: DovecotServer, fault_proxy_factory: Callable[[int, str], FaultProxy]) -> FaultProxy:
+    """A fault-injection proxy in front of the shared Dovecot's plaintext (STARTTLS) port."""
+    if not dovecot.running:
+        dovecot.start()
+    return fault_proxy_factory(dovecot.port, "imap")
 
 
 @pytest.fixture

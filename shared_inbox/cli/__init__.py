@@ -18,6 +18,7 @@ from shared_inbox import __version__
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_SIGPIPE = 141  # 128 + SIGPIPE, what a tool killed by the signal reports
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,7 +104,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     from shared_inbox.cli.commands import run
 
     try:
-        return run(args, os.environ)
+        status = run(args, os.environ)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return status
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _reader_gone()
+
+
+def _reader_gone() -> int:
+    """The reader of our output went away (`| head -1`): stop quietly, as other tools do.
+
+    Whatever is still buffered for stdout goes to /dev/null, so the interpreter's last flush
+    does not fail again on the way out.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_SIGPIPE

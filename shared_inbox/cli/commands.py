@@ -14,7 +14,7 @@ from shared_inbox.cli.config_file import load_or_explain
 from shared_inbox.config import PasswordError, check_report, locate_config
 from shared_inbox.domain.model import Conversation
 from shared_inbox.domain.query import QueryError
-from shared_inbox.net.errors import MailServerError
+from shared_inbox.net.errors import ConnectionLost, MailServerError
 from shared_inbox.services.commands import CommandError
 from shared_inbox.services.inbox import AmbiguousConversation
 from shared_inbox.services.session import Session, open_session
@@ -42,7 +42,9 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         return run_team_key()
     path = locate_config(args.config, env)
     if args.command == "config":
-        ok, report = check_report(path, env)
+        from shared_inbox.services.login_check import try_logins
+
+        ok, report = check_report(path, env, try_logins=lambda config: try_logins(config, env))
         print(report)
         return EXIT_OK if ok else EXIT_FAILURE
     config = load_or_explain(path, env)
@@ -58,7 +60,13 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     except (CommandError, QueryError, AmbiguousConversation) as exc:
         return fail(str(exc))
     except PasswordError as exc:
-        return fail(str(exc))
+        return fail(password_problem(exc))
+
+
+def password_problem(exc: PasswordError) -> str:
+    """The same words for a failing password source (or team key) in every command."""
+    what = "the team key" if exc.key.startswith("team.") else "a password"
+    return f"{what} could not be obtained ({exc}); `shared-inbox config check` tries each source."
 
 
 # The argument naming a conversation, per command that takes one.
@@ -114,7 +122,10 @@ def sync(args: argparse.Namespace, session: Session) -> int:
         plain = session.sync_service(progress, fetch_bodies=not args.headers_only)
         service = team_sync_service(session, plain)
         if not args.watch:
-            result = service.sync_once()
+            try:
+                result = service.sync_once()
+            except ConnectionLost as exc:
+                return fail(f"{exc} What was synced before is kept; run the sync again to go on.")
             session.inbox.add_messages(result.new_ids)
             apply_remote(session.inbox, session.commands, result.team_events)
             if not args.quiet:
@@ -123,28 +134,35 @@ def sync(args: argparse.Namespace, session: Session) -> int:
         stop = threading.Event()
         failure: list[str] = []
         inbox_lock = threading.Lock()  # rounds and the outbox both bring messages in, from their threads
+        one_line_at_a_time = threading.Lock()  # the team watcher reports from its own thread
+
+        def say(line: str) -> None:
+            with one_line_at_a_time:
+                sys.stderr.write(line + "\n")
+                sys.stderr.flush()
 
         def on_round(result: SyncRound) -> None:
             with inbox_lock:
                 session.inbox.add_messages(result.new_ids)
                 apply_remote(session.inbox, session.commands, result.team_events)
             if not args.quiet and result.changed:
-                print(summary(result, session), file=sys.stderr, flush=True)
+                say(summary(result, session))
 
         def on_state(state: str, detail: str) -> None:
             if state == "auth-failed":
                 failure.append(detail)
             if state in {"offline", "auth-failed"} or (state == "idle" and not args.quiet):
-                print(f"[{state}] {detail}", file=sys.stderr, flush=True)
+                say(f"[{state}] {detail}")
+
+        from shared_inbox.cli.signals import stop_on_signals
 
         sender = threading.Thread(
             target=send_due_mail, args=(session, stop, inbox_lock, args.quiet), name="outbox", daemon=True
         )
         sender.start()
         try:
-            service.watch(stop, on_round, on_state)
-        except KeyboardInterrupt:
-            stop.set()
+            with stop_on_signals(stop, "Stopping the sync"):
+                service.watch(stop, on_round, on_state)
         finally:
             stop.set()
             sender.join(timeout=OUTBOX_CLOSE_SECONDS)

@@ -13,7 +13,7 @@ from typing import Any
 from imapclient.exceptions import IMAPClientError
 
 from shared_inbox.config import PasswordError
-from shared_inbox.imap.connection import connect_imap
+from shared_inbox.imap.connection import connect_imap, imap_failure
 from shared_inbox.net.errors import MailServerError
 from shared_inbox.services.session import Session, sync_plan
 from shared_inbox.services.syncing import SyncService
@@ -53,15 +53,18 @@ def team_sync_service(session: Session, service: SyncService) -> SyncService:
 
 def ship_now(session: Session) -> str | None:
     """Ship queued events right away; returns a warning to show when that is not possible now."""
-    endpoint = replace(sync_plan(session.config).endpoint, timeout=SHIP_TIMEOUT)
     try:
+        endpoint = replace(sync_plan(session.config).endpoint, timeout=SHIP_TIMEOUT)
         client = connect_imap(endpoint)
-    except MailServerError as exc:
+    except (MailServerError, PasswordError) as exc:
         return f"change saved; it reaches teammates at the next sync ({exc})"
     try:
         team_sync_for(session).ship(client)
-    except (OSError, EOFError, IMAPClientError, PasswordError) as exc:
+    except PasswordError as exc:  # the team key's command
         return f"change saved; it reaches teammates at the next sync ({exc})"
+    except (OSError, EOFError, IMAPClientError) as exc:
+        lost = imap_failure(endpoint, exc, "while sending the change to teammates")
+        return f"change saved; it reaches teammates at the next sync ({lost})"
     finally:
         try:
             client.logout()

@@ -6,7 +6,8 @@ with its line, and tries each password source, saying only whether it worked.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from shared_inbox.config.errors import ConfigError, PasswordError
@@ -40,8 +41,13 @@ def check_report(
     *,
     resolve_passwords: bool = True,
     timeout: float = PASSWORD_COMMAND_TIMEOUT,
+    try_logins: Callable[[Config], list[tuple[str, str]]] | None = None,
 ) -> tuple[bool, str]:
-    """Validate the file at `path` and describe it. Returns (everything ok, report text)."""
+    """Validate the file at `path` and describe it. Returns (everything ok, report text).
+
+    `try_logins` (from the layer that can connect) logs in to the servers and returns
+    (label, "ok ..." | "failed: ...") rows; it runs only when the passwords were obtained.
+    """
     try:
         config = load_config(path, env)
     except ConfigError as exc:
@@ -53,6 +59,9 @@ def check_report(
     if config.warnings:
         lines += ["", "Warnings:"]
         lines.extend(f"  {warning}" for warning in config.warnings)
+    store_problem = store_path_problem(config.store.path)
+    if store_problem is not None:
+        lines += ["", "Store:", _row("store", f"failed: {store_problem}")]
     failed: list[str] = []
     if resolve_passwords:
         lines += ["", "Passwords:"]
@@ -70,10 +79,38 @@ def check_report(
             lines.append(_row("team key", result))
     if config.team.key is None:
         lines += ["", UNAUTHENTICATED]
-    ok = not failed
-    result_line = f"Result: the configuration is valid, but {' and '.join(failed)} could not be obtained."
-    lines += ["", "Result: ok." if ok else result_line]
+    ok = not failed and store_problem is None
+    if try_logins is not None and resolve_passwords and not failed:
+        lines += ["", "Logins:"]
+        for label, result in try_logins(config):
+            ok = ok and not result.startswith("failed")
+            lines.append(_row(label, result))
+    if ok:
+        verdict = "Result: ok."
+    elif failed:
+        verdict = f"Result: the configuration is valid, but {' and '.join(failed)} could not be obtained."
+    else:
+        verdict = "Result: the configuration is valid, but it cannot be used as it is."
+    lines += ["", verdict]
     return ok, "\n".join(lines) + "\n"
+
+
+def store_path_problem(path: Path) -> str | None:
+    """Why the store directory cannot be used, or None: it exists as a writable directory, or can be made."""
+    if path.exists():
+        if not path.is_dir():
+            return f"{path} is not a directory"
+        if not os.access(path, os.W_OK | os.X_OK):
+            return f"{path} is not writable"
+        return None
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{parent} is not a directory, so {path} cannot be created"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"{parent} is not writable, so {path} cannot be created"
+    return None
 
 
 def effective_settings(config: Config) -> list[tuple[str, str, str]]:

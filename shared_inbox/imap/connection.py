@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
+import socket
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from shared_inbox.imap.oauth import oauth_login
-from shared_inbox.net.errors import AuthError, MailServerError, describe_os_error
+from shared_inbox.net.errors import AuthError, ConnectionLost, MailServerError, describe_os_error
 from shared_inbox.net.oauth import OAuthLogin
 from shared_inbox.net.tls import tls_context
 
@@ -48,19 +50,22 @@ def connect_imap(endpoint: Endpoint) -> IMAPClient:
             ssl_context=context,
             timeout=endpoint.timeout,
         )
-    except (OSError, ssl.SSLError) as exc:
-        raise MailServerError(describe_os_error("IMAP", endpoint.host, endpoint.port, exc)) from None
+    except (OSError, IMAPClientError) as exc:  # a greeting cut short is an imaplib abort
+        raise imap_failure(endpoint, exc, "before it greeted") from None
+    doing = "while securing the connection" if endpoint.security == "starttls" else "while logging in"
     try:
         if endpoint.security == "starttls":
             client.starttls(context)
         elif endpoint.security == "none" and endpoint.host not in LOOPBACK_HOSTS:
             raise MailServerError(f"Refusing to log in to {endpoint.host} without TLS.")
+        doing = "while logging in"
         if endpoint.oauth is not None:
             oauth_login(client, endpoint.username, endpoint.oauth, f"IMAP server {endpoint.host}")
         elif endpoint.password is None:
             raise AuthError(f"No password is configured for IMAP user {endpoint.username}.")
         else:
             client.login(endpoint.username, endpoint.password)
+        doing = "right after logging in"
         enable_condstore(client)
         if not logging.getLogger("imapclient").isEnabledFor(logging.DEBUG):
             client._imap.debug = 0  # imaplib would otherwise hand every line to the logger
@@ -69,15 +74,35 @@ def connect_imap(endpoint: Endpoint) -> IMAPClient:
         raise
     except LoginError as exc:
         _close_quietly(client)
+        cause = exc.__context__
+        if isinstance(cause, IMAPClientAbortError | OSError):  # imapclient wraps a drop as a failed login
+            raise imap_failure(endpoint, cause, doing) from None
         said = _server_words(exc)
         raise AuthError(f"IMAP login failed for user {endpoint.username}: {said}") from None
-    except (OSError, ssl.SSLError) as exc:
+    except (OSError, IMAPClientError) as exc:
         _close_quietly(client)
-        raise MailServerError(describe_os_error("IMAP", endpoint.host, endpoint.port, exc)) from None
-    except IMAPClientError as exc:
-        _close_quietly(client)
-        raise MailServerError(f"IMAP server {endpoint.host} said: {_server_words(exc)}") from None
+        raise imap_failure(endpoint, exc, doing) from None
     return client
+
+
+def imap_failure(endpoint: Endpoint, exc: BaseException, doing: str) -> MailServerError:
+    """One sentence for a failure of an IMAP connection; `doing` says when ("while syncing").
+
+    A dropped or stalled connection is a ConnectionLost, never words of the server: imaplib
+    phrases a drop as a protocol error ("socket error: EOF", "unterminated line").
+    """
+    where = f"IMAP server {endpoint.host}:{endpoint.port}"
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return ConnectionLost(f"The {where} stopped answering {doing}.")
+    if isinstance(exc, ssl.SSLEOFError | ssl.SSLZeroReturnError):  # cut during or after the handshake
+        return ConnectionLost(f"The connection to the {where} was lost {doing}.")
+    if isinstance(exc, ssl.SSLError | socket.gaierror | ConnectionRefusedError):
+        return MailServerError(describe_os_error("IMAP", endpoint.host, endpoint.port, exc))
+    if isinstance(exc, OSError | EOFError | IMAPClientAbortError):
+        return ConnectionLost(f"The connection to the {where} was lost {doing}.")
+    if isinstance(exc, IMAPClientError):
+        return MailServerError(f"The {where} refused a command {doing}: {_server_words(exc)}")
+    return MailServerError(f"Cannot talk to the {where} ({doing}).")
 
 
 def enable_condstore(client: IMAPClient) -> None:
@@ -96,11 +121,20 @@ def enable_condstore(client: IMAPClient) -> None:
     client.condstore_enabled = enabled
 
 
+_IMAPLIB_PREFIX = re.compile(r"^(command: \w+ => |\w+ command error: )", re.IGNORECASE)
+_MAX_SERVER_WORDS = 300
+
+
 def _server_words(exc: BaseException) -> str:
+    """What the server said, without imaplib's wrapping, clipped: it is untrusted and shown."""
     text = str(exc)
     if text.startswith("b'") or text.startswith('b"'):
         text = text[2:-1]
-    return text.strip() or "no reason given"
+    text = _IMAPLIB_PREFIX.sub("", text).strip()
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    if len(text) > _MAX_SERVER_WORDS:
+        text = text[: _MAX_SERVER_WORDS - 3] + "..."
+    return text or "no reason given"
 
 
 def _close_quietly(client: IMAPClient) -> None:

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import signal
+import threading
+import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
@@ -64,13 +68,41 @@ def parse_rows(rows: Sequence[FetchedRow], our_addresses: frozenset[str], is_sen
 def parser_pool() -> ProcessPoolExecutor | None:
     """One helper process for header parsing; None where processes cannot be started.
 
-    "spawn" rather than fork: the caller may be one thread of a larger program.
+    "spawn" rather than fork: the caller may be one thread of a larger program. The helper
+    ends itself when its parent is gone, however the parent ended (even by SIGKILL): an
+    orphan would hold the parent's stderr open and keep multiprocessing's resource tracker
+    alive with it.
     """
     try:
-        return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        return ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        )
     except (OSError, ValueError, NotImplementedError) as exc:
         log.info("parsing headers in-process: %s", exc)
         return None
+
+
+PARENT_CHECK_SECONDS = 0.2
+
+
+def die_with_parent(parent: int) -> None:
+    """In the helper: exit as soon as `parent` is no longer our parent (it died; we were re-parented).
+
+    Ctrl+C reaches the whole process group; the parent decides what it means, not the helper.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if os.getppid() != parent:
+        os._exit(0)
+    threading.Thread(target=_watch_parent, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)  # no cleanup to run: the helper holds nothing but work in flight
 
 
 def header_block(item: dict[bytes, object]) -> bytes:

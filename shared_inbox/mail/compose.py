@@ -347,7 +347,23 @@ def _reply_recipients(original: MessageMeta, *, reply_all: bool) -> tuple[list[A
     else:
         to = list(original.reply_to or (original.sender,))
         cc = [*original.to, *original.cc] if reply_all else []
+    if reply_all:
+        _refuse_partial_recipients(original)
     return to, cc
+
+
+_CUT_ADDRESS_NOTE = re.compile(r"^(To|Cc|Reply-To): (longer than|more than) .*the rest ignored$")
+
+
+def _refuse_partial_recipients(original: MessageMeta) -> None:
+    """Reading the original kept only part of a huge To or Cc: a reply to all would quietly miss people."""
+    cut = [note for note in original.header_notes if _CUT_ADDRESS_NOTE.match(note)]
+    if cut:
+        raise ComposeError(
+            f"The original was sent to more people than shared-inbox keeps ({'; '.join(cut)}), "
+            "so a reply to all would leave some of them out. Reply to the sender instead, "
+            "and write to the others separately."
+        )
 
 
 def _team(account: AccountConfig, agent: Member, team_addresses: Iterable[str]) -> set[str]:

@@ -14,6 +14,10 @@ class AuthError(MailServerError):
     """The server refused the credentials: retrying will not help."""
 
 
+class ConnectionLost(MailServerError):
+    """The connection dropped or stalled: the server refused nothing, so trying again may work."""
+
+
 def describe_os_error(kind: str, host: str, port: int, exc: BaseException) -> str:
     """Turn low-level socket/TLS errors into a sentence naming the server."""
     where = f"{kind} server {host}:{port}"

@@ -209,6 +209,16 @@ class Composer:
         return self.outbox.add(raw, entry)
 
 
+QUOTE_SOURCE_BYTES = 1 << 20  # the readable part of a mail comes first; attachments follow
+
+
 def quotable_text(raw: bytes) -> str:
-    """The readable text of a message (HTML-only mail rendered), cleaned, for quoting."""
-    return read_message(raw).text
+    """The readable text of a message (HTML-only mail rendered), cleaned, for quoting.
+
+    Only the first megabyte is read: a 30 MB original is nearly all attachment, and parsing
+    all of it for a quote cost seconds and hundreds of megabytes.
+    """
+    if len(raw) <= QUOTE_SOURCE_BYTES:
+        return read_message(raw).text
+    text = read_message(raw[:QUOTE_SOURCE_BYTES]).text
+    return text.rstrip("\n") + "\n[... the rest was left out]\n" if text.strip() else text

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
 from shared_inbox.domain.model import ANSWERED, SEEN, Location, MessageMeta
 from shared_inbox.imap.connection import Endpoint, connect_imap
@@ -72,11 +72,11 @@ class ServerMailbox:
             try:
                 selected = client.select_folder(folder, readonly=True)
                 uids = client.search(["HEADER", "Message-ID", f"<{message_id}>"])
-            except IMAPClientError:
-                continue  # the folder does not exist here
-            except (OSError, EOFError) as exc:
+            except (OSError, EOFError, IMAPClientAbortError) as exc:
                 self._lost(exc)
                 return None
+            except IMAPClientError:
+                continue  # the folder does not exist here
             if uids:
                 return Location(folder, int(selected[b"UIDVALIDITY"]), int(min(uids)))
         return None
@@ -94,13 +94,13 @@ class ServerMailbox:
                     raise
                 client.create_folder(self.sent_folder)
                 response = client.append(self.sent_folder, raw, flags=(SEEN,), msg_time=when)
+        except (OSError, EOFError, IMAPClientAbortError) as exc:
+            self._lost(exc)
+            return None
         except IMAPClientError as exc:
             self.problem = (
                 f"The IMAP server would not save a copy in {self.sent_folder}: {clean_line(str(exc))}"
             )
-            return None
-        except (OSError, EOFError) as exc:
-            self._lost(exc)
             return None
         match = _APPENDUID.search(response if isinstance(response, bytes) else b"")
         if match is None:
@@ -118,11 +118,11 @@ class ServerMailbox:
         engine = FolderSync(client, store, our_addresses=our_addresses, sent_folder=self.sent_folder)
         try:
             unplaced = engine.push_flags(changes)
+        except (OSError, EOFError, IMAPClientAbortError) as exc:
+            self._lost(exc)
+            return
         except IMAPClientError as exc:
             log.warning("setting \\Answered failed (%s); the next sync retries", exc)
-            return
-        except (OSError, EOFError) as exc:
-            self._lost(exc)
             return
         done = [c for c in changes if c not in unplaced]
         pending.clear(done)
@@ -137,7 +137,12 @@ class ServerMailbox:
 
     def _lost(self, exc: BaseException) -> None:
         host, port = self._server or ("?", 0)
-        self.problem = describe_os_error("IMAP", host, port, exc)
+        if isinstance(exc, IMAPClientAbortError | EOFError | ConnectionResetError | BrokenPipeError):
+            self.problem = (
+                f"The connection to the IMAP server {host}:{port} was lost; the next round finishes the rest."
+            )
+        else:
+            self.problem = describe_os_error("IMAP", host, port, exc)
         client, self._client = self._client, None
         if client is not None:
             _shut(client)

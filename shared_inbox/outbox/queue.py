@@ -290,6 +290,7 @@ class Outbox:
                 phase=None,
                 sent_at=now,
                 next_attempt_at=None,
+                last_error=None,  # an earlier attempt's failure no longer describes the entry
                 note=note,
                 pending=frozenset(pending),
             )

@@ -42,7 +42,10 @@ from shared_inbox.wallclock import utc_now
 
 log = logging.getLogger(__name__)
 
-IN_DOUBT_ADVICE = " It was probably delivered, so it is not sent again automatically."
+IN_DOUBT_ADVICE = (
+    " The server may have taken it, so it is not sent again automatically;"
+    " it is marked sent once found in the mailbox."
+)
 RECHECK_EVERY = timedelta(minutes=2)  # how often the background loop looks for unconfirmed mail
 
 
@@ -117,7 +120,8 @@ class OutboxSender:
             if mailbox.problem:
                 report.problems.append(mailbox.problem)
             settled = {e.id for e in report.confirmed}
-            report.unconfirmed = [e for e in report.unconfirmed if e.id not in settled]
+            doubtful = {e.id: e for e in report.unconfirmed if e.id not in settled}
+            report.unconfirmed = list(doubtful.values())
             self.outbox.prune(now - self.policy.keep_sent)
             if changed:
                 self._on_messages(list(dict.fromkeys(changed)))
@@ -214,12 +218,15 @@ class OutboxSender:
 
     def _interrupted(self, entry_id: str, now: datetime, exc: BaseException) -> None:
         """Something other than SMTP broke mid-attempt: leave the entry in an honest state."""
-        log.warning("sending outbox entry %s stopped: %s", entry_id, exc)
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        if not interrupted:
+            log.warning("sending outbox entry %s stopped: %s", entry_id, exc)
+        what = "Sending was interrupted." if interrupted else f"Sending stopped unexpectedly ({exc})."
         try:
             if self.outbox.get(entry_id).phase is Phase.DATA:
-                self.outbox.unconfirmed(entry_id, f"Sending stopped unexpectedly ({exc}).{IN_DOUBT_ADVICE}")
+                self.outbox.unconfirmed(entry_id, what + IN_DOUBT_ADVICE)
             else:
-                self.outbox.deferred(entry_id, now, f"Sending stopped unexpectedly ({exc}).", self.policy)
+                self.outbox.deferred(entry_id, now, what, self.policy)
         except Exception:  # noqa: BLE001 - the original error matters more; reopening recovers
             log.exception("could not record the interruption of outbox entry %s", entry_id)
 
@@ -240,6 +247,7 @@ class OutboxSender:
             else:
                 location = mailbox.find(entry.message_id)
                 if location is None:
+                    report.unconfirmed.append(entry)  # still in doubt, whichever round sent it
                     continue
                 locations = (location,)
                 note = f"Delivery confirmed: the server has a copy in {location.folder}."

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 from imapclient.exceptions import IMAPClientError
 
 from shared_inbox.config import PasswordError
-from shared_inbox.imap.connection import close_quietly
+from shared_inbox.imap.connection import close_quietly, imap_failure
 from shared_inbox.imap.sync import FolderSync
-from shared_inbox.net.errors import MailServerError, describe_os_error
+from shared_inbox.net.errors import MailServerError
 
 if TYPE_CHECKING:
     from shared_inbox.services.session import Session
@@ -52,12 +52,9 @@ def fetch_bodies(session: Session, message_ids: Sequence[str]) -> dict[str, byte
         )
         for message_id in message_ids:
             raws[message_id] = engine.fetch_body(message_id)
-    except IMAPClientError as exc:
-        log.info("message bodies not fetched: IMAP server %s said: %s", endpoint.host, exc)
-    except (OSError, EOFError) as exc:
-        log.info(
-            "message bodies not fetched: %s", describe_os_error("IMAP", endpoint.host, endpoint.port, exc)
-        )
+    except (IMAPClientError, OSError, EOFError) as exc:
+        problem = imap_failure(endpoint, exc, "while fetching message bodies")
+        log.info("message bodies not fetched: %s", problem)
     finally:
         close_quietly(client)
     return raws

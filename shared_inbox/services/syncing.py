@@ -17,18 +17,16 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from shared_inbox.domain.events import Event
-from shared_inbox.imap.connection import Endpoint, close_quietly, connect_imap
-from shared_inbox.imap.idle import IdleConnectionLost, wait_for_change
+from shared_inbox.imap.connection import Endpoint, close_quietly, connect_imap, imap_failure
+from shared_inbox.imap.idle import wait_for_change
 from shared_inbox.imap.sync import FolderReport, FolderSync, Progress
-from shared_inbox.net.errors import AuthError, MailServerError, describe_os_error
 from shared_inbox.services.flags import PendingFlags
+from shared_inbox.services.reconnect import keep_connected
 from shared_inbox.store import Store
 
 log = logging.getLogger(__name__)
 
 OTHER_FOLDERS_EVERY = 300.0  # seconds between checks of folders we do not IDLE on
-BACKOFF_START = 1.0
-BACKOFF_MAX = 120.0
 
 
 @dataclass(frozen=True)
@@ -61,6 +59,7 @@ class TeamExchange(Protocol):
         stop: threading.Event,
         on_events: Callable[[list[Event]], None],
         on_state: Callable[[str, str], None],
+        describe: Callable[[BaseException], str] | None = None,
     ) -> None: ...
 
 
@@ -157,11 +156,8 @@ class SyncService:
     def _guarded(self, action: Callable[[], SyncRound]) -> SyncRound:
         try:
             return action()
-        except (OSError, EOFError) as exc:
-            ep = self.plan.endpoint
-            raise MailServerError(describe_os_error("IMAP", ep.host, ep.port, exc)) from None
-        except IMAPClientError as exc:
-            raise MailServerError(f"IMAP server {self.plan.endpoint.host} said: {exc}") from None
+        except (OSError, EOFError, IMAPClientError) as exc:
+            raise imap_failure(self.plan.endpoint, exc, "while syncing") from None
 
     def watch(
         self,
@@ -203,7 +199,13 @@ class SyncService:
             return None
 
         def run() -> None:
-            team.watch(self.connect, stop, lambda events: on_round(SyncRound(team_events=events)), on_state)
+            team.watch(
+                self.connect,
+                stop,
+                lambda events: on_round(SyncRound(team_events=events)),
+                on_state,
+                lambda exc: str(imap_failure(self.plan.endpoint, exc, "while watching team events")),
+            )
 
         thread = threading.Thread(target=run, name="team-events", daemon=True)
         thread.start()
@@ -215,27 +217,13 @@ class SyncService:
         on_round: Callable[[SyncRound], None],
         on_state: Callable[[str, str], None],
     ) -> None:
-        backoff = BACKOFF_START
-        while not stop.is_set():
-            try:
-                on_state("connecting", self.plan.endpoint.host)
-                client = self.connect()
-            except AuthError as exc:
-                on_state("auth-failed", str(exc))
-                return
-            except MailServerError as exc:
-                on_state("offline", f"{exc} Retrying in {backoff:.0f} s.")
-                stop.wait(backoff)
-                backoff = min(backoff * 2, BACKOFF_MAX)
-                continue
-            backoff = BACKOFF_START
-            try:
-                self._watch_connected(client, stop, on_round, on_state)
-            except (MailServerError, OSError, EOFError, IMAPClientError, IdleConnectionLost) as exc:
-                on_state("offline", f"Connection lost ({exc}); reconnecting.")
-                stop.wait(BACKOFF_START)
-            finally:
-                close_quietly(client)
+        def use(client: IMAPClient, healthy: Callable[[], None]) -> None:
+            self._watch_connected(client, stop, on_round, on_state, healthy)
+
+        keep_connected(self.connect, use, stop, on_state, self._describe, announce=self.plan.endpoint.host)
+
+    def _describe(self, exc: BaseException) -> str:
+        return str(imap_failure(self.plan.endpoint, exc, "while syncing"))
 
     def _watch_connected(
         self,
@@ -243,6 +231,7 @@ class SyncService:
         stop: threading.Event,
         on_round: Callable[[SyncRound], None],
         on_state: Callable[[str, str], None],
+        healthy: Callable[[], None] = lambda: None,
     ) -> None:
         on_state("syncing", "full")
         on_round(self.run_round(client))
@@ -259,6 +248,7 @@ class SyncService:
                 on_state("connected", "polling")
                 stop.wait(30.0)
                 changed = True
+            healthy()  # a round and a wait went through: the next drop starts the backoff over
             if stop.is_set():
                 return
             full = time.monotonic() - last_full >= OTHER_FOLDERS_EVERY or self.pending.load()

@@ -17,18 +17,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
 
 from shared_inbox.config.model import DEFAULT_EVENTS_FOLDER
 from shared_inbox.config.team_key import resolve_team_keys
 from shared_inbox.domain.events import Event
 from shared_inbox.domain.presence import PresenceNote
-from shared_inbox.imap.connection import close_quietly
-from shared_inbox.imap.idle import IdleConnectionLost, wait_for_change
-from shared_inbox.net.errors import AuthError, MailServerError
+from shared_inbox.imap.idle import wait_for_change
 from shared_inbox.services.commands import Commands
 from shared_inbox.services.inbox import Inbox
 from shared_inbox.services.presence import PresenceOutbox
+from shared_inbox.services.reconnect import keep_connected
 from shared_inbox.services.session import Session
 from shared_inbox.store import Store
 from shared_inbox.team.compactor import CompactReport, compact_folder
@@ -45,7 +43,6 @@ log = logging.getLogger(__name__)
 COMPACT_AT_MESSAGES = 1000  # compact automatically once the folder holds this many messages
 IDLE_WAIT = 20 * 60.0
 POLL_WAIT = 2.0  # without IDLE
-BACKOFF_START, BACKOFF_MAX = 1.0, 120.0
 
 
 @dataclass
@@ -234,32 +231,19 @@ class TeamSync:
         stop: threading.Event,
         on_events: Callable[[list[Event]], None],
         on_state: Callable[[str, str], None] = lambda state, detail: None,
+        describe: Callable[[BaseException], str] | None = None,
     ) -> None:
         """Keep a connection idling on the events folder until `stop`; reconnects with backoff.
 
-        A failed login ends the watcher: retrying would only lock the account.
+        A failed login ends the watcher: retrying would only lock the account. `describe`
+        words a dropped connection (the sync service knows the server's name).
         """
-        backoff = BACKOFF_START
         wait_flag = _StopOrWake(stop, self._wake)
-        while not stop.is_set():
-            try:
-                client = connect()
-            except AuthError as exc:
-                on_state("auth-failed", f"team events: {exc}")
-                return
-            except (MailServerError, OSError, IMAPClientError) as exc:
-                on_state("offline", f"team events: {exc}")
-                stop.wait(backoff)
-                backoff = min(backoff * 2, BACKOFF_MAX)
-                continue
-            backoff = BACKOFF_START
-            try:
-                self._watch_connected(client, stop, wait_flag, on_events)
-            except (OSError, EOFError, IMAPClientError, IdleConnectionLost) as exc:
-                on_state("offline", f"team events: connection lost ({exc}); reconnecting")
-                stop.wait(BACKOFF_START)
-            finally:
-                close_quietly(client)
+
+        def use(client: IMAPClient, healthy: Callable[[], None]) -> None:
+            self._watch_connected(client, stop, wait_flag, on_events, healthy)
+
+        keep_connected(connect, use, stop, on_state, describe or _dropped, label="team events: ")
 
     def _watch_connected(
         self,
@@ -267,6 +251,7 @@ class TeamSync:
         stop: threading.Event,
         wait_flag: threading.Event,
         on_events: Callable[[list[Event]], None],
+        healthy: Callable[[], None] = lambda: None,
     ) -> None:
         idle_ok = client.has_capability("IDLE")
         while not stop.is_set():
@@ -278,11 +263,17 @@ class TeamSync:
                 return
             if not idle_ok:
                 _sleep_until(wait_flag, POLL_WAIT)
+                healthy()
                 continue
             cursor = self.queue.fetch_cursor()
             since = (cursor.last_uid + 1, None) if cursor else None
             name = EventsFolder.open(client, self.folder_name).name
             wait_for_change(client, name, IDLE_WAIT, wait_flag, since=since)
+            healthy()  # an exchange and a wait went through: the next drop starts the backoff over
+
+
+def _dropped(exc: BaseException) -> str:
+    return "the connection to the IMAP server was lost."
 
 
 def _named(entry: Ignored) -> IgnoredMessage:

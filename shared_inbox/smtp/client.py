@@ -44,6 +44,8 @@ T = TypeVar("T")
 
 DEFAULT_TIMEOUT = 60.0
 _MAX_SERVER_WORDS = 300
+_LINE_END = re.compile(rb"\r\n|\n|\r(?!\n)")
+_LEADING_DOT = re.compile(rb"(?m)^\.")
 _HOST_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
 
 
@@ -106,12 +108,16 @@ class SmtpSession:
         """Run one mail transaction. Raises SmtpRejected, SmtpDropped or SmtpInDoubt."""
         return self._run(_transaction(self._smtp, self.endpoint, mail_from, recipients, raw, before_data))
 
-    def close(self) -> None:
-        """Say QUIT if the connection still stands; never raises."""
+    def close(self, *, polite: bool = True) -> None:
+        """Say QUIT if the connection still stands (unless not `polite`); never raises.
+
+        After an interruption (Ctrl+C, a signal) the server may be mid-command or silent:
+        the connection is dropped at once instead of waiting for an answer to QUIT.
+        """
         if self._loop.is_closed():
             return
         try:
-            if self._smtp.is_connected:
+            if polite and self._smtp.is_connected:
                 with contextlib.suppress(Exception):  # the server may already be gone
                     self._loop.run_until_complete(self._smtp.quit(timeout=5))
             self._smtp.close()
@@ -124,7 +130,7 @@ class SmtpSession:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.close()
+        self.close(polite=exc_type is None or issubclass(exc_type, Exception))
 
     def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return self._loop.run_until_complete(coroutine)
@@ -144,9 +150,11 @@ async def _connect(endpoint: SmtpEndpoint) -> aiosmtplib.SMTP:
         timeout=endpoint.timeout,
         local_hostname=endpoint.local_hostname or _local_hostname(),
     )
+    doing = "while connecting"
     try:
         await smtp.connect()
         if endpoint.username:
+            doing = "while logging in"
             await _login(smtp, endpoint)
     except SmtpError:
         smtp.close()
@@ -158,7 +166,7 @@ async def _connect(endpoint: SmtpEndpoint) -> aiosmtplib.SMTP:
         ) from None
     except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as exc:
         smtp.close()
-        raise SmtpConnectError(_connect_problem(endpoint, exc)) from None
+        raise SmtpConnectError(_connect_problem(endpoint, exc, doing)) from None
     return smtp
 
 
@@ -212,14 +220,16 @@ async def _transaction(
             )
         options.append("SMTPUTF8")
         encoding = "utf-8"
+    stage = "at MAIL FROM"
     try:
         await smtp.mail(mail_from, options=options, encoding=encoding)
+        stage = "at RCPT TO"
         refused = await _recipients(smtp, recipients, encoding)
     except aiosmtplib.SMTPResponseException as exc:
         await _reset(smtp)
         raise SmtpRejected(f"The {endpoint.where} refused the message: {_words(exc)}", exc.code) from None
     except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError) as exc:
-        raise SmtpDropped(_lost(endpoint, exc, "before the message was sent")) from None
+        raise SmtpDropped(_lost(endpoint, exc, f"{stage}, before the message was sent")) from None
     if len(refused) == len(recipients):
         await _reset(smtp)
         permanent = all(code >= 500 for code, _ in refused.values())
@@ -227,20 +237,52 @@ async def _transaction(
         raise SmtpRejected(
             f"The {endpoint.where} refused every recipient ({reasons}).", 550 if permanent else 450
         )
+    try:
+        start = await smtp.execute_command(b"DATA")
+    except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError) as exc:
+        # No 354 yet: the server cannot have taken a message it never invited.
+        raise SmtpDropped(_lost(endpoint, exc, "at DATA, before the message was sent")) from None
+    if start.code != 354:
+        await _reset(smtp)
+        raise SmtpRejected(
+            f"The {endpoint.where} refused the message: {start.code} {start.message}", start.code
+        )
     before_data()
     try:
-        response = await smtp.data(raw)
-    except aiosmtplib.SMTPResponseException as exc:
-        await _reset(smtp)
-        raise SmtpRejected(f"The {endpoint.where} refused the message: {_words(exc)}", exc.code) from None
+        response = await _message_data(smtp, raw, endpoint.timeout)
     except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError) as exc:
         raise SmtpInDoubt(
             _lost(endpoint, exc, "after the message was handed over, before the server confirmed it")
         ) from None
+    if response.code != 250:
+        await _reset(smtp)
+        words = _clip(clean_line(f"{response.code} {response.message}"))
+        raise SmtpRejected(f"The {endpoint.where} refused the message: {words}", response.code)
     return Delivery(
         reply=_clip(clean_line(response.message)),
         refused={address: words for address, (_, words) in refused.items()},
     )
+
+
+async def _message_data(smtp: aiosmtplib.SMTP, raw: bytes, timeout: float) -> aiosmtplib.SMTPResponse:
+    """The message after the 354: dot-stuffed, CRLF line ends, the final dot, then the reply.
+
+    aiosmtplib's data() sends DATA and the message in one call; split here, the moment the
+    message goes out (after which delivery is in doubt) is known exactly.
+    """
+    protocol = smtp.protocol
+    if protocol is None:
+        raise aiosmtplib.SMTPServerDisconnected("Connection lost")
+    lines = _LINE_END.sub(b"\r\n", raw)
+    if not lines.endswith(b"\r\n"):
+        lines += b"\r\n"
+    payload = _LEADING_DOT.sub(b"..", lines) + b".\r\n"
+    try:
+        protocol.write(payload)
+        return await protocol.read_response(timeout=timeout)
+    except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError):
+        smtp.close()
+        raise
 
 
 async def _recipients(
@@ -261,14 +303,17 @@ async def _reset(smtp: aiosmtplib.SMTP) -> None:
         await smtp.rset()
 
 
-def _connect_problem(endpoint: SmtpEndpoint, exc: BaseException) -> str:
+def _connect_problem(endpoint: SmtpEndpoint, exc: BaseException, doing: str) -> str:
     cause = exc.__cause__ if isinstance(exc, aiosmtplib.SMTPConnectError) else None
+    lost = isinstance(cause, ConnectionError | EOFError) and not isinstance(cause, ConnectionRefusedError)
+    if lost:
+        return f"The connection to the {endpoint.where} was lost {doing}."
     if isinstance(cause, OSError | ssl.SSLError):
         return describe_os_error("SMTP", endpoint.host, endpoint.port, cause)
     if isinstance(exc, aiosmtplib.SMTPTimeoutError):
-        return f"The {endpoint.where} did not answer in time."
-    if isinstance(exc, aiosmtplib.SMTPServerDisconnected):
-        return f"The connection to {endpoint.where} was dropped."
+        return f"The {endpoint.where} stopped answering {doing}."
+    if isinstance(exc, aiosmtplib.SMTPServerDisconnected | ConnectionResetError | BrokenPipeError):
+        return f"The connection to the {endpoint.where} was lost {doing}."
     if isinstance(exc, OSError | ssl.SSLError):
         return describe_os_error("SMTP", endpoint.host, endpoint.port, exc)
     if isinstance(exc, aiosmtplib.SMTPResponseException):
@@ -281,7 +326,7 @@ def _connect_problem(endpoint: SmtpEndpoint, exc: BaseException) -> str:
 def _lost(endpoint: SmtpEndpoint, exc: BaseException, when: str) -> str:
     if isinstance(exc, aiosmtplib.SMTPTimeoutError | TimeoutError):
         return f"The {endpoint.where} stopped answering {when}."
-    return f"The connection to {endpoint.where} was lost {when}."
+    return f"The connection to the {endpoint.where} was lost {when}."
 
 
 def _words(exc: BaseException) -> str:

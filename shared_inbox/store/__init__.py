@@ -1,6 +1,13 @@
 """The durable local store (see store.py for the layout and guarantees)."""
 
-from shared_inbox.store.errors import StoreCorrupt, StoreError, StoreLocked, StoreNotFound, StoreTooNew
+from shared_inbox.store.errors import (
+    StoreCorrupt,
+    StoreError,
+    StoreLocked,
+    StoreNotFound,
+    StoreTooNew,
+    StoreUnusable,
+)
 from shared_inbox.store.schema import MIGRATIONS, SCHEMA_VERSION
 from shared_inbox.store.store import Store
 from shared_inbox.store.tables import FolderState
@@ -14,5 +21,6 @@ __all__ = [
     "StoreError",
     "StoreLocked",
     "StoreNotFound",
+    "StoreUnusable",
     "StoreTooNew",
 ]

@@ -21,3 +21,15 @@ class StoreTooNew(StoreError):
 
 class StoreNotFound(StoreError):
     """There is no store at the path and creating one was not allowed."""
+
+
+class StoreUnusable(StoreError):
+    """The store's directory cannot be created or written (a file in the way, no permission)."""
+
+
+def unusable_message(path: object, exc: OSError) -> str:
+    """One sentence naming the store path and the operating system's reason."""
+    reason = exc.strerror or type(exc).__name__
+    where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(path) else ""
+    advice = "set [store] path to a directory you can write"
+    return f"The store at {path} cannot be used: {reason.lower()}{where}; {advice}."

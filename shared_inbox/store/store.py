@@ -32,7 +32,13 @@ from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from shared_inbox.domain.model import MessageMeta
-from shared_inbox.store.errors import StoreCorrupt, StoreError, StoreNotFound
+from shared_inbox.store.errors import (
+    StoreCorrupt,
+    StoreError,
+    StoreNotFound,
+    StoreUnusable,
+    unusable_message,
+)
 from shared_inbox.store.eventlog import EVENTS_NAME, EventLog
 from shared_inbox.store.files import DIR_MODE, TEMP_SUFFIX, make_private_dir, remove_leftover_temp_files
 from shared_inbox.store.lock import LOCK_NAME, StoreLock
@@ -93,10 +99,13 @@ class Store:
         Raises StoreLocked, StoreCorrupt, StoreTooNew, StoreNotFound (create=False).
         """
         path = Path(path)
-        _check_is_store_or_empty(path, create)
-        if not path.exists():
-            make_private_dir(path)
-        lock = StoreLock.acquire(path)
+        try:
+            _check_is_store_or_empty(path, create)
+            if not path.exists():
+                make_private_dir(path)
+            lock = StoreLock.acquire(path)
+        except OSError as exc:  # a file where a directory should be, no permission, read-only disk
+            raise StoreUnusable(unusable_message(path, exc)) from None
         opened: list[_Closable] = []
         try:
             meta = read_meta(path)

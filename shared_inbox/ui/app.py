@@ -87,8 +87,13 @@ class InboxApp(App[None]):
         opener: Callable[[], Session] | None = None,
         sync: bool = True,
         now: Now = utc_now,
+        own_signals: bool = False,
     ) -> None:
-        """Either `session` (open already), or `config` and `opener` (called in a thread at start)."""
+        """Either `session` (open already), or `config` and `opener` (called in a thread at start).
+
+        `own_signals`: SIGTERM, SIGHUP and SIGINT end the app cleanly (the real program; an app
+        under test leaves the test runner's signals alone).
+        """
         super().__init__()
         if session is None and (config is None or opener is None):
             raise ValueError("InboxApp needs a session, or a config and an opener")
@@ -98,6 +103,9 @@ class InboxApp(App[None]):
         self.sync_enabled = sync
         self._now = now
         self._stop = threading.Event()
+        self._forget_signals: Callable[[], None] = lambda: None
+        self._own_signals = own_signals
+        self.ended_by_signal: int | None = None  # the signal that ended the app, for the exit status
         self.connection = "sync off" if not sync else "starting"
         self.last_sync: datetime | None = None
         self.failure: str | None = None  # why the app could not start, if it could not
@@ -113,6 +121,10 @@ class InboxApp(App[None]):
         return "session" in self.__dict__
 
     def on_mount(self) -> None:
+        if self._own_signals:
+            from shared_inbox.ui.signals import exit_on_signals
+
+            self._forget_signals = exit_on_signals(self._signalled)
         requested = self.config.theme
         self.own_themes = register_all(self)
         remembered = load_first_screen(self.config.store.path)
@@ -198,6 +210,7 @@ class InboxApp(App[None]):
         return self._now()
 
     def on_unmount(self) -> None:
+        self._forget_signals()
         self._stop.set()
         if self.ready:
             self.replies.close()
@@ -251,6 +264,15 @@ class InboxApp(App[None]):
     def _leave(self) -> None:
         self._stop.set()
         self.exit()
+
+    def _signalled(self, signum: int) -> None:
+        """A signal asked the app to end: the same clean exit as quitting, with the shell's status."""
+        from shared_inbox.ui.signals import end_anyway_after
+
+        self.ended_by_signal = signum
+        self._stop.set()
+        end_anyway_after(signum)  # a hung-up terminal can stall the exit's writes
+        self.exit(return_code=128 + signum)
 
     def action_help(self) -> None:
         from shared_inbox.ui.help import HelpScreen

@@ -36,7 +36,7 @@ def run_tui(config: Config) -> int:
         opened.append(session)
         return session
 
-    app = InboxApp(config=config, opener=opener)
+    app = InboxApp(config=config, opener=opener, own_signals=True)
     try:
         app.run()
     finally:
@@ -44,6 +44,8 @@ def run_tui(config: Config) -> int:
             session.close()
     if app.failure is not None:
         return _fail(app.failure)
+    if app.ended_by_signal is not None:  # whatever else finished meanwhile, the shell hears of the signal
+        return 128 + app.ended_by_signal
     if app.return_code:
         return app.return_code
     return EXIT_OK

@@ -18,14 +18,14 @@ from textual.message import Message
 from textual.reactive import reactive
 
 from shared_inbox.display.text import inert
-from shared_inbox.ui.conversation_list import ConversationList
-from shared_inbox.ui.first_screen import load_first_screen
 from shared_inbox.ui.keys import KeySpec, bindings_for, effective_keys, split_keys
 from shared_inbox.ui.palette import KeyActionsProvider, ThemesProvider
-from shared_inbox.ui.presence_badges import PresenceArrived, PresenceDisplay
-from shared_inbox.ui.start_screen import StartScreen, replay_keys
+from shared_inbox.ui.screens.first_screen import load_first_screen
+from shared_inbox.ui.screens.start import StartScreen, replay_keys
 from shared_inbox.ui.team_news import teammate_news
 from shared_inbox.ui.themes import choose_theme, register_all
+from shared_inbox.ui.widgets.conversation_list import ConversationList
+from shared_inbox.ui.widgets.presence_badges import PresenceArrived, PresenceDisplay
 from shared_inbox.wallclock import Now, utc_now
 
 # The screens, the mail and store code are imported when first needed: a cold start paints the
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from shared_inbox.services.session import Session
     from shared_inbox.services.syncing import SyncRound
     from shared_inbox.services.team import TeamSync
-    from shared_inbox.ui.prompts import Picked
+    from shared_inbox.ui.dialogs.prompts import Picked
 
 OUTBOX_CHECK_SECONDS = 3.0  # how often due replies are looked for; sending itself runs in a thread
 NOTIFY_AT_MOST = 3  # new-mail notifications shown one by one before they are summed up
@@ -168,7 +168,7 @@ class InboxApp(App[None]):
 
     def _theme_chosen(self, theme: str) -> None:
         """Keep a theme picked in the palette for the next start."""
-        from shared_inbox.ui.inbox_screen import InboxScreen
+        from shared_inbox.ui.screens.inbox import InboxScreen
 
         for screen in self.screen_stack:
             if isinstance(screen, InboxScreen):
@@ -181,7 +181,7 @@ class InboxApp(App[None]):
         from shared_inbox.services.replies import Replies
         from shared_inbox.services.team import team_sync_for
         from shared_inbox.ui.deadline_watch import DeadlineWatch
-        from shared_inbox.ui.inbox_screen import InboxScreen
+        from shared_inbox.ui.screens.inbox import InboxScreen
 
         self.session = session
         self.replies: Replies = Replies(session, now=self._now)
@@ -217,7 +217,7 @@ class InboxApp(App[None]):
 
     def action_quit(self) -> None:  # type: ignore[override]
         """Quit; mail still held for undo is named first, to send now or keep for later."""
-        from shared_inbox.ui.prompts import ChoicePrompt
+        from shared_inbox.ui.dialogs.prompts import ChoicePrompt
 
         held = self.replies.held_for_undo() if self.ready else []
         if not held:
@@ -275,13 +275,13 @@ class InboxApp(App[None]):
         self.exit(return_code=128 + signum)
 
     def action_help(self) -> None:
-        from shared_inbox.ui.help import HelpScreen
+        from shared_inbox.ui.screens.help import HelpScreen
 
         self.push_screen(HelpScreen(self.config.keys, include=self._offers))
 
     async def action_search(self) -> None:
         """Search belongs to the conversation list; elsewhere `/` says where to find it."""
-        from shared_inbox.ui.inbox_screen import InboxScreen
+        from shared_inbox.ui.screens.inbox import InboxScreen
 
         if isinstance(self.screen, InboxScreen):
             await self.screen.run_action("search")
@@ -290,9 +290,9 @@ class InboxApp(App[None]):
 
     def _offers(self, spec: KeySpec) -> bool:
         """Whether some part of the app implements the key's action (help lists only those)."""
-        from shared_inbox.ui.composer import ComposerScreen
-        from shared_inbox.ui.inbox_screen import InboxScreen
-        from shared_inbox.ui.reader import ReaderScreen
+        from shared_inbox.ui.screens.composer import ComposerScreen
+        from shared_inbox.ui.screens.inbox import InboxScreen
+        from shared_inbox.ui.screens.reader import ReaderScreen
 
         name = spec.action.rpartition(".")[2].partition("(")[0]
         owners: dict[str, tuple[object, ...]] = {
@@ -321,7 +321,7 @@ class InboxApp(App[None]):
 
     def _reopen(self, draft: ReplyDraft) -> None:
         """An undone message comes back in the composer as it was sent: text, recipients, attachments."""
-        from shared_inbox.ui.composer import ComposerScreen
+        from shared_inbox.ui.screens.composer import ComposerScreen
 
         conversation = None
         if draft.mode != "new" and draft.conversation_id is not None:
@@ -410,8 +410,8 @@ class InboxApp(App[None]):
         self._refresh_screens()
 
     def _refresh_screens(self) -> None:
-        from shared_inbox.ui.inbox_screen import InboxScreen
-        from shared_inbox.ui.reader import ReaderScreen
+        from shared_inbox.ui.screens.inbox import InboxScreen
+        from shared_inbox.ui.screens.reader import ReaderScreen
 
         for screen in self.screen_stack:
             if isinstance(screen, InboxScreen):

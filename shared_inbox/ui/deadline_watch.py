@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from shared_inbox.display.text import inert
 from shared_inbox.services.commands import CommandError
 from shared_inbox.services.deadlines import DeadlineItem, ItemKind, tracker_for
-from shared_inbox.ui.conversation_list import ConversationList
+from shared_inbox.ui.widgets.conversation_list import ConversationList
 
 if TYPE_CHECKING:
     from textual.app import App

@@ -123,7 +123,7 @@ from pathlib import Path
 import psutil
 from shared_inbox.config import load_config
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.conversation_list import ConversationList
+from shared_inbox.ui.widgets.conversation_list import ConversationList
 
 out = Path(sys.argv[2])
 draw = ConversationList.render_line
@@ -163,7 +163,7 @@ def first_paint(config: Path, *, remembered: bool) -> dict[str, float]:
 
     `remembered=False` deletes the list kept from the last run first (a first start on this store).
     """
-    from shared_inbox.ui.first_screen import path_for
+    from shared_inbox.ui.screens.first_screen import path_for
 
     if not remembered:
         path_for(load_config(config).store.path).unlink(missing_ok=True)
@@ -254,9 +254,9 @@ def in_process(config: Path) -> dict[str, list[float]]:
     from textual.screen import Screen
 
     from shared_inbox.ui.app import InboxApp
-    from shared_inbox.ui.conversation_list import ConversationList
-    from shared_inbox.ui.inbox_screen import InboxScreen
-    from shared_inbox.ui.reader import MessageView, ReaderScreen
+    from shared_inbox.ui.screens.inbox import InboxScreen
+    from shared_inbox.ui.screens.reader import MessageView, ReaderScreen
+    from shared_inbox.ui.widgets.conversation_list import ConversationList
 
     watch = Stopwatch()
     for name in ("action_cursor_down", "action_cursor_up"):

@@ -22,10 +22,10 @@ from shared_inbox.mail.headers import parse_header_block
 from shared_inbox.services.session import Session, open_session
 from shared_inbox.store import Store
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.conversation_list import ConversationList
-from shared_inbox.ui.inbox_screen import InboxScreen
-from shared_inbox.ui.reader import MessageView, ReaderScreen
+from shared_inbox.ui.screens.inbox import InboxScreen
+from shared_inbox.ui.screens.reader import MessageView, ReaderScreen
 from shared_inbox.ui.views import VIEWS, view_order
+from shared_inbox.ui.widgets.conversation_list import ConversationList
 
 START = datetime(2024, 3, 1, tzinfo=UTC)
 NOW = START + timedelta(days=100)
@@ -377,8 +377,8 @@ def test_the_app_syncs_the_demo_mailbox_and_reports_idle(tmp_path: Path) -> None
 
 
 def test_help_lists_only_keys_the_app_offers(session: Session) -> None:
-    from shared_inbox.ui.help import HelpScreen
     from shared_inbox.ui.keys import KEYMAP, KeySpec
+    from shared_inbox.ui.screens.help import HelpScreen
 
     async def scenario(pilot: Pilot[None]) -> None:
         await pilot.press("question_mark")

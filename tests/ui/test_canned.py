@@ -14,9 +14,9 @@ from shared_inbox.domain.promise_events import PROMISE_SET, reduce_promises
 from shared_inbox.domain.templates import split_name
 from shared_inbox.services.session import Session, open_session
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.canned_picker import BlanksForm, CannedPicker
-from shared_inbox.ui.composer import ComposerScreen
-from shared_inbox.ui.promise_prompt import PromisePrompt
+from shared_inbox.ui.dialogs.canned_picker import BlanksForm, CannedPicker
+from shared_inbox.ui.dialogs.promise_prompt import PromisePrompt
+from shared_inbox.ui.screens.composer import ComposerScreen
 from tests.ui.test_app import NOW, drive, fill_store, make_config
 from tests.ui.test_composer import answerable, app_for, open_composer, open_reader
 

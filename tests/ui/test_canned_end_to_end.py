@@ -11,9 +11,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.canned_picker import BlanksForm, CannedPicker
-from shared_inbox.ui.composer import ComposerScreen
-from shared_inbox.ui.reader import ReaderScreen
+from shared_inbox.ui.dialogs.canned_picker import BlanksForm, CannedPicker
+from shared_inbox.ui.screens.composer import ComposerScreen
+from shared_inbox.ui.screens.reader import ReaderScreen
 from tests.rig.smtp import SmtpReceiver
 from tests.ui.test_end_to_end import app_config, customer_mail, inbox_screen, run_app, until
 

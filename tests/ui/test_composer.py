@@ -16,8 +16,8 @@ from shared_inbox.mail.compose import reply_subject
 from shared_inbox.outbox import OutboxState
 from shared_inbox.services.session import Session, open_session
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.composer import ComposerScreen, draft_key, parse_addresses
-from shared_inbox.ui.reader import ReaderScreen
+from shared_inbox.ui.screens.composer import ComposerScreen, draft_key, parse_addresses
+from shared_inbox.ui.screens.reader import ReaderScreen
 from tests.ui.test_app import CLICK_SUBJECT, NOW, drive, fill_store, inbox_of, make_config, session
 
 __all__ = ["session"]  # the fixture, shared with the app tests

@@ -10,8 +10,8 @@ from textual.widgets import Input, TextArea
 from shared_inbox.domain.model import Address
 from shared_inbox.services.session import Session
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.composer import ComposerScreen, draft_key
-from shared_inbox.ui.recipients import known_addresses
+from shared_inbox.ui.screens.composer import ComposerScreen, draft_key
+from shared_inbox.ui.screens.composer_recipients import known_addresses
 from tests.ui.test_app import drive, inbox_of, session
 from tests.ui.test_composer import answerable, app_for, open_composer, open_reader, queued_message, type_text
 

@@ -14,10 +14,10 @@ from shared_inbox.mail.headers import parse_header_block
 from shared_inbox.services.session import Session
 from shared_inbox.services.traffic_cop import HeldReplies
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.composer import ComposerScreen
-from shared_inbox.ui.composer_state import draft_key
-from shared_inbox.ui.composer_thread import ThreadPanel
-from shared_inbox.ui.traffic_cop_screen import TrafficCopScreen
+from shared_inbox.ui.screens.composer import ComposerScreen
+from shared_inbox.ui.screens.composer_state import draft_key
+from shared_inbox.ui.screens.traffic_cop import TrafficCopScreen
+from shared_inbox.ui.widgets.composer_thread import ThreadPanel
 from tests.ui.test_app import NOW, OURS, drive, session
 from tests.ui.test_composer import answerable, app_for, open_composer, open_reader
 

@@ -15,8 +15,8 @@ from textual.widgets import Button, Input, OptionList, Static, TextArea
 from shared_inbox.outbox import OutboxState
 from shared_inbox.services.session import Session
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.composer import ComposerScreen
-from shared_inbox.ui.prompts import ChoicePrompt, TextPrompt, snooze_presets
+from shared_inbox.ui.dialogs.prompts import ChoicePrompt, TextPrompt, snooze_presets
+from shared_inbox.ui.screens.composer import ComposerScreen
 from tests.ui.test_app import NOW, drive, session
 from tests.ui.test_composer import answerable, app_for, open_composer, open_reader, queued_message, type_text
 from tests.ui.test_composer_fields import body_text

@@ -18,9 +18,9 @@ from shared_inbox.domain.sla import FollowUp, PromiseState
 from shared_inbox.services.deadlines import tracker_for
 from shared_inbox.services.session import Session, open_session
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.deadline_badges import DeadlineRow, DeadlinesPanel
-from shared_inbox.ui.prompts import ChoicePrompt
-from shared_inbox.ui.reader import ReaderScreen
+from shared_inbox.ui.dialogs.prompts import ChoicePrompt
+from shared_inbox.ui.screens.reader import ReaderScreen
+from shared_inbox.ui.widgets.deadline_badges import DeadlineRow, DeadlinesPanel
 from tests.ui.test_app import NOW, drive, fill_store, inbox_of, make_config, visible_text
 
 

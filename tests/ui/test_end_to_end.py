@@ -17,9 +17,9 @@ from shared_inbox.config import load_config
 from shared_inbox.domain.model import Status
 from shared_inbox.services.session import open_session
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.composer import ComposerScreen
-from shared_inbox.ui.inbox_screen import InboxScreen
-from shared_inbox.ui.reader import MessageView, ReaderScreen
+from shared_inbox.ui.screens.composer import ComposerScreen
+from shared_inbox.ui.screens.inbox import InboxScreen
+from shared_inbox.ui.screens.reader import MessageView, ReaderScreen
 from tests.integration.support import SUPPORT_ADDRESS, write_config
 from tests.rig.smtp import SmtpReceiver
 from tests.ui.test_app import until

@@ -11,9 +11,9 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Static
 
-from shared_inbox.ui.help import HelpScreen, describe_keys
 from shared_inbox.ui.keys import KEYMAP, bindings_for, effective_keys
 from shared_inbox.ui.palette import KeyActionsProvider
+from shared_inbox.ui.screens.help import HelpScreen, describe_keys
 
 
 class RecordingPane(Widget, can_focus=True):

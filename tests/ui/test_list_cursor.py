@@ -16,8 +16,8 @@ from textual.widgets import OptionList
 
 from shared_inbox.services.session import Session
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.conversation_list import ConversationList
 from shared_inbox.ui.themes import load_themes
+from shared_inbox.ui.widgets.conversation_list import ConversationList
 from tests.ui.test_app import NOW, drive, inbox_of, session
 
 __all__ = ["session"]

@@ -15,9 +15,9 @@ from textual.pilot import Pilot
 from shared_inbox.display.text import age, countdown
 from shared_inbox.services.session import Session
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.list_columns import MIN_SUBJECT, Column, layout, used_width
-from shared_inbox.ui.list_header import ColumnHeaders, ListTitle
 from shared_inbox.ui.views import view_order
+from shared_inbox.ui.widgets.list_columns import MIN_SUBJECT, Column, layout, used_width
+from shared_inbox.ui.widgets.list_header import ColumnHeaders, ListTitle
 from tests.ui.test_app import NOW, inbox_of, session
 
 __all__ = ["session"]

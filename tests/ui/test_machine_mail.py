@@ -9,9 +9,9 @@ from textual.pilot import Pilot
 from shared_inbox.domain.model import Address, Conversation, DeliveryFailure, MessageKind, MessageMeta
 from shared_inbox.services.session import Session
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.message_view import MessageHeading
-from shared_inbox.ui.reader import MessageView, ReaderScreen
+from shared_inbox.ui.screens.reader import MessageView, ReaderScreen
 from shared_inbox.ui.views import NEEDS_ATTENTION
+from shared_inbox.ui.widgets.message_view import MessageHeading
 from tests.ui.test_app import NOW, drive, inbox_of, session, visible_text
 
 __all__ = ["session"]  # the fixture, shared with the app tests

@@ -13,7 +13,7 @@ from shared_inbox.domain.model import Status
 from shared_inbox.outbox import OutboxState
 from shared_inbox.services.session import open_session
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.composer import ComposerScreen
+from shared_inbox.ui.screens.composer import ComposerScreen
 from tests.ui.test_app import drive, inbox_of
 
 SUBJECT = "Your new account is ready"

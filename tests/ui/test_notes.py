@@ -14,10 +14,10 @@ from shared_inbox.services.commands import CommandError, Commands
 from shared_inbox.services.notes import conversation_notes, customer_record
 from shared_inbox.services.session import Session, open_session
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.customer_editor import CustomerEditor
-from shared_inbox.ui.inbox_screen import InboxScreen
-from shared_inbox.ui.note_editor import NoteEditor, NoteView
-from shared_inbox.ui.reader import MessageView, ReaderScreen
+from shared_inbox.ui.dialogs.customer_editor import CustomerEditor
+from shared_inbox.ui.dialogs.note_editor import NoteEditor, NoteView
+from shared_inbox.ui.screens.inbox import InboxScreen
+from shared_inbox.ui.screens.reader import MessageView, ReaderScreen
 from shared_inbox.ui.views import VIEWS
 from tests.ui.test_app import ME, NOW, drive, make_config, session
 

@@ -18,12 +18,12 @@ from shared_inbox.mail.headers import parse_header_block
 from shared_inbox.services.commands import Commands
 from shared_inbox.services.session import Session, open_session
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.customer_panel import break_address
+from shared_inbox.ui.dialogs.note_editor import NoteEditor, NoteView
 from shared_inbox.ui.keys import KEYMAP
-from shared_inbox.ui.note_editor import NoteEditor, NoteView
-from shared_inbox.ui.reader import ReaderScreen
+from shared_inbox.ui.screens.reader import ReaderScreen
 from shared_inbox.ui.themes import load_themes
 from shared_inbox.ui.views import NEEDS_ATTENTION
+from shared_inbox.ui.widgets.customer_panel import break_address
 from tests.ui.test_app import ME, NOW, OURS, drive, fill_store, inbox_of, make_config, session
 from tests.ui.test_help_palette import palette_options
 

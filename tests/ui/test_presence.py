@@ -12,8 +12,8 @@ from shared_inbox.services.presence import PRESENCE_TTL
 from shared_inbox.services.session import Session
 from shared_inbox.team.presence import new_note
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.presence_badges import PresenceArrived
-from shared_inbox.ui.reader import ReaderScreen
+from shared_inbox.ui.screens.reader import ReaderScreen
+from shared_inbox.ui.widgets.presence_badges import PresenceArrived
 from tests.ui.test_app import NOW, drive, inbox_of, session, visible_text
 
 __all__ = ["session"]  # the fixture, shared with the app tests

@@ -12,7 +12,7 @@ from textual.widgets import TextArea
 from shared_inbox.outbox import Outbox, OutboxState
 from shared_inbox.services.session import Session, open_session
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.prompts import ChoicePrompt
+from shared_inbox.ui.dialogs.prompts import ChoicePrompt
 from tests.ui.test_app import drive, inbox_of, session, until
 from tests.ui.test_composer import answerable, app_for, open_composer, open_reader
 

@@ -15,9 +15,9 @@ from shared_inbox.mail.headers import parse_header_block
 from shared_inbox.services.session import Session, open_session
 from shared_inbox.store import Store
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.message_view import AttachmentRow
-from shared_inbox.ui.prompts import TextPrompt
-from shared_inbox.ui.reader import ReaderScreen
+from shared_inbox.ui.dialogs.prompts import TextPrompt
+from shared_inbox.ui.screens.reader import ReaderScreen
+from shared_inbox.ui.widgets.message_view import AttachmentRow
 from tests.ui.test_app import NOW, drive, fill_store, make_config
 
 HOSTILE_NAME = "../../.bashrc"

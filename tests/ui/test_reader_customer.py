@@ -8,8 +8,8 @@ from textual.widgets import OptionList, Static
 from shared_inbox.domain.model import Conversation
 from shared_inbox.services.session import Session
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.customer_panel import CustomerPanel
-from shared_inbox.ui.reader import MessageView, ReaderScreen
+from shared_inbox.ui.screens.reader import MessageView, ReaderScreen
+from shared_inbox.ui.widgets.customer_panel import CustomerPanel
 from tests.ui.test_app import NOW, drive, session
 
 __all__ = ["session"]  # the fixture, shared with the app tests

@@ -13,7 +13,7 @@ from textual.widgets import Static
 from shared_inbox.config import load_config
 from shared_inbox.services.session import Session, open_session
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.reader import UNAVAILABLE, MessageView, ReaderScreen
+from shared_inbox.ui.screens.reader import UNAVAILABLE, MessageView, ReaderScreen
 from tests.integration.support import write_config
 from tests.integration.test_sync import mail
 from tests.ui.test_app import drive, until

@@ -12,8 +12,8 @@ from shared_inbox.domain.model import Conversation
 from shared_inbox.mail.body import read_message
 from shared_inbox.services.session import Session
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.message_view import MessageHeading
-from shared_inbox.ui.reader import MessageView, ReaderScreen
+from shared_inbox.ui.screens.reader import MessageView, ReaderScreen
+from shared_inbox.ui.widgets.message_view import MessageHeading
 from tests.ui.test_app import NOW, drive, session
 
 __all__ = ["session"]  # the fixture, shared with the app tests

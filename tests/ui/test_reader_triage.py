@@ -10,9 +10,9 @@ from textual.pilot import Pilot
 from shared_inbox.domain.model import Status
 from shared_inbox.services.session import Session, open_session
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.inbox_screen import InboxScreen
-from shared_inbox.ui.prompts import TextPrompt
-from shared_inbox.ui.reader import ReaderScreen
+from shared_inbox.ui.dialogs.prompts import TextPrompt
+from shared_inbox.ui.screens.inbox import InboxScreen
+from shared_inbox.ui.screens.reader import ReaderScreen
 from tests.ui.test_app import NOW, drive, fill_store, inbox_of, make_config, session
 
 __all__ = ["session"]

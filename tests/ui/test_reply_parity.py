@@ -17,7 +17,7 @@ from shared_inbox.domain.promise_events import reduce_promises
 from shared_inbox.outbox import Outbox
 from shared_inbox.services.session import Session, open_session
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.promise_prompt import PromisePrompt
+from shared_inbox.ui.dialogs.promise_prompt import PromisePrompt
 from tests.ui.test_app import CONFIG, NOW, drive, fill_store
 from tests.ui.test_composer import open_composer, open_reader
 

@@ -11,8 +11,8 @@ from shared_inbox.domain.promise_events import reduce_promises
 from shared_inbox.domain.sla import PromiseState
 from shared_inbox.services.session import Session
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.composer import ComposerScreen
-from shared_inbox.ui.promise_prompt import PromisePrompt
+from shared_inbox.ui.dialogs.promise_prompt import PromisePrompt
+from shared_inbox.ui.screens.composer import ComposerScreen
 from tests.ui.test_app import drive, session
 from tests.ui.test_composer import answerable, app_for, open_composer, open_reader
 from tests.ui.test_composer_tools import attach

@@ -21,10 +21,10 @@ from textual.widgets import Input, TextArea
 
 from shared_inbox.services.session import Session, open_session
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.composer import ComposerScreen
-from shared_inbox.ui.help import HelpScreen
-from shared_inbox.ui.inbox_screen import InboxScreen
-from shared_inbox.ui.reader import ReaderScreen
+from shared_inbox.ui.screens.composer import ComposerScreen
+from shared_inbox.ui.screens.help import HelpScreen
+from shared_inbox.ui.screens.inbox import InboxScreen
+from shared_inbox.ui.screens.reader import ReaderScreen
 from tests.ui.test_app import NOW, fill_store, make_config
 
 SIZE = (120, 34)

@@ -13,10 +13,10 @@ from shared_inbox.config import Config, parse_config
 from shared_inbox.services.session import Session, open_session
 from shared_inbox.store import Store
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.conversation_list import ConversationList
-from shared_inbox.ui.first_screen import FirstScreen, load_first_screen, path_for, save_first_screen
-from shared_inbox.ui.inbox_screen import InboxScreen
-from shared_inbox.ui.start_screen import TYPED_AHEAD, StartScreen
+from shared_inbox.ui.screens.first_screen import FirstScreen, load_first_screen, path_for, save_first_screen
+from shared_inbox.ui.screens.inbox import InboxScreen
+from shared_inbox.ui.screens.start import TYPED_AHEAD, StartScreen
+from shared_inbox.ui.widgets.conversation_list import ConversationList
 from tests.ui.test_app import CONFIG, ME, NOW, drive, fill_store, inbox_of, make_config, until
 
 

@@ -11,7 +11,7 @@ import pytest
 from shared_inbox.config import load_config
 from shared_inbox.services.session import open_session
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.inbox_screen import InboxScreen
+from shared_inbox.ui.screens.inbox import InboxScreen
 from tests.integration.support import cli, write_config
 from tests.integration.team_support import customer_mail, open_agent
 from tests.ui.test_app import until

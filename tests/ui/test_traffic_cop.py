@@ -9,10 +9,10 @@ from shared_inbox.services.commands import Commands
 from shared_inbox.services.session import Session
 from shared_inbox.services.traffic_cop import HeldReplies
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.composer import ComposerScreen
-from shared_inbox.ui.composer_state import draft_key
-from shared_inbox.ui.reader import ReaderScreen
-from shared_inbox.ui.traffic_cop_screen import TrafficCopScreen
+from shared_inbox.ui.screens.composer import ComposerScreen
+from shared_inbox.ui.screens.composer_state import draft_key
+from shared_inbox.ui.screens.reader import ReaderScreen
+from shared_inbox.ui.screens.traffic_cop import TrafficCopScreen
 from shared_inbox.ui.views import NEEDS_ATTENTION
 from tests.ui.test_app import NOW, drive, inbox_of, session
 from tests.ui.test_composer import answerable, app_for, open_composer, open_reader, type_text

@@ -14,9 +14,9 @@ from textual.widgets import Static
 from shared_inbox.outbox import OutboxState
 from shared_inbox.services.traffic_cop import HeldReplies
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.composer import ComposerScreen
-from shared_inbox.ui.reader import ReaderScreen
-from shared_inbox.ui.traffic_cop_screen import TrafficCopScreen
+from shared_inbox.ui.screens.composer import ComposerScreen
+from shared_inbox.ui.screens.reader import ReaderScreen
+from shared_inbox.ui.screens.traffic_cop import TrafficCopScreen
 from tests.integration.support import SUPPORT_ADDRESS
 from tests.rig.smtp import SmtpReceiver
 from tests.ui.test_end_to_end import START, app_config, customer_mail, inbox_screen, run_app, until

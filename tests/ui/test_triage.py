@@ -12,9 +12,9 @@ from shared_inbox.domain.query import QueryError, parse_query
 from shared_inbox.services.flags import PendingFlags
 from shared_inbox.services.session import Session
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.inbox_screen import inverse_commands
-from shared_inbox.ui.prompts import ChoicePrompt, TextPrompt, snooze_presets
-from shared_inbox.ui.reader import ReaderScreen
+from shared_inbox.ui.dialogs.prompts import ChoicePrompt, TextPrompt, snooze_presets
+from shared_inbox.ui.screens.inbox import inverse_commands
+from shared_inbox.ui.screens.reader import ReaderScreen
 from tests.ui.test_app import ME, NOW, drive, inbox_of, session, visible_text
 
 __all__ = ["session"]  # the fixture, shared with the app tests

@@ -12,9 +12,9 @@ from textual.pilot import Pilot
 
 from shared_inbox.services.session import Session, open_session
 from shared_inbox.ui.app import InboxApp
-from shared_inbox.ui.composer import ComposerScreen
-from shared_inbox.ui.prompts import ChoicePrompt, TextPrompt
-from shared_inbox.ui.reader import ReaderScreen
+from shared_inbox.ui.dialogs.prompts import ChoicePrompt, TextPrompt
+from shared_inbox.ui.screens.composer import ComposerScreen
+from shared_inbox.ui.screens.reader import ReaderScreen
 from tests.ui.test_app import NOW, drive, fill_store, inbox_of, make_config, session
 
 __all__ = ["session"]

@@ -11,10 +11,10 @@ import pytest
 from shared_inbox.domain.model import Address
 from shared_inbox.mail.attachments import human_size
 from shared_inbox.services.replies import ReplyError
-from shared_inbox.ui.composer_state import Draft
-from shared_inbox.ui.external_editor import edit_text, editor_command
-from shared_inbox.ui.outgoing_attachments import AttachmentError, load_attachment
-from shared_inbox.ui.recipients import AddressSuggester, parse_addresses, suggest
+from shared_inbox.ui.screens.composer_attachments import AttachmentError, load_attachment
+from shared_inbox.ui.screens.composer_editor import edit_text, editor_command
+from shared_inbox.ui.screens.composer_recipients import AddressSuggester, parse_addresses, suggest
+from shared_inbox.ui.screens.composer_state import Draft
 
 PEOPLE = [
     Address("Ann Lee", "ann@customer.test"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shared_inbox.ui.help import markdown_key_table
+from shared_inbox.ui.screens.help import markdown_key_table
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -13,7 +13,7 @@ def test_readme_key_table_matches_the_registry() -> None:
     text = README.read_text(encoding="utf-8")
     begin, end = "<!-- keys:begin -->\n", "<!-- keys:end -->"
     table = text[text.index(begin) + len(begin) : text.index(end)]
-    assert table == markdown_key_table(), "regenerate it: python -m shared_inbox.ui.help"
+    assert table == markdown_key_table(), "regenerate it: python -m shared_inbox.ui.screens.help"
 
 
 def test_readme_opens_with_the_demo_and_the_test_command() -> None:

@@ -24,7 +24,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static, TextArea
 
 from shared_inbox.domain.notes import MAX_NOTE_CHARS, Note, find_mentions
-from shared_inbox.ui.message_view import plain
+from shared_inbox.ui.widgets.message_view import plain
 
 Member = tuple[str, str]  # (name, email)
 

@@ -18,7 +18,7 @@ from textual.widgets import Button, Static
 
 from shared_inbox.display.text import inert
 from shared_inbox.services.traffic_cop import News
-from shared_inbox.ui.prompts import PROMPT_CSS
+from shared_inbox.ui.dialogs.prompts import PROMPT_CSS
 
 TrafficChoice = Literal["send", "edit", "discard"]
 CHOICES: tuple[tuple[TrafficChoice, str, str], ...] = (

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from shared_inbox.config.model import AfterAction
 from shared_inbox.domain.model import Conversation
-from shared_inbox.ui.inbox_screen import InboxScreen
+from shared_inbox.ui.screens.inbox import InboxScreen
 
 if TYPE_CHECKING:
     from textual.app import App

@@ -21,10 +21,10 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from shared_inbox.ui.conversation_list import ConversationList
-from shared_inbox.ui.first_screen import FirstScreen
-from shared_inbox.ui.list_header import ColumnHeaders, ListTitle, list_pane
-from shared_inbox.ui.steady_footer import SteadyFooter
+from shared_inbox.ui.screens.first_screen import FirstScreen
+from shared_inbox.ui.widgets.conversation_list import ConversationList
+from shared_inbox.ui.widgets.list_header import ColumnHeaders, ListTitle, list_pane
+from shared_inbox.ui.widgets.steady_footer import SteadyFooter
 
 OPENING = "Opening the mailbox…"
 TYPED_AHEAD = "Still opening the mailbox: the keys you type run as soon as it is open."

@@ -6,7 +6,7 @@ closing the form loses nothing. Ctrl+S queues the message for the undo window; s
 queues it until a chosen time. The reply use case itself (recipients, From, the changes a
 reply makes, promises, undo) is shared_inbox.services.replies; the form only gathers what
 the agent wrote and shows what happened. Canned replies and the promise prompt after
-sending live in shared_inbox.ui.composer_canned.
+sending live in shared_inbox.ui.screens.composer_canned.
 """
 
 from __future__ import annotations
@@ -30,26 +30,26 @@ from shared_inbox.domain.promises import FollowUpError, parse_follow_up
 from shared_inbox.mail.attachments import human_size
 from shared_inbox.mail.compose import FORWARD_DIVIDER, OutgoingAttachment
 from shared_inbox.services.replies import ComposeMode, Queued, Replies, ReplyDraft, ReplyError
-from shared_inbox.ui.composer_canned import CannedComposing
-from shared_inbox.ui.composer_state import NEW_CONVERSATION_DRAFT, Draft, draft_key
-from shared_inbox.ui.composer_thread import ThreadPanel
-from shared_inbox.ui.composer_traffic import ReplyGuard
-from shared_inbox.ui.external_editor import edit_text
-from shared_inbox.ui.help import describe_keys
+from shared_inbox.ui.dialogs.prompts import ChoicePrompt, Picked, TextPrompt, snooze_presets
 from shared_inbox.ui.keys import bindings_for, effective_keys
-from shared_inbox.ui.outgoing_attachments import (
+from shared_inbox.ui.screens.composer_attachments import (
     MAX_ATTACHMENT_BYTES,
     AttachmentError,
     load_attachment,
 )
-from shared_inbox.ui.prompts import ChoicePrompt, Picked, TextPrompt, snooze_presets
-from shared_inbox.ui.recipients import (
+from shared_inbox.ui.screens.composer_canned import CannedComposing
+from shared_inbox.ui.screens.composer_editor import edit_text
+from shared_inbox.ui.screens.composer_recipients import (
     AddressSuggester,
     format_addresses,
     known_addresses,
     parse_addresses,
 )
-from shared_inbox.ui.steady_footer import SteadyFooter
+from shared_inbox.ui.screens.composer_state import NEW_CONVERSATION_DRAFT, Draft, draft_key
+from shared_inbox.ui.screens.composer_traffic import ReplyGuard
+from shared_inbox.ui.screens.help import describe_keys
+from shared_inbox.ui.widgets.composer_thread import ThreadPanel
+from shared_inbox.ui.widgets.steady_footer import SteadyFooter
 
 if TYPE_CHECKING:
     from shared_inbox.services.session import Session

@@ -16,8 +16,8 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from shared_inbox.display.text import fit
-from shared_inbox.ui.conversation_list import ConversationList
-from shared_inbox.ui.list_columns import Column
+from shared_inbox.ui.widgets.conversation_list import ConversationList
+from shared_inbox.ui.widgets.list_columns import Column
 
 # How each view orders its rows when not sorted by deadline (see `views.view_order`).
 VIEW_ORDER = {"closed": "newest first", "spam": "newest first", "snoozed": "by wake-up time"}

@@ -22,8 +22,8 @@ from textual.widgets.option_list import Option
 
 from shared_inbox.domain.business_hours import BusinessCalendar
 from shared_inbox.domain.promises import FollowUpError, PromiseCandidate, parse_follow_up
-from shared_inbox.ui.message_view import plain
-from shared_inbox.ui.prompts import PROMPT_CSS, TextPrompt
+from shared_inbox.ui.dialogs.prompts import PROMPT_CSS, TextPrompt
+from shared_inbox.ui.widgets.message_view import plain
 
 __all__ = ["PromisePrompt", "due_label"]
 

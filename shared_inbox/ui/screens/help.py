@@ -115,5 +115,5 @@ class HelpScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-if __name__ == "__main__":  # `python -m shared_inbox.ui.help` prints the table for README.md
+if __name__ == "__main__":  # `python -m shared_inbox.ui.screens.help` prints the table for README.md
     print(markdown_key_table(), end="")

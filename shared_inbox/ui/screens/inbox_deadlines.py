@@ -14,7 +14,7 @@ from textual.app import App
 
 from shared_inbox.domain.model import Conversation
 from shared_inbox.services.deadlines import Deadlines, tracker_for
-from shared_inbox.ui.prompts import ChoicePrompt, Picked
+from shared_inbox.ui.dialogs.prompts import ChoicePrompt, Picked
 from shared_inbox.ui.views import by_next_due
 
 if TYPE_CHECKING:

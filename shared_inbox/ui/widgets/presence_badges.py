@@ -90,8 +90,8 @@ class PresenceDisplay:
             self.team.nudge()
 
     def mine(self) -> set[Presence]:
-        from shared_inbox.ui.composer import ComposerScreen
-        from shared_inbox.ui.reader import ReaderScreen
+        from shared_inbox.ui.screens.composer import ComposerScreen
+        from shared_inbox.ui.screens.reader import ReaderScreen
 
         doing: set[Presence] = set()
         for screen in self.app.screen_stack:
@@ -104,8 +104,8 @@ class PresenceDisplay:
 
     def show(self) -> None:
         """Put the current presence on every screen that shows conversations."""
-        from shared_inbox.ui.inbox_screen import InboxScreen
-        from shared_inbox.ui.reader import ReaderScreen
+        from shared_inbox.ui.screens.inbox import InboxScreen
+        from shared_inbox.ui.screens.reader import ReaderScreen
 
         inbox = self.session.inbox
 

@@ -21,7 +21,7 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 
 from shared_inbox.domain.notes import Note
 from shared_inbox.domain.profiles import FIELD_LABELS, FIELDS, MAX_FIELD_CHARS, CustomerRecord
-from shared_inbox.ui.message_view import plain
+from shared_inbox.ui.widgets.message_view import plain
 
 FIELD_HINTS = {
     "name": "how they like to be addressed",

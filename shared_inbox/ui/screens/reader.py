@@ -32,7 +32,11 @@ from shared_inbox.services.bodies import cached_body, fetch_bodies
 from shared_inbox.services.customers import customer_profile
 from shared_inbox.services.flags import mark_read
 from shared_inbox.services.replies import Replies
-from shared_inbox.ui.attachment_files import (
+from shared_inbox.ui.dialogs.prompts import TextPrompt
+from shared_inbox.ui.keys import bindings_for
+from shared_inbox.ui.screens.composer import ComposerScreen
+from shared_inbox.ui.screens.inbox import StatusBar
+from shared_inbox.ui.screens.reader_attachments import (
     Opener,
     chosen_folder,
     download_dir,
@@ -40,16 +44,12 @@ from shared_inbox.ui.attachment_files import (
     remember_download_dir,
     save_into,
 )
-from shared_inbox.ui.composer import ComposerScreen
-from shared_inbox.ui.customer_panel import CustomerPanel
-from shared_inbox.ui.inbox_screen import StatusBar
-from shared_inbox.ui.keys import bindings_for
-from shared_inbox.ui.message_view import FOLDED, AttachmentRow, MessageView, message_heading, plain
-from shared_inbox.ui.prompts import TextPrompt
-from shared_inbox.ui.reader_deadlines import ReaderDeadlines
-from shared_inbox.ui.reader_notes import ReaderNotes
-from shared_inbox.ui.reader_triage import ReaderTriage
-from shared_inbox.ui.steady_footer import SteadyFooter
+from shared_inbox.ui.screens.reader_deadlines import ReaderDeadlines
+from shared_inbox.ui.screens.reader_notes import ReaderNotes
+from shared_inbox.ui.screens.reader_triage import ReaderTriage
+from shared_inbox.ui.widgets.customer_panel import CustomerPanel
+from shared_inbox.ui.widgets.message_view import FOLDED, AttachmentRow, MessageView, message_heading, plain
+from shared_inbox.ui.widgets.steady_footer import SteadyFooter
 
 if TYPE_CHECKING:
     from shared_inbox.services.session import Session

@@ -19,8 +19,8 @@ from shared_inbox.display.text import inert
 from shared_inbox.domain.model import Conversation, Status
 from shared_inbox.domain.promises import FollowUpError, parse_follow_up
 from shared_inbox.services.commands import CommandError
+from shared_inbox.ui.dialogs.prompts import ChoicePrompt, Picked, TextPrompt, snooze_presets
 from shared_inbox.ui.keys import shown_key
-from shared_inbox.ui.prompts import ChoicePrompt, Picked, TextPrompt, snooze_presets
 from shared_inbox.ui.views import Undo
 
 if TYPE_CHECKING:

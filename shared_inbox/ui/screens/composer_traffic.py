@@ -13,13 +13,13 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from shared_inbox.services.traffic_cop import Baseline, HeldReplies, News, take_baseline, whats_new
-from shared_inbox.ui.help import describe_keys
 from shared_inbox.ui.keys import effective_keys
-from shared_inbox.ui.traffic_cop_screen import TrafficChoice, TrafficCopScreen
+from shared_inbox.ui.screens.help import describe_keys
+from shared_inbox.ui.screens.traffic_cop import TrafficChoice, TrafficCopScreen
 
 if TYPE_CHECKING:
     from shared_inbox.services.session import Session
-    from shared_inbox.ui.composer import ComposerScreen
+    from shared_inbox.ui.screens.composer import ComposerScreen
 
 
 class ReplyGuard:

@@ -24,8 +24,8 @@ from textual.widgets.option_list import Option
 
 from shared_inbox.canned.library import CannedReply, LibraryProblem
 from shared_inbox.canned.ranking import filter_replies
-from shared_inbox.ui.message_view import plain
-from shared_inbox.ui.prompts import PROMPT_CSS
+from shared_inbox.ui.dialogs.prompts import PROMPT_CSS
+from shared_inbox.ui.widgets.message_view import plain
 
 __all__ = ["BlanksForm", "CannedChoices", "CannedPicker"]
 

@@ -26,8 +26,8 @@ from shared_inbox.domain.model import Conversation
 from shared_inbox.domain.templates import TemplateError
 from shared_inbox.services.replies import Queued, Replies, open_tag_at
 from shared_inbox.services.reply_variables import reply_variables
-from shared_inbox.ui.canned_picker import BlanksForm, CannedChoices, CannedPicker
-from shared_inbox.ui.promise_prompt import PromisePrompt
+from shared_inbox.ui.dialogs.canned_picker import BlanksForm, CannedChoices, CannedPicker
+from shared_inbox.ui.dialogs.promise_prompt import PromisePrompt
 
 if TYPE_CHECKING:
     from shared_inbox.services.session import Session

@@ -28,15 +28,21 @@ from shared_inbox.services.commands import CommandError
 from shared_inbox.services.flags import mark_messages, mark_read
 from shared_inbox.services.notes import mentioned_conversations
 from shared_inbox.services.traffic_cop import HeldReplies
-from shared_inbox.ui.conversation_list import ConversationList
-from shared_inbox.ui.first_screen import ROWS_KEPT, FirstScreen, save_first_screen
+from shared_inbox.ui.dialogs.prompts import TextPrompt
 from shared_inbox.ui.keys import bindings_for, shown_key, spec_for
-from shared_inbox.ui.list_deadlines import ListDeadlines
-from shared_inbox.ui.list_header import ColumnHeaders, ListTitle, list_pane, title_text, view_order_name
-from shared_inbox.ui.prompts import TextPrompt
-from shared_inbox.ui.steady_footer import SteadyFooter
-from shared_inbox.ui.triage_actions import TriageActions, UndoStep, which
+from shared_inbox.ui.screens.first_screen import ROWS_KEPT, FirstScreen, save_first_screen
+from shared_inbox.ui.screens.inbox_deadlines import ListDeadlines
+from shared_inbox.ui.screens.inbox_triage import TriageActions, UndoStep, which
 from shared_inbox.ui.views import VIEWS, Undo, inverse_commands, partition
+from shared_inbox.ui.widgets.conversation_list import ConversationList
+from shared_inbox.ui.widgets.list_header import (
+    ColumnHeaders,
+    ListTitle,
+    list_pane,
+    title_text,
+    view_order_name,
+)
+from shared_inbox.ui.widgets.steady_footer import SteadyFooter
 from shared_inbox.wallclock import Now, utc_now
 
 if TYPE_CHECKING:
@@ -202,7 +208,7 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
         self.conversation_list.focus()
 
     def on_conversation_list_open(self, event: ConversationList.Open) -> None:
-        from shared_inbox.ui.reader import ReaderScreen
+        from shared_inbox.ui.screens.reader import ReaderScreen
 
         conv = self._mark_read(event.conversation)
         self.app.push_screen(ReaderScreen(self.session, conv), lambda _: self.reload())
@@ -312,7 +318,7 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
 
     def _open_composer(self, conv: Conversation | None) -> None:
         from shared_inbox.services.replies import Replies
-        from shared_inbox.ui.composer import ComposerScreen
+        from shared_inbox.ui.screens.composer import ComposerScreen
 
         replies = getattr(self.app, "replies", None)
         if not isinstance(replies, Replies):

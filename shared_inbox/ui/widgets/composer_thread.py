@@ -15,7 +15,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from shared_inbox.services.replies import Replies, ThreadMessage
-from shared_inbox.ui.message_view import plain
+from shared_inbox.ui.widgets.message_view import plain
 
 NOT_FETCHED = "(the text is being fetched…)"
 

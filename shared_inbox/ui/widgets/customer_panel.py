@@ -25,7 +25,7 @@ from shared_inbox.display.text import inert
 from shared_inbox.domain.model import Conversation
 from shared_inbox.domain.profiles import FIELD_LABELS, CustomerRecord
 from shared_inbox.services.customers import CustomerProfile
-from shared_inbox.ui.message_view import plain
+from shared_inbox.ui.widgets.message_view import plain
 
 # An address breaks before its "@" and its dots, the way addresses are broken in print.
 _ADDRESS_PARTS = re.compile(r"[@.]?[^@.]+|[@.]")

@@ -22,10 +22,10 @@ from shared_inbox.domain.notes import Note
 from shared_inbox.services.commands import CommandError
 from shared_inbox.services.customers import customer_profile
 from shared_inbox.services.notes import conversation_notes
-from shared_inbox.ui.customer_editor import CustomerEditor, ProfileChanges
-from shared_inbox.ui.customer_panel import CustomerPanel
-from shared_inbox.ui.message_view import MessageView
-from shared_inbox.ui.note_editor import Member, NoteDraft, NoteEditor, NoteView
+from shared_inbox.ui.dialogs.customer_editor import CustomerEditor, ProfileChanges
+from shared_inbox.ui.dialogs.note_editor import Member, NoteDraft, NoteEditor, NoteView
+from shared_inbox.ui.widgets.customer_panel import CustomerPanel
+from shared_inbox.ui.widgets.message_view import MessageView
 
 if TYPE_CHECKING:
     from textual.app import App

@@ -24,7 +24,7 @@ from textual.strip import Strip
 from shared_inbox.display.text import age, countdown, fit, short_assignee
 from shared_inbox.domain.model import Conversation, Status
 from shared_inbox.ui.keys import bindings_for
-from shared_inbox.ui.list_columns import Column, layout
+from shared_inbox.ui.widgets.list_columns import Column, layout
 from shared_inbox.wallclock import Now, utc_now
 
 if TYPE_CHECKING:

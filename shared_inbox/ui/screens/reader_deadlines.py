@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from shared_inbox.domain.model import Conversation
 from shared_inbox.services.commands import CommandError
 from shared_inbox.services.deadlines import DeadlineItem, tracker_for
-from shared_inbox.ui.deadline_badges import DeadlineRow, DeadlinesPanel
-from shared_inbox.ui.prompts import ChoicePrompt, Picked
+from shared_inbox.ui.dialogs.prompts import ChoicePrompt, Picked
+from shared_inbox.ui.widgets.deadline_badges import DeadlineRow, DeadlinesPanel
 
 if TYPE_CHECKING:
     from textual.app import App

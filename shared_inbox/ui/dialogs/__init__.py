@@ -1,0 +1,1 @@
+"""Modal prompts and pickers: a question asked over a screen, answered, dismissed."""

@@ -115,18 +115,16 @@ def sync(args: argparse.Namespace, session: Session) -> int:
         service = team_sync_service(session, plain)
         if not args.watch:
             result = service.sync_once()
-            session.inbox.add_messages(result.new_ids)
             apply_remote(session.inbox, session.commands, result.team_events)
             if not args.quiet:
                 print(summary(result, session), file=sys.stderr)
             return EXIT_OK
         stop = threading.Event()
         failure: list[str] = []
-        inbox_lock = threading.Lock()  # rounds and the outbox both bring messages in, from their threads
+        inbox_lock = threading.Lock()  # rounds and the outbox both record events, from their threads
 
         def on_round(result: SyncRound) -> None:
             with inbox_lock:
-                session.inbox.add_messages(result.new_ids)
                 apply_remote(session.inbox, session.commands, result.team_events)
             if not args.quiet and result.changed:
                 print(summary(result, session), file=sys.stderr, flush=True)

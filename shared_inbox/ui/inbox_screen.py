@@ -30,6 +30,7 @@ from shared_inbox.services.notes import mentioned_conversations
 from shared_inbox.services.traffic_cop import HeldReplies
 from shared_inbox.ui.conversation_list import ConversationList
 from shared_inbox.ui.first_screen import ROWS_KEPT, FirstScreen, save_first_screen
+from shared_inbox.ui.inbox_changes import InboxChange, follow_inbox
 from shared_inbox.ui.keys import bindings_for, shown_key, spec_for
 from shared_inbox.ui.list_deadlines import ListDeadlines
 from shared_inbox.ui.list_header import ColumnHeaders, ListTitle, list_pane, title_text, view_order_name
@@ -120,6 +121,12 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
         self.conversation_list.deadlines = self.deadlines_of
         self.reload()
         self.conversation_list.focus()
+        follow_inbox(self, self._inbox_changed)
+
+    def _inbox_changed(self, _change: InboxChange) -> None:
+        """Mail arrived or left, flags or state changed (a burst at a time): counts and rows anew."""
+        if self.is_mounted:
+            self.reload()
 
     def on_unmount(self) -> None:
         self.remember()

@@ -141,6 +141,7 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
 
     def on_mount(self) -> None:
         self._load_bodies()
+        self.follow_inbox_changes()
 
     def on_screen_resume(self) -> None:
         """Back from the composer or a prompt: show what changed meanwhile (a reply makes it pending)."""

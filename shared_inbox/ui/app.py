@@ -178,6 +178,7 @@ class InboxApp(App[None]):
         self.replies: Replies = Replies(session, now=self._now)
         self.team = team if team is not None else team_sync_for(session)
         session.commands.listeners.append(lambda _event: self.team.nudge())
+        self.presence = PresenceDisplay(self, session, self.team, self._now)  # screens follow it on mount
         remembered = load_first_screen(self.config.store.path)
         view_id = remembered.view_id if remembered is not None else "open"
         screen = InboxScreen(session, now=self._now, view_id=view_id)
@@ -190,7 +191,6 @@ class InboxApp(App[None]):
         self._update_status()
         self.deadline_watch = DeadlineWatch(self, session, self._now, self._refresh_screens)
         self.deadline_watch.start()
-        self.presence = PresenceDisplay(self, session, self.team, self._now)
         self.presence.start()
         if self.sync_enabled:
             self._sync()

@@ -34,6 +34,7 @@ from shared_inbox.ui.inbox_changes import InboxChange, follow_inbox
 from shared_inbox.ui.keys import bindings_for, shown_key, spec_for
 from shared_inbox.ui.list_deadlines import ListDeadlines
 from shared_inbox.ui.list_header import ColumnHeaders, ListTitle, list_pane, title_text, view_order_name
+from shared_inbox.ui.presence_badges import ShownPresence, follow_presence
 from shared_inbox.ui.prompts import TextPrompt
 from shared_inbox.ui.steady_footer import SteadyFooter
 from shared_inbox.ui.triage_actions import TriageActions, UndoStep, which
@@ -122,6 +123,12 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
         self.reload()
         self.conversation_list.focus()
         follow_inbox(self, self._inbox_changed)
+        follow_presence(self, self._presence_shown)
+
+    def _presence_shown(self, shown: ShownPresence) -> None:
+        """Teammates' badges on the rows they are viewing or replying to."""
+        self.conversation_list.presence = shown.badges
+        self.conversation_list.refresh()
 
     def _inbox_changed(self, _change: InboxChange) -> None:
         """Mail arrived or left, flags or state changed (a burst at a time): counts and rows anew."""

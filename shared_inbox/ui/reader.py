@@ -45,6 +45,7 @@ from shared_inbox.ui.customer_panel import CustomerPanel
 from shared_inbox.ui.inbox_screen import StatusBar
 from shared_inbox.ui.keys import bindings_for
 from shared_inbox.ui.message_view import FOLDED, AttachmentRow, MessageView, message_heading, plain
+from shared_inbox.ui.presence_badges import follow_presence
 from shared_inbox.ui.prompts import TextPrompt
 from shared_inbox.ui.reader_deadlines import ReaderDeadlines
 from shared_inbox.ui.reader_notes import ReaderNotes
@@ -142,6 +143,7 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
     def on_mount(self) -> None:
         self._load_bodies()
         self.follow_inbox_changes()
+        follow_presence(self, lambda shown: self.show_presence(shown.line_for(self.conversation.id)))
 
     def on_screen_resume(self) -> None:
         """Back from the composer or a prompt: show what changed meanwhile (a reply makes it pending)."""

@@ -123,7 +123,6 @@ class InboxApp(App[None]):
             self.notify(message, severity="warning", markup=False)
         if remembered is not None and remembered.theme in self.available_themes:
             self.theme = remembered.theme  # chosen in the palette last time
-        self.watch(self, "theme", self._theme_chosen, init=False)
         if self._pending_session is not None:
             self._start(self._pending_session)
             return
@@ -154,14 +153,6 @@ class InboxApp(App[None]):
 
         tracker_for(session).due_within(session.inbox.conversations(), self._now(), timedelta())  # warms it
         self.post_message(SessionOpened(session, team))
-
-    def _theme_chosen(self, theme: str) -> None:
-        """Keep a theme picked in the palette for the next start."""
-        from shared_inbox.ui.inbox_screen import InboxScreen
-
-        for screen in self.screen_stack:
-            if isinstance(screen, InboxScreen):
-                screen.remember()
 
     def on_session_opened(self, event: SessionOpened) -> None:
         self._start(event.session, event.team)

@@ -124,6 +124,7 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
         self.conversation_list.focus()
         follow_inbox(self, self._inbox_changed)
         follow_presence(self, self._presence_shown)
+        self.watch(self.app, "theme", lambda _theme: self.remember(), init=False)  # kept for the next start
 
     def _presence_shown(self, shown: ShownPresence) -> None:
         """Teammates' badges on the rows they are viewing or replying to."""
@@ -132,7 +133,7 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
 
     def _inbox_changed(self, _change: InboxChange) -> None:
         """Mail arrived or left, flags or state changed (a burst at a time): counts and rows anew."""
-        if self.is_mounted:
+        if self.is_attached:  # not while the app closes
             self.reload()
 
     def on_unmount(self) -> None:

@@ -248,8 +248,12 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
         self.call_later(self._show_current)
 
     async def _show_current(self) -> None:
+        """Redraw the thread, unless the app is closing (a change heard while quitting)."""
+        if not self.is_attached:
+            return
         await self.recompose()
-        self._load_bodies()
+        if self.is_attached:
+            self._load_bodies()
 
     def show_presence(self, line: Content | None) -> None:
         """Name the teammates viewing or replying to this conversation; None hides the line."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from email.message import EmailMessage
 
+import pytest
 from textual.pilot import Pilot
 
 from shared_inbox.domain.model import Location, MessageMeta
@@ -111,5 +113,53 @@ def test_the_open_reader_shows_a_reply_stored_by_another_thread(session: Session
 
         await until(pilot, lambda: len(shown()) == 2)
         assert shown() == [first.message_id, reply.message_id]
+
+    drive(InboxApp(session, sync=False, now=lambda: NOW), scenario)
+
+
+def test_two_changes_to_the_open_conversation_in_a_row_redraw_it_once_each_without_a_crash(
+    session: Session,
+) -> None:
+    first = customer_mail(1, subject="Where is my parcel?")
+    session.store.upsert_messages([first])
+    replies = [customer_mail(n, subject="Re: parcel", in_reply_to=first.message_id) for n in (2, 3)]
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        conv = session.inbox.conversation(first.message_id)
+        assert conv is not None
+        await pilot.app.push_screen(ReaderScreen(session, conv))
+        await pilot.pause()
+        reader = pilot.app.screen
+        assert isinstance(reader, ReaderScreen)
+        for reply in replies:  # each lands while the redraw for the one before is under way
+            session.store.upsert_messages([reply])
+            current = session.inbox.conversation(conv.id)
+            assert current is not None
+            reader.show_conversation(current)
+
+        def shown() -> list[str]:
+            return [view.meta.message_id for view in reader.query(MessageView)]
+
+        await until(pilot, lambda: len(shown()) == 3)
+        assert shown() == [first.message_id, *(reply.message_id for reply in replies)]
+
+    drive(InboxApp(session, sync=False, now=lambda: NOW), scenario)
+
+
+@pytest.mark.parametrize("settle", [0, 1, 2, 3, 4, 6])
+def test_a_change_heard_while_the_app_closes_is_dropped_quietly(session: Session, settle: int) -> None:
+    first = customer_mail(1, subject="Where is my parcel?")
+    session.store.upsert_messages([first])
+    reply = customer_mail(2, subject="Re: Where is my parcel?", in_reply_to=first.message_id)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        conv = session.inbox.conversation(first.message_id)
+        assert conv is not None
+        await pilot.app.push_screen(ReaderScreen(session, conv))
+        await pilot.pause()
+        store_from_a_thread(session, [[reply]])
+        for _ in range(settle):  # the change part way through the queues
+            await asyncio.sleep(0)
+        pilot.app.exit()
 
     drive(InboxApp(session, sync=False, now=lambda: NOW), scenario)

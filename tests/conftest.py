@@ -16,10 +16,13 @@ from typing import Any
 import pytest
 
 from tests.rig.dovecot import DovecotServer, RigMailbox, find_dovecot
+from tests.rig.oauth import OAuthServer
 from tests.rig.smtp import SmtpReceiver
 from tests.rig.tls import TlsFiles, make_tls_files
 
-SERVER_FIXTURES = frozenset({"dovecot", "mailbox", "smtp_receiver", "smtp_receiver_factory"})
+SERVER_FIXTURES = frozenset(
+    {"dovecot", "mailbox", "smtp_receiver", "smtp_receiver_factory", "oauth_server", "oauth_dovecot"}
+)
 
 # The fixed users of the shared server, for tests that want well-known names.
 FIXED_USERS = {"support": "support-pass", "alice": "alice-pass", "bob": "bob-pass"}
@@ -49,6 +52,29 @@ def dovecot(rig_tls: TlsFiles) -> Iterator[DovecotServer]:
     server = DovecotServer(tls=rig_tls)
     for name, password in FIXED_USERS.items():
         server.add_user(name, password)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def oauth_server() -> Iterator[OAuthServer]:
+    """A local OAuth2 server on a free loopback port: issues access tokens and introspects them."""
+    with OAuthServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def oauth_dovecot(rig_tls: TlsFiles, oauth_server: OAuthServer) -> Iterator[DovecotServer]:
+    """A second Dovecot whose users sign in with XOAUTH2/OAUTHBEARER tokens from `oauth_server`."""
+    if find_dovecot() is None:
+        message = "Dovecot missing: .ci/run must install it"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    server = DovecotServer(tls=rig_tls, introspection_url=oauth_server.introspection_url)
     try:
         server.start()
         yield server

@@ -215,6 +215,18 @@ def conversation_json(conv: Conversation) -> dict[str, Any]:
     }
 
 
+def kind_fields(session: Session, conv: Conversation) -> dict[str, Any]:
+    """Who wrote the conversation's messages (people or machines), and where delivery failed."""
+    summary = session.inbox.kinds_of(conv)
+    return {
+        "message_kinds": dict(summary.counts),
+        "delivery_failures": [
+            {"recipient": f.recipient, "permanent": f.permanent, "diagnostic": f.diagnostic}
+            for f in summary.delivery_failures
+        ],
+    }
+
+
 def list_conversations(args: argparse.Namespace, session: Session) -> int:
     convs = session.inbox.conversations(args.query)
     if args.limit > 0:
@@ -223,7 +235,10 @@ def list_conversations(args: argparse.Namespace, session: Session) -> int:
         from shared_inbox.cli.deadlines_cmd import deadline_fields
 
         now = datetime.now(UTC)
-        rows = [{**conversation_json(c), **deadline_fields(session, c, now)} for c in convs]
+        rows = [
+            {**conversation_json(c), **kind_fields(session, c), **deadline_fields(session, c, now)}
+            for c in convs
+        ]
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
         return EXIT_OK

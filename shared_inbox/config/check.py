@@ -12,15 +12,18 @@ from pathlib import Path
 from shared_inbox.config.errors import ConfigError, PasswordError
 from shared_inbox.config.load import load_config
 from shared_inbox.config.model import (
+    Auth,
     Config,
     ConnectionConfig,
     ImapConfig,
     PasswordKind,
     PasswordSource,
+    Provider,
     SmtpConfig,
     TeamConfig,
 )
-from shared_inbox.config.passwords import PASSWORD_COMMAND_TIMEOUT, resolve_password
+from shared_inbox.config.passwords import PASSWORD_COMMAND_TIMEOUT, resolve_password, resolve_token
+from shared_inbox.config.providers import FROM_DEFAULT, FROM_FILE, PRESETS
 from shared_inbox.config.team_key import resolve_team_keys
 
 _LABEL_WIDTH = 10
@@ -45,6 +48,8 @@ def check_report(
         return False, str(exc) + "\n\nResult: the configuration cannot be used.\n"
     lines = [f"Configuration: {path}", ""]
     lines.extend(_row(label, text) for label, text in summarise(config))
+    lines += ["", "Effective settings:"]
+    lines.extend(f"  {key} = {value}  ({origin})" for key, value, origin in effective_settings(config))
     if config.warnings:
         lines += ["", "Warnings:"]
         lines.extend(f"  {warning}" for warning in config.warnings)
@@ -54,8 +59,9 @@ def check_report(
         outcomes: dict[int, str] = {}
         for label, conn in (("imap", config.imap), ("smtp", config.smtp)):
             result = _password_outcome(conn, env, timeout, outcomes)
-            if result.startswith("failed") and not failed:
-                failed.append("a password")
+            what = "an access token" if conn.auth is Auth.OAUTH2 else "a password"
+            if result.startswith("failed") and what not in failed:
+                failed.append(what)
             lines.append(_row(label, result))
         if config.team.key is not None:
             result = _team_key_outcome(config, env, timeout)
@@ -68,6 +74,43 @@ def check_report(
     result_line = f"Result: the configuration is valid, but {' and '.join(failed)} could not be obtained."
     lines += ["", "Result: ok." if ok else result_line]
     return ok, "\n".join(lines) + "\n"
+
+
+def effective_settings(config: Config) -> list[tuple[str, str, str]]:
+    """(dotted key, value, where it came from) for the connection settings a provider preset can fill."""
+    rows: list[tuple[str, str, str]] = []
+    imap, smtp = config.imap, config.smtp
+    values: list[tuple[str, object]] = [
+        ("account.provider", config.account.provider.value),
+        ("imap.host", imap.host),
+        ("imap.port", imap.port),
+        ("imap.security", imap.security.value),
+        ("imap.auth", imap.auth.value),
+    ]
+    if imap.auth is Auth.OAUTH2:
+        values.append(("imap.oauth2_mechanism", imap.oauth2_mechanism.value))
+    values += [
+        ("imap.sent_folder", imap.sent_folder),
+        ("smtp.host", smtp.host),
+        ("smtp.port", smtp.port),
+        ("smtp.security", smtp.security.value),
+        ("smtp.auth", smtp.auth.value),
+    ]
+    if smtp.auth is Auth.OAUTH2:
+        values.append(("smtp.oauth2_mechanism", smtp.oauth2_mechanism.value))
+    values.append(("smtp.server_saves_sent", smtp.server_saves_sent))
+    for key, value in values:
+        shown = str(value).lower() if isinstance(value, bool) else str(value)
+        origin = config.origins.get(key, FROM_DEFAULT)
+        if key == "account.provider" and config.account.provider is not Provider.GENERIC:
+            origin = FROM_FILE
+        rows.append((key, shown, origin))
+    oauth = PRESETS[config.account.provider].oauth
+    if oauth is not None and Auth.OAUTH2 in (imap.auth, smtp.auth):
+        origin = f"provider {config.account.provider.value}"
+        rows.append(("oauth2 token endpoint", oauth.token_url, origin))
+        rows.append(("oauth2 scopes", " ".join(oauth.scopes), origin))
+    return rows
 
 
 def summarise(config: Config) -> list[tuple[str, str]]:
@@ -104,7 +147,9 @@ def summarise(config: Config) -> list[tuple[str, str]]:
 def _describe_connection(conn: ConnectionConfig) -> str:
     login = f"as {conn.username}" if conn.username else "without login"
     parts = [f"{conn.host}:{conn.port}, security {conn.security}, {login}"]
-    if conn.password is not None:
+    if conn.auth is Auth.OAUTH2:
+        parts.append(f"OAuth2 ({conn.oauth2_mechanism}), access token from oauth2_token_command")
+    elif conn.password is not None:
         parts.append(f"password from {_describe_source(conn.password, conn.password_same_as_imap)}")
     if conn.tls_ca_file is not None:
         parts.append(f"CA file {conn.tls_ca_file}")
@@ -156,6 +201,16 @@ def _password_outcome(
     conn: ConnectionConfig, env: Mapping[str, str], timeout: float, seen: dict[int, str]
 ) -> str:
     """ "ok" / "failed: reason" / "not needed"; a source shared by both connections is tried once."""
+    if conn.auth is Auth.OAUTH2 and conn.token is not None:
+        token_key = id(conn.token)
+        if token_key not in seen:
+            try:
+                resolve_token(conn, timeout=timeout)
+            except PasswordError as exc:
+                seen[token_key] = f"failed: {exc}"
+            else:
+                seen[token_key] = "ok (access token)"
+        return seen[token_key]
     if conn.password is None:
         return "not needed (no login)"
     key = id(conn.password)

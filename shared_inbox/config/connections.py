@@ -11,7 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared_inbox.config.lines import format_path
-from shared_inbox.config.model import ImapConfig, PasswordKind, PasswordSource, Security, SmtpConfig
+from shared_inbox.config.model import (
+    Auth,
+    ImapConfig,
+    OAuthMechanism,
+    PasswordKind,
+    PasswordSource,
+    Security,
+    SmtpConfig,
+)
 from shared_inbox.config.reader import Table, type_name
 
 CONNECTION_KEYS = frozenset(
@@ -25,6 +33,9 @@ CONNECTION_KEYS = frozenset(
         "password_env",
         "keyring",
         "password",
+        "auth",
+        "oauth2_mechanism",
+        "oauth2_token_command",
     }
 )
 IMAP_ONLY_KEYS = frozenset({"folders", "sent_folder", "idle", "batch_size"})
@@ -90,10 +101,16 @@ def read_imap(root: Table, ctx: FileContext) -> ImapConfig:
     table = root.table("imap", IMAP_KEYS, elsewhere=dict.fromkeys(SMTP_ONLY_KEYS, "[smtp]"))
     host, port, security, ca_file = _endpoint(table, "imap", ctx)
     username = table.required_text("username", what="the login name of the support mailbox")
-    password = _password_source(table, ctx, username, imap=None)
-    if password is None and username and not sources_given(table.data, _PASSWORD_KEYS):
-        table.problem(None, "no password source", _needs_source_hint())
+    auth, mechanism, token = _oauth(table, None)
+    password = None
+    if auth is Auth.PASSWORD:
+        password = _password_source(table, ctx, username, imap=None)
+        if password is None and username and not sources_given(table.data, _PASSWORD_KEYS):
+            table.problem(None, "no password source", _needs_source_hint())
     return ImapConfig(
+        auth=auth,
+        oauth2_mechanism=mechanism,
+        token=token,
         host=host,
         port=port,
         security=security,
@@ -115,12 +132,20 @@ def read_smtp(root: Table, ctx: FileContext, imap: ImapConfig) -> SmtpConfig:
     host, port, security, ca_file = _endpoint(table, "smtp", ctx)
     same_as_imap = table.flag("password_same_as_imap", False)
     username = table.optional_text("username")
-    if username is None and same_as_imap and not table.has("username"):
+    auth, mechanism, token = _oauth(table, imap)
+    if username is None and (same_as_imap or auth is Auth.OAUTH2) and not table.has("username"):
         username = imap.username
     imap_data = root.data.get("imap")
     imap_lacks_source = isinstance(imap_data, dict) and not sources_given(imap_data, _PASSWORD_KEYS)
-    password = _password_source(table, ctx, username, imap=imap, imap_lacks_source=imap_lacks_source)
-    if password is None and username and not sources_given(table.data, _SMTP_PASSWORD_KEYS):
+    password = None
+    if auth is Auth.PASSWORD:
+        password = _password_source(table, ctx, username, imap=imap, imap_lacks_source=imap_lacks_source)
+    if (
+        auth is Auth.PASSWORD
+        and password is None
+        and username
+        and not sources_given(table.data, _SMTP_PASSWORD_KEYS)
+    ):
         table.problem(
             "username",
             "a username is set but no password source",
@@ -128,6 +153,9 @@ def read_smtp(root: Table, ctx: FileContext, imap: ImapConfig) -> SmtpConfig:
             + " (or password_same_as_imap = true); remove username for a server without login",
         )
     return SmtpConfig(
+        auth=auth,
+        oauth2_mechanism=mechanism,
+        token=token,
         host=host,
         port=port,
         security=security,
@@ -137,6 +165,36 @@ def read_smtp(root: Table, ctx: FileContext, imap: ImapConfig) -> SmtpConfig:
         password_same_as_imap=same_as_imap,
         server_saves_sent=table.flag("server_saves_sent", False),
     )
+
+
+def _oauth(table: Table, imap: ImapConfig | None) -> tuple[Auth, OAuthMechanism, PasswordSource | None]:
+    """`auth`, the SASL mechanism and the token source; `imap` is given for SMTP, which shares its token."""
+    auth = table.choice("auth", Auth, Auth.PASSWORD)
+    mechanism = table.choice("oauth2_mechanism", OAuthMechanism, OAuthMechanism.AUTO)
+    if auth is Auth.PASSWORD:
+        for key in ("oauth2_token_command", "oauth2_mechanism"):
+            if table.has(key):
+                table.problem(key, 'only used with auth = "oauth2"', 'set auth = "oauth2" or remove this key')
+        return auth, mechanism, None
+    for key in sources_given(table.data, _SMTP_PASSWORD_KEYS if imap is not None else _PASSWORD_KEYS):
+        table.problem(
+            key,
+            'auth = "oauth2" signs in with an access token, not a password',
+            'remove this key, or set auth = "password" (e.g. for an app password)',
+        )
+    if table.has("oauth2_token_command"):
+        argv = command_argv(table, "oauth2_token_command")
+        dotted = format_path(table.path + ("oauth2_token_command",))
+        return auth, mechanism, PasswordSource(PasswordKind.COMMAND, dotted, argv=argv) if argv else None
+    if imap is not None and imap.token is not None:
+        return auth, mechanism, imap.token
+    table.problem(
+        None,
+        'auth = "oauth2" needs a token source',
+        "set oauth2_token_command to a program that prints an access token "
+        "(oama, mutt_oauth2.py, pizauth, ...)",
+    )
+    return auth, mechanism, None
 
 
 def _needs_source_hint() -> str:

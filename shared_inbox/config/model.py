@@ -30,6 +30,31 @@ class Security(enum.StrEnum):
     NONE = "none"
 
 
+class Auth(enum.StrEnum):
+    """How a connection signs in: a password, or an OAuth2 access token (SASL XOAUTH2/OAUTHBEARER)."""
+
+    PASSWORD = "password"
+    OAUTH2 = "oauth2"
+
+
+class OAuthMechanism(enum.StrEnum):
+    """The SASL mechanism that carries the access token; `auto` picks from the server's capabilities."""
+
+    AUTO = "auto"
+    XOAUTH2 = "xoauth2"
+    OAUTHBEARER = "oauthbearer"
+
+
+class Provider(enum.StrEnum):
+    """A known mail provider whose settings are filled in for the user."""
+
+    MICROSOFT365 = "microsoft365"
+    GOOGLE = "google"
+    FASTMAIL = "fastmail"
+    ICLOUD = "icloud"
+    GENERIC = "generic"
+
+
 class PasswordKind(enum.StrEnum):
     """Where a connection's password comes from."""
 
@@ -60,7 +85,8 @@ class ConnectionConfig:
     """The shape shared by the IMAP and SMTP connections.
 
     `password` is None when the connection does not authenticate (only possible
-    for SMTP without a username).
+    for SMTP without a username) or signs in with OAuth2; then `token` says how
+    to obtain an access token.
     """
 
     host: str
@@ -70,6 +96,9 @@ class ConnectionConfig:
     tls_ca_file: Path | None = None
     password: PasswordSource | None = None
     password_same_as_imap: bool = False
+    auth: Auth = Auth.PASSWORD
+    oauth2_mechanism: OAuthMechanism = OAuthMechanism.AUTO
+    token: PasswordSource | None = None
 
     @property
     def verifies_tls(self) -> bool:
@@ -109,6 +138,7 @@ class AccountConfig:
     address: str  # lower-cased
     from_style: FromStyle = FromStyle.AGENT_VIA
     reply_to: str | None = None  # lower-cased; a Reply-To for every outgoing message
+    provider: Provider = Provider.GENERIC
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +202,9 @@ class ThreadingConfig:
 
     subject_merge: bool = False
     subject_merge_window_days: int = 7
+    # Mailing lists, newsletters and no-reply notifications: by default labelled and kept
+    # out of SLA clocks; on, they reopen conversations and start clocks like a customer.
+    bulk_starts_clocks: bool = False
 
     @property
     def subject_merge_window(self) -> timedelta:
@@ -200,6 +233,7 @@ class Config:
     keys: Mapping[str, str] = field(default_factory=_empty_keys)  # action id -> key, checked by the UI
     theme: str | None = None  # checked by the UI
     source: Path | None = None
+    origins: Mapping[str, str] = field(default_factory=_empty_keys)  # dotted key -> where its value came from
     warnings: tuple[str, ...] = ()
 
     @property

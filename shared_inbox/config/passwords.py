@@ -15,7 +15,13 @@ import subprocess
 from collections.abc import Mapping, Sequence
 
 from shared_inbox.config.errors import PasswordError
-from shared_inbox.config.model import KEYRING_SERVICE, ConnectionConfig, PasswordKind, PasswordSource
+from shared_inbox.config.model import (
+    KEYRING_SERVICE,
+    ConnectionConfig,
+    PasswordKind,
+    PasswordSource,
+    SmtpConfig,
+)
 
 PASSWORD_COMMAND_TIMEOUT = 10.0  # seconds
 
@@ -127,3 +133,25 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
     if process.stdout is not None:
         process.stdout.close()
     process.wait()
+
+
+TOKEN_ADVICE = "run it yourself to see why; your token helper may need you to sign in again"
+
+
+def resolve_token(conn: ConnectionConfig, *, timeout: float = PASSWORD_COMMAND_TIMEOUT) -> str:
+    """A fresh OAuth2 access token from `oauth2_token_command`. Raises PasswordError.
+
+    The command runs each time a token is needed: token helpers cache and refresh
+    tokens themselves, and a rejected token must be replaced by a newer one.
+    """
+    source = conn.token
+    if source is None:
+        raise PasswordError(f"{_section(conn)}.oauth2_token_command", "no token source is configured")
+    try:
+        return run_password_command(source.argv, key=source.key, timeout=timeout)
+    except PasswordError as exc:
+        raise PasswordError(exc.key, f"{exc.reason}; {TOKEN_ADVICE}") from None
+
+
+def _section(conn: ConnectionConfig) -> str:
+    return "smtp" if isinstance(conn, SmtpConfig) else "imap"

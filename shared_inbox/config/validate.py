@@ -23,10 +23,12 @@ from shared_inbox.config.model import (
     InterfaceConfig,
     Member,
     OutboxConfig,
+    Provider,
     StoreConfig,
     TeamConfig,
     ThreadingConfig,
 )
+from shared_inbox.config.providers import apply_preset, read_provider
 from shared_inbox.config.reader import Collector, Table, did_you_mean
 from shared_inbox.config.service_levels import read_canned, read_hours, read_sla
 from shared_inbox.config.team_key import KEY_KEYS, read_team_keys
@@ -52,12 +54,12 @@ TOP_KEYS = frozenset(
         "sla",
     }
 )
-ACCOUNT_KEYS = frozenset({"name", "address", "from_style", "reply_to"})
+ACCOUNT_KEYS = frozenset({"name", "address", "from_style", "reply_to", "provider"})
 OUTBOX_KEYS = frozenset({"undo_seconds", "retry_max_minutes", "give_up_after_hours", "keep_sent_days"})
 TEAM_KEYS = frozenset({"me", "members", "events_folder"}) | KEY_KEYS
 MEMBER_KEYS = frozenset({"name", "email", "signature"})
 STORE_KEYS = frozenset({"path"})
-THREADING_KEYS = frozenset({"subject_merge", "subject_merge_window_days"})
+THREADING_KEYS = frozenset({"subject_merge", "subject_merge_window_days", "bulk_starts_clocks"})
 
 # Keys users put at the top level by mistake, and the section they belong to.
 _MISPLACED = {
@@ -72,6 +74,7 @@ _MISPLACED = {
     "path": "[store]",
     "subject_merge": "[threading]",
     "subject_merge_window_days": "[threading]",
+    "bulk_starts_clocks": "[threading]",
 }
 _EMAIL = re.compile(r"[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+")
 _SYNTAX_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -102,6 +105,8 @@ def parse_config(
     environ = os.environ if env is None else env
     home = Path(environ["HOME"]) if environ.get("HOME") else Path.home()
     ctx = FileContext(source=source, file_mode=file_mode, base_dir=base_dir, home=home)
+    provider = read_provider(data)
+    origins = apply_preset(data, provider) if provider is not None else {}
     collector = Collector(LineIndex(text))
     root = Table(collector, (), data, TOP_KEYS, elsewhere=_MISPLACED)
 
@@ -137,6 +142,7 @@ def parse_config(
         sla=sla,
         keys=MappingProxyType(dict(keys)),
         theme=theme,
+        origins=MappingProxyType(origins),
         warnings=tuple(collector.warnings),
     )
 
@@ -179,7 +185,10 @@ def _account(root: Table) -> AccountConfig:
     )
     from_style = section.choice("from_style", FromStyle, FromStyle.AGENT_VIA)
     reply_to = read_email(section, "reply_to", required=False) or None
-    return AccountConfig(name=name, address=address, from_style=from_style, reply_to=reply_to)
+    provider = section.choice("provider", Provider, Provider.GENERIC)
+    return AccountConfig(
+        name=name, address=address, from_style=from_style, reply_to=reply_to, provider=provider
+    )
 
 
 def _team(root: Table, address: str) -> TeamConfig:
@@ -239,6 +248,7 @@ def _threading(root: Table) -> ThreadingConfig:
     return ThreadingConfig(
         subject_merge=table.flag("subject_merge", False),
         subject_merge_window_days=table.integer("subject_merge_window_days", 7, minimum=1, maximum=365),
+        bulk_starts_clocks=table.flag("bulk_starts_clocks", False),
     )
 
 

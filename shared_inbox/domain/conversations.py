@@ -1,8 +1,10 @@
 """Putting conversations together: messages from the thread index plus team events.
 
 A message is *outgoing* when the team sent it (``meta.outgoing``, or the sender is
-one of our addresses); everything else comes from the customer. Only customer
-messages count as unread, reopen conversations and make a customer wait.
+one of our addresses); everything else comes from the customer's side. Only mail the
+customer wrote reopens conversations and makes a customer wait: auto-replies and bounces
+never do, bulk mail only when the team wants it to (see :mod:`.message_kinds`).
+Auto-replies do not count as unread.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from shared_inbox.domain.events import Event, reduce_state
-from shared_inbox.domain.model import Conversation, Customer, MessageMeta, Status
+from shared_inbox.domain.message_kinds import makes_customer_wait
+from shared_inbox.domain.model import Conversation, Customer, MessageKind, MessageMeta, Status
 from shared_inbox.domain.threading import ThreadIndex
 
 __all__ = ["assemble", "assemble_one", "group_events", "is_outgoing", "waiting_since"]
 
 
 _ARRIVAL_PRECISION = timedelta(microseconds=999_999)
+_NOT_A_TURN = frozenset({MessageKind.AUTO_REPLY, MessageKind.BOUNCE})
 
 
 def is_outgoing(meta: MessageMeta, our_addresses: frozenset[str]) -> bool:
@@ -43,6 +47,8 @@ def assemble(
     messages: Mapping[str, MessageMeta],
     events_by_conversation: Mapping[str, Sequence[Event]],
     our_addresses: frozenset[str],
+    *,
+    bulk_counts: bool = True,
 ) -> list[Conversation]:
     """Every conversation of the index that has at least one message in ``messages``."""
     ours = frozenset(address.lower() for address in our_addresses)
@@ -51,7 +57,7 @@ def assemble(
         metas = [messages[mid] for mid in message_ids if mid in messages]
         if metas:
             events = events_by_conversation.get(conv_id, ())
-            conversations.append(assemble_one(conv_id, metas, events, ours))
+            conversations.append(assemble_one(conv_id, metas, events, ours, bulk_counts=bulk_counts))
     return conversations
 
 
@@ -60,13 +66,19 @@ def assemble_one(
     metas: Sequence[MessageMeta],
     events: Iterable[Event],
     our_addresses: frozenset[str],
+    *,
+    bulk_counts: bool = True,
 ) -> Conversation:
-    """One conversation from its messages (any order) and its events."""
+    """One conversation from its messages (any order) and its events.
+
+    ``bulk_counts``: whether bulk mail makes the customer wait (reopens, counts as their reply).
+    """
     ordered = sorted(metas, key=lambda meta: (meta.date, meta.message_id))
     incoming = [meta for meta in ordered if not is_outgoing(meta, our_addresses)]
+    written = [meta for meta in incoming if makes_customer_wait(meta, bulk_counts=bulk_counts)]
     # Arrival time, not the Date header: a customer's wrong clock must not keep
     # a closed conversation closed after they wrote again.
-    customer_times = [meta.arrived for meta in incoming]
+    customer_times = [meta.arrived for meta in written]
     # IMAP arrival times have whole seconds: a message from the same second as a
     # status change may have come after it, and reopening is the safe reading.
     reopen_times = [t + _ARRIVAL_PRECISION if t.microsecond == 0 else t for t in customer_times]
@@ -74,12 +86,21 @@ def assemble_one(
         id=conv_id,
         subject=_subject(ordered),
         message_ids=[meta.message_id for meta in ordered],
-        customer=_customer(ordered, incoming, our_addresses),
+        customer=_customer(
+            ordered, written or [m for m in incoming if m.kind is MessageKind.BULK], our_addresses
+        ),
         state=reduce_state(events, reopen_times),
-        last_activity=ordered[-1].date if ordered else None,
+        last_activity=_last_activity(ordered, our_addresses),
         last_customer_message=max(customer_times) if customer_times else None,
-        unread=sum(1 for meta in incoming if meta.unread),
+        unread=sum(1 for meta in incoming if meta.unread and meta.kind is not MessageKind.AUTO_REPLY),
     )
+
+
+def _last_activity(ordered: Sequence[MessageMeta], our_addresses: frozenset[str]) -> datetime | None:
+    """The latest message written by someone; an auto-reply or a bounce is not a turn taken."""
+    written = [m for m in ordered if is_outgoing(m, our_addresses) or m.kind not in _NOT_A_TURN]
+    latest = written or ordered
+    return latest[-1].date if latest else None
 
 
 def _subject(ordered: Sequence[MessageMeta]) -> str:

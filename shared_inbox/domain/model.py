@@ -38,6 +38,34 @@ class Address:
         return f"{self.name} <{self.email}>" if self.name else self.email
 
 
+class MessageKind(enum.StrEnum):
+    """Who wrote a message: a person (customer or agent) or a machine.
+
+    Only ``customer`` mail makes a customer wait: machine mail joins its conversation
+    without reopening it or moving its SLA clocks.
+    """
+
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    AUTO_REPLY = "auto_reply"  # out-of-office and other automatic answers (RFC 3834)
+    BOUNCE = "bounce"  # a delivery status notification: our mail did not arrive
+    BULK = "bulk"  # mailing lists, newsletters, notifications from no-reply senders
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryFailure:
+    """One recipient a bounce says our mail did not reach, in the remote server's words."""
+
+    recipient: str  # lower-cased address, sanitized
+    permanent: bool  # 5.x.x: will not arrive; 4.x.x: the server is still trying
+    diagnostic: str  # e.g. "550 5.1.1 user unknown"; sanitized, one line
+
+    def describe(self) -> str:
+        words = f": {self.diagnostic}" if self.diagnostic else ""
+        delayed = "" if self.permanent else " (still retrying)"
+        return f"delivery failed to {self.recipient or 'an unknown recipient'}{delayed}{words}"
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
     """Where a message lives on the server. UIDs are only valid per UIDVALIDITY."""
@@ -74,6 +102,10 @@ class MessageMeta:
     # When the server received it (INTERNALDATE). Unlike Date, a sender cannot
     # set it, so "did the customer write after we closed it?" asks this.
     received: datetime | None = None
+    # What the headers say wrote it; ``agent`` for our own mail is decided by ``kind_of``.
+    kind: MessageKind = MessageKind.CUSTOMER
+    delivery_failures: tuple[DeliveryFailure, ...] = ()  # a bounce's failed recipients
+    bounced_message_id: str | None = None  # the Message-ID of our mail a bounce returns
 
     @property
     def arrived(self) -> datetime:

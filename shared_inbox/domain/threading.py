@@ -7,9 +7,9 @@ one conversation as a reply tree for display.
 
 Links between messages, strongest first:
 
-* References (every id listed), else the first In-Reply-To id. Ids of messages we
-  have not seen become placeholders, so two replies to a missing message still
-  end up together.
+* References (every id listed), else the first In-Reply-To id, and for a bounce the
+  id of the message it returns. Ids of messages we have not seen become placeholders,
+  so two replies to a missing message still end up together.
 * Our conversation token: a message carrying token ``T`` (its ``token`` field, or
   an id of the form ``si.<T>.<anything>@<domain>`` in its own id, References or
   In-Reply-To) joins every other message carrying ``T``, and the conversation
@@ -75,6 +75,8 @@ def _tokens_of(meta: MessageMeta) -> tuple[str, ...]:
     """Tokens a message carries: its own, and those inside our own ids it names or replies to."""
     mid = meta.message_id
     refs, replies = meta.references, meta.in_reply_to
+    if meta.bounced_message_id:
+        replies = (*replies, meta.bounced_message_id)
     if "si." not in mid and "si." not in "\n".join(refs) and "si." not in "\n".join(replies):
         return (meta.token,) if meta.token else ()  # the common, fast case
     found = {token for own in (mid, *refs, *replies) if (token := token_from_message_id(own))}
@@ -140,6 +142,12 @@ class ThreadIndex:
                 refs = meta.in_reply_to[:1]
                 if mid in refs:
                     refs = tuple(ref for ref in meta.in_reply_to if ref != mid)[:1]
+            bounced = meta.bounced_message_id
+            if bounced and bounced != mid and (not refs or refs[-1] != bounced):
+                refs = (
+                    *(ref for ref in refs if ref != bounced),
+                    bounced,
+                )  # a bounce replies to what it returns
             for ref in refs:
                 up = parent.get(ref)
                 if up is None:

@@ -15,7 +15,9 @@ from pathlib import Path
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
+from shared_inbox.imap.oauth import oauth_login
 from shared_inbox.net.errors import AuthError, MailServerError, describe_os_error
+from shared_inbox.net.oauth import OAuthLogin
 from shared_inbox.net.tls import tls_context
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -32,6 +34,7 @@ class Endpoint:
     password: str | None
     ca_file: Path | None = None
     timeout: float = 30.0
+    oauth: OAuthLogin | None = None  # sign in with an OAuth2 access token instead of the password
 
 
 def connect_imap(endpoint: Endpoint) -> IMAPClient:
@@ -52,12 +55,18 @@ def connect_imap(endpoint: Endpoint) -> IMAPClient:
             client.starttls(context)
         elif endpoint.security == "none" and endpoint.host not in LOOPBACK_HOSTS:
             raise MailServerError(f"Refusing to log in to {endpoint.host} without TLS.")
-        if endpoint.password is None:
+        if endpoint.oauth is not None:
+            oauth_login(client, endpoint.username, endpoint.oauth, f"IMAP server {endpoint.host}")
+        elif endpoint.password is None:
             raise AuthError(f"No password is configured for IMAP user {endpoint.username}.")
-        client.login(endpoint.username, endpoint.password)
+        else:
+            client.login(endpoint.username, endpoint.password)
         enable_condstore(client)
         if not logging.getLogger("imapclient").isEnabledFor(logging.DEBUG):
             client._imap.debug = 0  # imaplib would otherwise hand every line to the logger
+    except MailServerError:
+        _close_quietly(client)
+        raise
     except LoginError as exc:
         _close_quietly(client)
         said = _server_words(exc)

@@ -3,6 +3,12 @@
 imapclient's idle_check() returns an empty list both when nothing happened and
 when the server closed the socket, so a closed connection is recognised by
 idle_check returning early and empty several times in a row.
+
+idle_check() also only reads once the socket itself has data, while imaplib reads through
+a buffer: a change the server reports right behind IDLE's continuation line (mail that
+arrived between SELECT and IDLE) is already in that buffer, and would wait there for the
+next push. So IDLE also ends as soon as that buffer holds anything, and the responses
+that ending reads are looked at too.
 """
 
 from __future__ import annotations
@@ -56,7 +62,7 @@ def wait_for_change(
     changed = False
     early_empty = 0
     deadline = time.monotonic() + min(timeout, IDLE_RENEW_SECONDS)
-    while not stop.is_set():
+    while not stop.is_set() and not _already_received(client):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             break
@@ -72,5 +78,18 @@ def wait_for_change(
                 raise IdleConnectionLost("the server closed the connection while idling")
         else:
             early_empty = 0
-    client.idle_done()
-    return changed
+    _text, last_responses = client.idle_done()
+    return changed or any(is_change(r) for r in last_responses)
+
+
+def _already_received(client: IMAPClient) -> bool:
+    """Whether server data already waits in imaplib's read buffer, where polling cannot see it."""
+    sock = client.socket()
+    timeout = sock.gettimeout()
+    sock.settimeout(0.0)  # look without waiting: an empty buffer must not block on the socket
+    try:
+        return bool(client._imap.file.peek())
+    except OSError:  # nothing there: TLS reports that as "want read"
+        return False
+    finally:
+        sock.settimeout(timeout)

@@ -18,10 +18,11 @@ from datetime import UTC, datetime
 
 from imapclient import IMAPClient
 
-from shared_inbox.domain.model import MessageMeta
+from shared_inbox.domain.model import MessageKind, MessageMeta
 from shared_inbox.domain.stand_ins import header_only_form
 from shared_inbox.imap.fast_fetch import fetch_headers
 from shared_inbox.imap.header_batches import fetched_row, normalise_flags, parse_rows, parser_pool
+from shared_inbox.mail.dsn import REPORT_PREFIX_BYTES, with_delivery_report
 from shared_inbox.mail.headers import WANTED_HEADERS
 from shared_inbox.mail.msgid import message_text, with_text
 from shared_inbox.store import FolderState, Store
@@ -39,6 +40,8 @@ FLAG_CHUNK = 5000
 # Messages without a Message-ID are told apart by (the start of) their text.
 TEXT_PREFIX_BYTES = 1024 * 1024
 TEXT_ITEM = f"BODY.PEEK[TEXT]<0.{TEXT_PREFIX_BYTES}>".encode()
+# A bounce's report and the headers it returns, read as soon as its headers say it is one.
+REPORT_ITEM = f"BODY.PEEK[]<0.{REPORT_PREFIX_BYTES}>".encode()
 # Background body fetches stop at this size; bigger messages come on demand so
 # one huge mail cannot hold up everything behind it.
 BACKGROUND_BODY_LIMIT = 8 * 1024 * 1024
@@ -86,10 +89,10 @@ def distinct_identity(existing: MessageMeta | None, meta: MessageMeta) -> Messag
     return replace(meta, message_id=f"{meta.message_id}#dup-{digest}")
 
 
-def _text_of(item: dict[bytes, object]) -> bytes | None:
+def _text_of(item: dict[bytes, object], name: bytes = b"BODY[TEXT]") -> bytes | None:
     """The text a FETCH of `TEXT_ITEM` returned, whatever form the server echoed its name in."""
     for key, value in item.items():
-        if key.startswith(b"BODY[TEXT]") and isinstance(value, bytes):
+        if key.startswith(name) and isinstance(value, bytes):
             return value
     return None
 
@@ -232,7 +235,7 @@ class FolderSync:
             raise
 
     def _store_batch(self, job: Future[list[MessageMeta]] | list[MessageMeta], report: FolderReport) -> int:
-        parsed = self._identify_by_text(job.result() if isinstance(job, Future) else job)
+        parsed = self._read_bounces(self._identify_by_text(job.result() if isinstance(job, Future) else job))
         metas: list[MessageMeta] = []
         seen_ids: dict[str, MessageMeta] = {}
         for meta in parsed:
@@ -270,6 +273,29 @@ class FolderSync:
                 meta, message_id=with_text(meta.message_id, text, size=meta.size, complete=complete)
             )
         return identified
+
+    def _read_bounces(self, metas: list[MessageMeta]) -> list[MessageMeta]:
+        """Details of the bounces in a batch, read from their delivery reports now.
+
+        Headers alone tell a bounce apart, but which of our messages it returns (and so which
+        conversation it belongs to) and who did not get it are in the report. Bounces are
+        rare and small, so reading them now, rather than when the body is opened, lets the
+        conversation show the failure at once; only a prefix is read, never a huge attachment.
+        """
+        wanted = {
+            meta.locations[0].uid: n
+            for n, meta in enumerate(metas)
+            if meta.kind is MessageKind.BOUNCE and meta.locations
+        }
+        if not wanted:
+            return metas
+        response = self.client.fetch(sorted(wanted), [REPORT_ITEM])
+        read = list(metas)
+        for uid, n in wanted.items():
+            raw = _text_of(response.get(uid, {}), b"BODY[]")
+            if raw is not None:  # gone from the server meanwhile: a bounce without details
+                read[n] = with_delivery_report(metas[n], raw)
+        return read
 
     def _stored_identity(self, meta: MessageMeta) -> MessageMeta:
         """The id a store written by an earlier version holds this message under, if it holds it."""

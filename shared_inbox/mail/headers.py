@@ -18,6 +18,7 @@ from email.utils import parsedate_to_datetime
 
 from shared_inbox.domain.model import Address, Location, MessageMeta
 from shared_inbox.mail.addresses import decode_words, parse_addresses
+from shared_inbox.mail.machine_mail import MACHINE_HEADERS, classify
 from shared_inbox.mail.msgid import (
     MAX_REFERENCES,
     cap_references,
@@ -54,13 +55,14 @@ _NAMES = {
     for name in (
         "Message-ID", "In-Reply-To", "References", "Subject", "Date", "From", "Sender", "Return-Path",
         "To", "Cc", "Reply-To", TOKEN_HEADER, "Content-Type", "Content-Disposition", "X-MS-Has-Attach",
+        *MACHINE_HEADERS,
     )
 }  # fmt: skip
 # What a sync asks the server for (BODY.PEEK[HEADER.FIELDS (...)]): only these are read,
 # and skipping Received/DKIM chains makes header fetches several times smaller.
 WANTED_HEADERS: tuple[str, ...] = tuple(_NAMES.values())
 # Headers RFC 5322 allows once; a second copy is worth a note. To and Cc copies are merged.
-_SINGLE = frozenset(_NAMES) - {"to", "cc", "return-path"}
+_SINGLE = frozenset(_NAMES) - {"to", "cc", "return-path", *(name.lower() for name in MACHINE_HEADERS)}
 _LINE_BREAK = re.compile(r"[\r\n]")
 _LEADING_COMMENTS = r"\s*(?:\([^()]*\)\s*)*"
 _MEDIA_TOKEN = r"([a-z0-9!#$&^_.+-]+)"
@@ -148,10 +150,11 @@ def _parse(
         notes.append(f"References: more than {MAX_REFERENCES} ids; kept the first and the latest")
 
     sender = _sender(headers)
+    subject = _subject(headers.first("subject"), notes)
     ours = {address.lower() for address in our_addresses}
     return MessageMeta(
         message_id=message_id,
-        subject=_subject(headers.first("subject"), notes),
+        subject=subject,
         sender=sender,
         to=_recipients(headers, "to"),
         cc=_recipients(headers, "cc"),
@@ -168,6 +171,7 @@ def _parse(
         has_attachments=_has_attachments(headers),
         synthetic_id=synthetic,
         header_notes=tuple(dict.fromkeys(notes)),
+        kind=classify(headers.first, sender.email, subject),
     )
 
 

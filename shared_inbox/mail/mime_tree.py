@@ -1,9 +1,10 @@
 """Walk a raw message's MIME tree into body parts and attachments, however broken it is.
 
 Parsing uses the standard library's ``email`` package with the modern ``policy.default``; its
-header parser still has crashes on some malformed headers, so any failure makes
-:func:`read_structure` start again with the lenient ``compat32`` policy, and if even that
-fails the text after the header block is shown as it is. The walk stops at
+header parser still has crashes on some malformed headers, so such a header is kept as plain
+text and its parameters read the lenient way. Any other failure makes :func:`read_structure`
+start again with the lenient ``compat32`` policy, and if even that fails the text after the
+header block is shown as it is. The walk stops at
 :data:`MAX_DEPTH` levels of nesting. Problems become notes a reader can see.
 
 Everything the rest of the mail code needs from a part (type, charset, file name, decoded
@@ -13,6 +14,7 @@ bytes) is read here, inside that safety net, into plain :class:`Leaf` values.
 from __future__ import annotations
 
 import email
+import email.utils
 import functools
 import logging
 import re
@@ -94,22 +96,38 @@ class _Found:
 
 
 class _CachingHeaderRegistry(HeaderRegistry):
-    """The standard header registry, remembering recent results.
+    """The standard header registry, remembering recent results, and never failing on one header.
 
     The feed parser asks for a part's Content-Type many times and the registry parses it afresh
     each time, which made strict parsing ten times slower than the legacy policy. Parsed
     headers are immutable, so sharing them is safe; long values are not kept.
+
+    The structured parsers crash on some malformed values (a parameter name with nothing
+    after it, as in a cut-off ``filename*``). Such a header is kept as unstructured text, whose
+    parameters are then read the lenient way, so one bad header does not cost the whole message
+    its strict reading.
     """
 
     def __init__(self) -> None:
         super().__init__()
-        self._parse = functools.lru_cache(maxsize=_HEADER_CACHE_ENTRIES)(super().__call__)
+        self._unstructured = type("_UnstructuredHeader", (self.default_class, self.base_class), {})
+        self._parse = functools.lru_cache(maxsize=_HEADER_CACHE_ENTRIES)(self._parse_or_keep_as_text)
 
     def __call__(self, name: str, value: str) -> BaseHeader:
         if len(value) > _HEADER_CACHE_MAX_CHARS:
-            return super().__call__(name, value)
+            return self._parse_or_keep_as_text(name, value)
         header: BaseHeader = self._parse(name, value)
         return header
+
+    def _parse_or_keep_as_text(self, name: str, value: str) -> BaseHeader:
+        try:
+            return super().__call__(name, value)
+        except RecursionError:
+            raise
+        except Exception as exc:
+            _log.info("unparsable header (%s); kept as text", type(exc).__name__)
+            header: BaseHeader = self._unstructured(name, value)
+            return header
 
 
 _HEADER_CACHE_ENTRIES = 256
@@ -248,7 +266,10 @@ def _serialize(message: Message) -> bytes:
 
 
 def _filename(part: Message) -> str | None:
+    """The declared file name; a blank one in Content-Disposition gives way to Content-Type's."""
     name = part.get_filename(None)
+    if not isinstance(name, str) or not name.strip():
+        name = email.utils.collapse_rfc2231_value(part.get_param("name", "", header="content-type"))
     if not isinstance(name, str) or not name.strip():
         return None
     name = name[:_MAX_FILENAME_CHARS]

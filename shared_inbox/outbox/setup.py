@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 
 from shared_inbox.config import Config, resolve_password
 from shared_inbox.imap.settings import imap_endpoint
+from shared_inbox.net.oauth import oauth_login_for
 from shared_inbox.outbox.model import OutboxPolicy
 from shared_inbox.outbox.queue import Outbox
 from shared_inbox.outbox.sender import OutboxSender
@@ -27,6 +28,7 @@ def smtp_endpoint(config: Config, env: Mapping[str, str] | None = None) -> SmtpE
         username=smtp.username,
         password=password,
         ca_file=smtp.tls_ca_file,
+        oauth=oauth_login_for(smtp),
     )
 
 

@@ -27,6 +27,7 @@ from weakref import WeakKeyDictionary
 
 from shared_inbox.domain.business_hours import BusinessCalendar
 from shared_inbox.domain.events import Event, status_history
+from shared_inbox.domain.message_kinds import makes_customer_wait
 from shared_inbox.domain.model import Conversation, Status
 from shared_inbox.domain.promise_events import PROMISE_KINDS, reduce_promises
 from shared_inbox.domain.promises import FollowUpError, parse_follow_up
@@ -311,7 +312,13 @@ class DeadlineTracker:
         if status is Status.SPAM or (policy is None and not has_promises):
             return _Facts(key, now, policy.name if policy else None, (), (), last_change)
         metas = self.inbox.messages_of(conv)
-        messages = [(meta.arrived, meta.outgoing) for meta in metas]
+        # Auto-replies and bounces (and bulk mail, unless the team counts it) never move a clock.
+        bulk_counts = self.inbox.bulk_starts_clocks
+        messages = [
+            (meta.arrived, meta.outgoing)
+            for meta in metas
+            if meta.outgoing or makes_customer_wait(meta, bulk_counts=bulk_counts)
+        ]
         replies = tuple((meta.arrived, meta.message_id) for meta in metas if meta.outgoing)
         resolved_at = _closed_since(history) if status is Status.CLOSED else None
         promises = tuple(

@@ -20,7 +20,8 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 from shared_inbox.domain.conversations import assemble, assemble_one, group_events
 from shared_inbox.domain.events import Event, EventError, event_from_json
-from shared_inbox.domain.model import Conversation, MessageMeta
+from shared_inbox.domain.message_kinds import KindSummary, summarise
+from shared_inbox.domain.model import Conversation, MessageKind, MessageMeta, Status
 from shared_inbox.domain.query import parse_query, search_text
 from shared_inbox.domain.threading import ThreadIndex
 from shared_inbox.store import Store
@@ -81,9 +82,11 @@ class Inbox:
         me: str,
         subject_merge: bool = False,
         subject_merge_window: timedelta = timedelta(days=7),
+        bulk_starts_clocks: bool = False,
     ) -> None:
         self.store = store
         self.our_addresses = our_addresses
+        self.bulk_starts_clocks = bulk_starts_clocks
         self.me = me
         self.index = ThreadIndex(subject_merge=subject_merge, window=subject_merge_window)
         self.events: list[Event] = []
@@ -96,6 +99,8 @@ class Inbox:
         self._results: dict[str, list[Conversation]] = {}
         # conversation id -> its free-text search text, dropped when the conversation is rebuilt
         self._search_texts: dict[str, str] = {}
+        self._kinds: dict[str, KindSummary] = {}  # conversation id -> its message kinds, until a change
+        self._bounces: set[str] = set()  # ids of bounces: few, and what the Attention view looks for
         # Told of every change, on the thread that made it; see `InboxChange`.
         self.listeners: list[InboxListener] = []
         # Message writes heard from the store, not yet in the index. The writer only touches
@@ -117,6 +122,7 @@ class Inbox:
                 self._heard_new.clear()
                 self._heard_changed.clear()
             metas = list(self.messages.values())
+            self._bounces = {m.message_id for m in metas if m.kind is MessageKind.BOUNCE}
             self.index.add_many(metas)
             for raw in self.store.events():
                 self._take_event(raw)
@@ -169,6 +175,7 @@ class Inbox:
     def _take_new(self, message_ids: Iterable[str]) -> None:
         table = self.messages
         fresh = [meta for mid in message_ids if (meta := table.get(mid)) is not None]
+        self._bounces.update(meta.message_id for meta in fresh if meta.kind is MessageKind.BOUNCE)
         if not fresh:
             return
         self._changed()
@@ -243,6 +250,7 @@ class Inbox:
     def _changed(self) -> None:
         self._ordered = None
         self._results.clear()
+        self._kinds.clear()
 
     def _rebuild(self, conv_id: str) -> None:
         assert self._conversations is not None
@@ -253,7 +261,9 @@ class Inbox:
             self._conversations.pop(conv_id, None)
             return
         events = self._events_by_conv.get(conv_id, ())
-        self._conversations[conv_id] = assemble_one(conv_id, metas, events, self.our_addresses)
+        self._conversations[conv_id] = assemble_one(
+            conv_id, metas, events, self.our_addresses, bulk_counts=self.bulk_starts_clocks
+        )
 
     # -- reads ---------------------------------------------------------------
 
@@ -261,7 +271,13 @@ class Inbox:
         self._settle()
         if self._conversations is None:
             self._events_by_conv = group_events(self.index, self.events)
-            convs = assemble(self.index, self.messages, self._events_by_conv, self.our_addresses)
+            convs = assemble(
+                self.index,
+                self.messages,
+                self._events_by_conv,
+                self.our_addresses,
+                bulk_counts=self.bulk_starts_clocks,
+            )
             self._conversations = {c.id: c for c in convs}
             self._search_texts.clear()
         return self._conversations
@@ -327,6 +343,27 @@ class Inbox:
 
     def messages_of(self, conv: Conversation) -> list[MessageMeta]:
         return [self.messages[m] for m in conv.message_ids if m in self.messages]
+
+    @_settled
+    def kinds_of(self, conv: Conversation) -> KindSummary:
+        """How many of its messages people and machines wrote, and where delivery failed."""
+        summary = self._kinds.get(conv.id)
+        if summary is None:
+            summary = self._kinds[conv.id] = summarise(self.messages_of(conv), self.our_addresses)
+        return summary
+
+    @_settled
+    def delivery_failed(self) -> frozenset[str]:
+        """Open conversations where our mail bounced and the team has not written since."""
+        table = self._all()
+        found = set()
+        for mid in self._bounces:
+            conv = table.get(self.index.conversation_of(mid) or "")
+            if conv is None or conv.state.status in (Status.CLOSED, Status.SPAM):
+                continue
+            if self.kinds_of(conv).unanswered_failure:
+                found.add(conv.id)
+        return frozenset(found)
 
     @_settled
     def event_count_of(self, conv_id: str) -> int:

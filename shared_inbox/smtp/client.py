@@ -27,7 +27,8 @@ import aiosmtplib
 
 from shared_inbox.config import is_loopback
 from shared_inbox.mail.sanitize import clean_line
-from shared_inbox.net.errors import describe_os_error
+from shared_inbox.net.errors import AuthError, MailServerError, describe_os_error
+from shared_inbox.net.oauth import OAuthLogin
 from shared_inbox.net.tls import tls_context
 from shared_inbox.smtp.errors import (
     SmtpAuthError,
@@ -37,6 +38,7 @@ from shared_inbox.smtp.errors import (
     SmtpInDoubt,
     SmtpRejected,
 )
+from shared_inbox.smtp.oauth import oauth_login
 
 T = TypeVar("T")
 
@@ -57,6 +59,7 @@ class SmtpEndpoint:
     ca_file: Path | None = None
     timeout: float = DEFAULT_TIMEOUT
     local_hostname: str | None = None  # the EHLO name; the machine's host name by default
+    oauth: OAuthLogin | None = None  # sign in with an OAuth2 access token instead of the password
 
     @property
     def where(self) -> str:
@@ -162,7 +165,7 @@ async def _connect(endpoint: SmtpEndpoint) -> aiosmtplib.SMTP:
 async def _login(smtp: aiosmtplib.SMTP, endpoint: SmtpEndpoint) -> None:
     if endpoint.security == "none" and not is_loopback(endpoint.host):
         raise SmtpAuthError(f"Refusing to send the SMTP password to {endpoint.host} without TLS.")
-    if endpoint.password is None:
+    if endpoint.password is None and endpoint.oauth is None:
         raise SmtpAuthError(f"No password is configured for SMTP user {endpoint.username}.")
     if smtp.is_ehlo_or_helo_needed:  # STARTTLS made the server's first answer void
         await smtp.ehlo()
@@ -177,7 +180,15 @@ async def _login(smtp: aiosmtplib.SMTP, endpoint: SmtpEndpoint) -> None:
             f"The {endpoint.where} does not offer AUTH, but a username is configured; "
             "remove the username if the server needs no login."
         )
-    await smtp.login(endpoint.username or "", endpoint.password)
+    if endpoint.oauth is None:
+        await smtp.login(endpoint.username or "", endpoint.password or "")
+        return
+    try:
+        await oauth_login(smtp, endpoint.username or "", endpoint.oauth, endpoint.host, endpoint.port)
+    except AuthError as exc:
+        raise SmtpAuthError(str(exc)) from None
+    except MailServerError as exc:  # the token source failed: retried like an unreachable server
+        raise SmtpConnectError(str(exc)) from None
 
 
 async def _transaction(

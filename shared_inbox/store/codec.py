@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from shared_inbox.domain.model import Address, Location, MessageMeta
+from shared_inbox.domain.model import Address, DeliveryFailure, Location, MessageKind, MessageMeta
 
 Doc = dict[str, Any]
 
@@ -33,7 +33,11 @@ OPTIONAL_DEFAULTS: dict[str, object] = {
     "synthetic_id": False,
     "header_notes": [],
     "received": None,
+    "kind": MessageKind.CUSTOMER.value,
+    "delivery_failures": [],
+    "bounced_message_id": None,
 }
+_KINDS = {kind.value: kind for kind in MessageKind}
 
 
 _STR_ONLY = {str}
@@ -49,6 +53,10 @@ def _address_to_json(address: Address) -> list[str]:
 
 def location_to_json(location: Location) -> list[object]:
     return [location.folder, location.uidvalidity, location.uid]
+
+
+def failure_to_json(failure: DeliveryFailure) -> list[object]:
+    return [failure.recipient, failure.permanent, failure.diagnostic]
 
 
 def meta_to_dict(meta: MessageMeta) -> Doc:
@@ -75,6 +83,9 @@ def meta_to_dict(meta: MessageMeta) -> Doc:
         "synthetic_id": meta.synthetic_id,
         "header_notes": list(meta.header_notes),
         "received": meta.received.isoformat() if meta.received else None,
+        "kind": meta.kind.value,
+        "delivery_failures": [failure_to_json(f) for f in meta.delivery_failures],
+        "bounced_message_id": meta.bounced_message_id,
     }
     doc.update((key, value) for key, value in optional.items() if value != OPTIONAL_DEFAULTS[key])
     return doc
@@ -133,6 +144,9 @@ class MetaDecoder:
             _bool(get("synthetic_id", False), "synthetic_id"),
             () if notes is None else _strings(notes, "header_notes"),
             None if get("received") is None else _date(get("received")),
+            _kind(get("kind", MessageKind.CUSTOMER.value)),
+            tuple([_failure(item) for item in _list(get("delivery_failures", []), "delivery_failures")]),
+            _optional_str(get("bounced_message_id"), "bounced_message_id"),
         )
 
     def from_compact(self, row: tuple[Any, ...]) -> MessageMeta:
@@ -142,7 +156,8 @@ class MetaDecoder:
         one written from messages that had passed `decode`.
         """
         (mid, subject, sender, to, cc, date, in_reply_to, references, token, reply_to,
-         flags, size, locations, outgoing, has_attachments, synthetic_id, notes, received) = row  # fmt: skip
+         flags, size, locations, outgoing, has_attachments, synthetic_id, notes, received,
+         kind, failures, bounced) = row  # fmt: skip
         pair, folders = self._pair, self._folders
         flag_set = self._flag_sets.get(flags)
         if flag_set is None:
@@ -166,6 +181,9 @@ class MetaDecoder:
             synthetic_id,
             notes,
             None if received is None else datetime.fromisoformat(received),
+            _KINDS[kind],
+            tuple([DeliveryFailure(*failure) for failure in failures]) if failures else (),
+            bounced,
         )
 
     def _pair(self, key: tuple[str, str]) -> Address:
@@ -223,6 +241,28 @@ def _strings(value: object, what: str) -> tuple[str, ...]:
 
 def _bool(value: object, what: str) -> bool:
     if type(value) is not bool:
+        raise _fail(what, value)
+    return value
+
+
+def _kind(value: object) -> MessageKind:
+    kind = _KINDS.get(value) if type(value) is str else None
+    if kind is None:
+        raise CodecError(f"kind {value!r} is not a message kind")
+    return kind
+
+
+def _failure(value: object) -> DeliveryFailure:
+    if type(value) is not list or len(value) != 3:
+        raise CodecError("a delivery failure should be a [recipient, permanent, diagnostic] triple")
+    recipient, permanent, diagnostic = value
+    if type(recipient) is not str or type(permanent) is not bool or type(diagnostic) is not str:
+        raise CodecError("a delivery failure should be a [recipient, permanent, diagnostic] triple")
+    return DeliveryFailure(recipient, permanent, diagnostic)
+
+
+def _optional_str(value: object, what: str) -> str | None:
+    if value is not None and type(value) is not str:
         raise _fail(what, value)
     return value
 

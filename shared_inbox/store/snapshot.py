@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 SNAPSHOT_NAME = "snapshot.bin"
 _MAGIC = b"shared-inbox messages snapshot 1\n"
 _CHECKSUM_SIZE = 20
-_FORMAT = 1
+_FORMAT = 2  # 2: message kinds and delivery failures
 
 # One shard as (shard number, [(tinydb doc id, message), ...]).
 ShardRows = tuple[int, list[tuple[int, MessageMeta]]]
@@ -104,4 +104,7 @@ def _compact(meta: MessageMeta) -> tuple[Any, ...]:
         meta.synthetic_id,
         tuple(meta.header_notes),
         meta.received.isoformat() if meta.received else None,
+        meta.kind.value,
+        tuple((f.recipient, f.permanent, f.diagnostic) for f in meta.delivery_failures),
+        meta.bounced_message_id,
     )

@@ -28,6 +28,7 @@ from shared_inbox.ui.list_columns import Column, layout
 from shared_inbox.wallclock import Now, utc_now
 
 if TYPE_CHECKING:
+    from shared_inbox.domain.message_kinds import KindSummary
     from shared_inbox.services.deadlines import Deadlines
 
 # By urgency (a deadline `Urgency` value); anything else owed is dim.
@@ -56,6 +57,8 @@ class ConversationList(ScrollView, can_focus=True):
         "conversation-list--due-at-risk",
         "conversation-list--due-overdue",
         "conversation-list--presence",
+        "conversation-list--delivery-failed",
+        "conversation-list--machine",
     }
 
     class ColumnsChanged(Message):
@@ -89,6 +92,8 @@ class ConversationList(ScrollView, can_focus=True):
         self.deadlines: Callable[[Conversation], Deadlines] | None = None
         # Set by the app: a short badge per conversation a teammate is viewing or replying to.
         self.presence: Mapping[str, str] = {}
+        # Set by the screen: who wrote each conversation's messages, for the delivery and bulk badges.
+        self.kinds: Callable[[Conversation], KindSummary] | None = None
         self.columns: list[Column] = []
         self._columns_width = -1
 
@@ -238,15 +243,31 @@ class ConversationList(ScrollView, can_focus=True):
         for index, column in enumerate(columns):
             text, cell_style = cells[column.id]
             gap = " " if 0 < index < len(columns) - 1 else ""
-            if column.id == "subject" and (present := self.presence.get(conv.id, "")):
-                badge = fit(present, min(cell_len(present), column.width // 3)) + " "
-                presence = style + self.get_component_rich_style("conversation-list--presence")
-                parts.append((badge, presence))
-                parts.append((fit(text, column.width - cell_len(badge)) + gap, cell_style))
+            if column.id == "subject" and (badges := self._subject_badges(conv, style, column.width)):
+                room = column.width
+                for badge, badge_style in badges:
+                    parts.append((badge, badge_style))
+                    room -= cell_len(badge)
+                parts.append((fit(text, room) + gap, cell_style))
                 continue
             shown = f"{text:>{column.width}}" if column.align == ">" else text
             parts.append((fit(shown, column.width) + gap, cell_style))
         return Text.assemble(*parts, no_wrap=True, end="")
+
+    def _subject_badges(self, conv: Conversation, style: Style, width: int) -> list[tuple[str, Style]]:
+        """Short notes before the subject: who is viewing it, where our mail bounced, bulk mail."""
+        badges: list[tuple[str, Style]] = []
+        if present := self.presence.get(conv.id, ""):
+            presence = style + self.get_component_rich_style("conversation-list--presence")
+            badges.append((fit(present, min(cell_len(present), width // 3)) + " ", presence))
+        summary = self.kinds(conv) if self.kinds is not None else None
+        if summary is not None and summary.delivery_failures:
+            failed = "✗ " + summary.delivery_failures[-1].describe()
+            warn = style + self.get_component_rich_style("conversation-list--delivery-failed")
+            badges.append((fit(failed, min(cell_len(failed), width * 2 // 3)) + " ", warn))
+        elif summary is not None and summary.counts["bulk"] and not summary.counts["customer"]:
+            badges.append(("bulk ", style + self.get_component_rich_style("conversation-list--machine")))
+        return badges
 
     @staticmethod
     def _customer(conv: Conversation, columns: Sequence[Column]) -> str:

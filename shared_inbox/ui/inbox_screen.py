@@ -120,6 +120,7 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
         sidebar = self.query_one("#sidebar", OptionList)
         sidebar.highlighted = [view.id for view in VIEWS].index(self.view_id)
         self.conversation_list.deadlines = self.deadlines_of
+        self.conversation_list.kinds = self.session.inbox.kinds_of
         self.reload()
         self.conversation_list.focus()
         follow_inbox(self, self._inbox_changed)
@@ -161,7 +162,13 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
         mentioned = mentioned_conversations(inbox, me)
         held = HeldReplies(self.session.store).conversation_ids()
         groups = partition(
-            inbox.conversations(), me, now, mentioned=mentioned, deadlines=self.deadlines_of, held=held
+            inbox.conversations(),
+            me,
+            now,
+            mentioned=mentioned,
+            deadlines=self.deadlines_of,
+            held=held,
+            delivery_failed=inbox.delivery_failed(),
         )
         self.counts = {view_id: len(convs) for view_id, convs in groups.items()}
         sidebar = self.query_one("#sidebar", OptionList)

@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.widgets import Button, Static
 
 from shared_inbox.display.text import inert
-from shared_inbox.domain.model import Address, MessageMeta
+from shared_inbox.domain.model import Address, MessageKind, MessageMeta
 from shared_inbox.mail.attachments import AttachmentInfo, human_size
 from shared_inbox.mail.body import read_message
 
@@ -32,6 +32,14 @@ def plain(text: str) -> Content:
     return Content("\n".join(inert(line) for line in text.split("\n")))
 
 
+# What the heading calls mail from machines, and the class that dims it.
+MACHINE_LABELS = {
+    MessageKind.AUTO_REPLY: ("Automatic reply", "auto-reply"),
+    MessageKind.BOUNCE: ("Delivery report", "bounce"),
+    MessageKind.BULK: ("Bulk mail", "bulk"),
+}
+
+
 def _addresses(addresses: tuple[Address, ...]) -> str:
     return ", ".join(a.display() for a in addresses)
 
@@ -39,10 +47,17 @@ def _addresses(addresses: tuple[Address, ...]) -> str:
 def message_heading(meta: MessageMeta, zone: tzinfo | None = None) -> Content:
     """Sender and time (in `zone`, the local zone when None), then To and, when present, Cc."""
     when = meta.date.astimezone(zone).strftime("%a %d %b %Y %H:%M %Z").rstrip()
-    parts: list[Content | str] = [plain(meta.sender.display()).stylize("bold"), "  ", when]
+    parts: list[Content | str] = []
+    label = None if meta.outgoing else MACHINE_LABELS.get(meta.kind)
+    if label is not None:
+        parts += [Content(label[0]).stylize("italic"), " · "]
+    parts += [plain(meta.sender.display()).stylize("bold"), "  ", when]
     parts += ["\n", "To: ", plain(_addresses(meta.to) or "(nobody)")]
     if meta.cc:
         parts += ["\n", "Cc: ", plain(_addresses(meta.cc))]
+    if not meta.outgoing and meta.kind is MessageKind.BOUNCE:
+        for failure in meta.delivery_failures:
+            parts += ["\n", plain("✗ " + failure.describe()).stylize("bold $error")]
     return Content.assemble(*parts)
 
 
@@ -98,7 +113,8 @@ class MessageView(Vertical):
     """One message: who, when, to whom, then its body segments and attachments."""
 
     def __init__(self, meta: MessageMeta, zone: tzinfo | None = None) -> None:
-        kind = "agent" if meta.outgoing else "customer"
+        label = None if meta.outgoing else MACHINE_LABELS.get(meta.kind)
+        kind = "agent" if meta.outgoing else f"customer machine {label[1]}" if label else "customer"
         super().__init__(classes=f"message {kind}")
         self.meta = meta
         self.zone = zone

@@ -92,12 +92,14 @@ def partition(
     mentioned: Mapping[str, datetime] | None = None,
     deadlines: DeadlinesOf | None = None,
     held: frozenset[str] = frozenset(),
+    delivery_failed: frozenset[str] = frozenset(),
 ) -> dict[str, list[Conversation]]:
     """Each view's conversations, in the order the view shows them (see `view_order`).
 
     `mentioned` maps the ids of conversations with a note mentioning `me` to the time of the
     latest such note; the Mentions view shows those, the latest mention first. `held` holds the
-    ids of conversations whose reply the Traffic Cop held: the Needs attention view.
+    ids of conversations whose reply the Traffic Cop held, `delivery_failed` those where our mail
+    bounced and nobody has written since: together, the Needs attention view.
     """
     groups = {view.id: view_order(view.id, [c for c in convs if view.matches(c, me, now)]) for view in VIEWS}
     if mentioned:
@@ -105,8 +107,9 @@ def partition(
         groups[MENTIONS] = sorted(mentions, key=lambda c: (mentioned[c.id], c.id), reverse=True)
     if deadlines is not None:
         groups.update(deadline_groups(convs, deadlines))
-    if held:
-        groups[NEEDS_ATTENTION] = view_order(NEEDS_ATTENTION, [c for c in convs if c.id in held])
+    if held or delivery_failed:
+        attention = held | delivery_failed
+        groups[NEEDS_ATTENTION] = view_order(NEEDS_ATTENTION, [c for c in convs if c.id in attention])
     return groups
 
 

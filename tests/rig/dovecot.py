@@ -28,7 +28,7 @@ from pathlib import Path
 from imapclient import IMAPClient
 
 from tests.rig import maildir
-from tests.rig.dovecot_config import Accounts, Layout, Ports, render_config
+from tests.rig.dovecot_config import Accounts, Layout, Ports, render_config, render_oauth2
 from tests.rig.tls import TlsFiles, make_tls_files
 
 HOST = "127.0.0.1"
@@ -80,7 +80,12 @@ class DovecotServer:
     """
 
     def __init__(
-        self, directory: Path | None = None, tls: TlsFiles | None = None, *, startup_timeout: float = 20.0
+        self,
+        directory: Path | None = None,
+        tls: TlsFiles | None = None,
+        *,
+        startup_timeout: float = 20.0,
+        introspection_url: str | None = None,
     ) -> None:
         binary = find_dovecot()
         if binary is None:
@@ -101,6 +106,7 @@ class DovecotServer:
         self.layout = Layout(root=root, base_dir=base_dir)
         self.tls = tls if tls is not None else make_tls_files(root / "tls")
         self.startup_timeout = startup_timeout
+        self.introspection_url = introspection_url  # tokens are checked here (XOAUTH2, OAUTHBEARER)
         self.host = HOST
         self.ports = Ports(*free_ports(3))
         self._users: dict[str, str] = {}
@@ -366,8 +372,7 @@ class DovecotServer:
         self.layout.users.mkdir(mode=0o700, exist_ok=True)
         self._hand_to_mail_account(self.layout.users)
         os.chmod(self.layout.homes, 0o711)
-        self.layout.config.write_text(render_config(self.layout, self.ports, self.tls, self.accounts))
-        os.chmod(self.layout.config, 0o600)
+        self._write_config()
 
     def _write_passwd(self, name: str, password: str) -> None:
         """Replace the user's passwd-file atomically with a strictly newer mtime.
@@ -385,8 +390,17 @@ class DovecotServer:
         os.utime(temporary, (stamp, stamp))
         os.replace(temporary, path)
 
+    def _write_config(self) -> None:
+        oauth2 = self.introspection_url is not None
+        if self.introspection_url is not None:
+            self.layout.oauth2.write_text(render_oauth2(self.introspection_url))
+            os.chmod(self.layout.oauth2, 0o644)  # the auth service reads it
+        text = render_config(self.layout, self.ports, self.tls, self.accounts, oauth2=oauth2)
+        self.layout.config.write_text(text)
+        os.chmod(self.layout.config, 0o600)
+
     def _spawn(self) -> None:
-        self.layout.config.write_text(render_config(self.layout, self.ports, self.tls, self.accounts))
+        self._write_config()
         stderr = open(self.layout.root / "dovecot.stderr", "ab")  # noqa: SIM115 - the child keeps it
         try:
             self._process = subprocess.Popen(

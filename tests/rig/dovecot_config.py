@@ -118,9 +118,33 @@ class Layout:
     def homes(self) -> Path:
         return self.root / "home"
 
+    @property
+    def oauth2(self) -> Path:
+        """Settings of the `oauth2` passdb (only written when tokens are checked)."""
+        return self.root / "dovecot-oauth2.conf.ext"
 
-def render_config(layout: Layout, ports: Ports, tls: TlsFiles, accounts: Accounts) -> str:
-    """The whole dovecot.conf for one rig instance."""
+
+def render_oauth2(introspection_url: str) -> str:
+    """Tokens are checked by POSTing them to the rig's OAuth2 server (RFC 7662 introspection)."""
+    return f"""\
+introspection_mode = post
+introspection_url = {introspection_url}
+username_attribute = username
+active_attribute = active
+active_value = true
+"""
+
+
+def render_config(
+    layout: Layout, ports: Ports, tls: TlsFiles, accounts: Accounts, *, oauth2: bool = False
+) -> str:
+    """The whole dovecot.conf for one rig instance; `oauth2` adds XOAUTH2 and OAUTHBEARER sign-in."""
+    mechanisms = "plain login xoauth2 oauthbearer" if oauth2 else "plain login"
+    oauth_passdb = (
+        f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {layout.oauth2}\n}}\n"
+        if oauth2
+        else ""
+    )
     folders = "".join(
         f"  mailbox {name} {{\n    special_use = {use}\n    auto = subscribe\n  }}\n"
         for name, use in SPECIAL_FOLDERS.items()
@@ -144,7 +168,7 @@ ssl_cert = <{tls.cert_file}
 ssl_key = <{tls.key_file}
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = {mechanisms}
 auth_verbose = yes
 auth_failure_delay = 0
 default_internal_user = {accounts.internal_user}
@@ -156,9 +180,10 @@ mail_location = maildir:~/Maildir:LAYOUT=fs
 mail_fsync = never
 passdb {{
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%n {layout.users}/%n
 }}
-userdb {{
+{oauth_passdb}userdb {{
   driver = passwd-file
   args = username_format=%n {layout.users}/%n
   default_fields = uid={accounts.mail_uid} gid={accounts.mail_gid} home={layout.homes}/%n

@@ -8,6 +8,9 @@ drop: after the message was accepted but before the client saw the 250 reply.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
+import json
 import threading
 import time
 from dataclasses import dataclass
@@ -18,6 +21,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from tests.rig.dovecot import HOST, DovecotServer, free_port
+from tests.rig.oauth import OAuthServer
 from tests.rig.tls import TlsFiles
 
 SMTP_USER = "sender"
@@ -77,6 +81,61 @@ class _Handler:
         return "250 Message accepted for delivery"
 
 
+_INVALID = "535 5.7.8 Authentication credentials invalid"
+_TOKEN_ERROR = json.dumps({"status": "401", "schemes": "Bearer", "scope": "mail"})
+
+
+class _OAuthHandler(_Handler):
+    """Accepts AUTH XOAUTH2 and OAUTHBEARER with a token the rig's OAuth2 server vouches for."""
+
+    def __init__(self, receiver: SmtpReceiver, oauth: OAuthServer) -> None:
+        super().__init__(receiver)
+        self._oauth = oauth
+
+    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:  # noqa: N802 - aiosmtpd naming
+        return await self._check(server, args, xoauth2=True)
+
+    async def auth_OAUTHBEARER(self, server: SMTP, args: list[str]) -> AuthResult:  # noqa: N802
+        return await self._check(server, args, xoauth2=False)
+
+    async def _check(self, server: SMTP, args: list[str], *, xoauth2: bool) -> AuthResult:
+        if len(args) > 1:
+            try:
+                blob = base64.b64decode(args[1], validate=True)
+            except binascii.Error:
+                return AuthResult(success=False, handled=False, message="501 5.5.2 Cannot decode base64")
+        else:
+            answer = await server.challenge_auth("")
+            if not isinstance(answer, bytes):
+                return AuthResult(success=False, handled=True)
+            blob = answer
+        user, token = _parse_token_response(blob, xoauth2=xoauth2)
+        self._receiver.token_attempts.append("XOAUTH2" if xoauth2 else "OAUTHBEARER")
+        if user and token and self._oauth.valid_for(token, user):
+            return AuthResult(success=True, auth_data=user.encode())
+        await server.challenge_auth(_TOKEN_ERROR)  # RFC 7628 3.2.2: the error, then the client's dummy reply
+        return AuthResult(
+            success=False, handled=False, message="535 5.7.8 Authentication credentials invalid"
+        )
+
+
+def _parse_token_response(blob: bytes, *, xoauth2: bool) -> tuple[str, str]:
+    """(user, token) from an XOAUTH2 or OAUTHBEARER client response; empty strings when malformed."""
+    text = blob.decode("utf-8", "replace")
+    parts = text.split("\x01")
+    user = ""
+    if xoauth2:
+        fields = dict(part.partition("=")[::2] for part in parts if "=" in part)
+        user = fields.get("user", "")
+    else:
+        gs2 = parts[0].split(",")
+        if len(gs2) >= 2 and gs2[1].startswith("a="):
+            user = gs2[1][2:].replace("=2C", ",").replace("=3D", "=")
+        fields = dict(part.partition("=")[::2] for part in parts[1:] if "=" in part)
+    scheme, _, token = fields.get("auth", "").partition(" ")
+    return (user, token) if scheme.lower() == "bearer" else ("", "")
+
+
 def _check_login(
     server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
 ) -> AuthResult:
@@ -92,7 +151,8 @@ class SmtpReceiver:
     """An SMTP server on a free loopback port that keeps every accepted message.
 
     `tls` offers STARTTLS (and then requires it); `auth=True` requires AUTH PLAIN/LOGIN
-    as SMTP_USER/SMTP_PASSWORD. `stop()` and `start()` keep the port, for "server down,
+    as SMTP_USER/SMTP_PASSWORD; `oauth` requires AUTH XOAUTH2 or OAUTHBEARER with a token
+    that OAuth2 server issued to the user signing in. `stop()` and `start()` keep the port, for "server down,
     then back" tests.
     """
 
@@ -103,6 +163,7 @@ class SmtpReceiver:
         auth: bool = False,
         onward: OnwardDelivery | None = None,
         drop_after_data: bool = False,
+        oauth: OAuthServer | None = None,
     ) -> None:
         self.host = HOST
         self.port = free_port()
@@ -110,6 +171,8 @@ class SmtpReceiver:
         self.auth = auth
         self.onward = onward
         self.drop_after_data = drop_after_data
+        self.oauth = oauth
+        self.token_attempts: list[str] = []  # the mechanism of every token sign-in tried
         self._received: list[ReceivedMail] = []
         self._changed = threading.Condition()
         self._controller: Controller | None = None
@@ -137,11 +200,16 @@ class SmtpReceiver:
         options: dict[str, Any] = {"auth_required": self.auth, "auth_require_tls": self.tls is not None}
         if self.auth:
             options["authenticator"] = _check_login
+        handler: _Handler = _Handler(self)
+        if self.oauth is not None:
+            handler = _OAuthHandler(self, self.oauth)
+            options["auth_required"] = True
+            options["auth_exclude_mechanism"] = ["PLAIN", "LOGIN"]
         if self.tls is not None:
             options["tls_context"] = self.tls.server_context()
             options["require_starttls"] = True
         controller = Controller(
-            _Handler(self), hostname=self.host, port=self.port, server_hostname="localhost", **options
+            handler, hostname=self.host, port=self.port, server_hostname="localhost", **options
         )
         controller.start()
         self._controller = controller

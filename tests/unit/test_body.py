@@ -279,6 +279,45 @@ def test_encoded_attachment_name_is_decoded_by_both_parsers(monkeypatch: pytest.
     assert strict.attachments[0].filename == "Rechnung März.pdf"
 
 
+# The damaged scan notice the fuzzer found: its Content-Disposition ends in a bare ``filename*``.
+CUT_OFF_FILENAME_PARAMETER = (
+    b"om:\x00\x00\x00\x00\x00\x00 Scanner <scanner@office.example>\nTo: support@example.com\n"
+    b"Subject: =?utf-8*de?Q?Rechnung_M=C3=A4rz?=\nDate: Tue, 5 Mar 2024 13:00:00 +0000\n"
+    b"Message-ID: <scan.2024.03.05.1300@office.example>\nMIME-Version: 1.0\n"
+    b"Content-Type: application/pdf;\n name*=utf-8''Rechnung%20M%C3%A4rz.pdf\n"
+    b"Content-Disposition: attachment;\n filename*"
+)
+
+
+def test_a_cut_off_parameter_costs_only_its_own_header() -> None:
+    message = read_message(CUT_OFF_FILENAME_PARAMETER)
+    assert message.notes == ("no text part: the message has no body text to show",)
+    assert [(a.filename, a.content_type) for a in message.attachments] == [
+        ("Rechnung März.pdf", "application/pdf")
+    ]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        "Content-Type: text/plain; charset*",
+        "Content-Type: text/plain\nContent-Disposition: inline; filename*",
+    ],
+)
+def test_a_bare_parameter_name_leaves_the_body_read_strictly(headers: str) -> None:
+    message = read_message(mime(headers, "hello there\n"))
+    assert message.text == "hello there"
+    assert message.notes == ()
+
+
+def test_a_bare_parameter_name_in_a_multipart_header_keeps_its_parts() -> None:
+    body = "--b\nContent-Type: text/plain\n\nhi\n--b\nContent-Type: text/plain; name=a.txt\n\nfile\n--b--\n"
+    message = read_message(mime("Content-Type: multipart/mixed; boundary=b; x*", body))
+    assert message.text == "hi"
+    assert [a.filename for a in message.attachments] == ["a.txt"]
+    assert message.notes == ()
+
+
 # --- hostile content ------------------------------------------------------------------------------
 
 

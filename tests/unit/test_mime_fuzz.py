@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from shared_inbox.mail.attachments import MAX_FILENAME_BYTES, attachment_bytes
@@ -17,7 +17,8 @@ from shared_inbox.mail.body import ReadMessage, raw_source, read_message
 from shared_inbox.mail.charset import decode_text
 from shared_inbox.mail.sanitize import has_forbidden
 
-SAMPLES = sorted((Path(__file__).parent.parent / "data" / "eml").rglob("*.eml"))
+SAMPLES_DIR = Path(__file__).parent.parent / "data" / "eml"
+SAMPLES = sorted(SAMPLES_DIR.rglob("*.eml"))
 LAST_RESORT = ("could not be read", "nested too deeply")
 
 NASTY_TEXT = [
@@ -176,6 +177,7 @@ def test_generated_mime_reads_soundly(raw: bytes) -> None:
     st.lists(st.tuples(st.integers(0, 10_000), st.binary(max_size=6), st.integers(0, 8)), max_size=6),
     st.integers(0, 10_000),
 )
+@example(SAMPLES_DIR / "rfc2231_params.eml", [(0, b"", 2), (3, b"\x00" * 6, 0)], 328)  # a cut-off filename*
 def test_damaged_samples_read_soundly(path: Path, edits: list[tuple[int, bytes, int]], cut: int) -> None:
     raw = bytearray(path.read_bytes())
     for position, inserted, removed in edits:

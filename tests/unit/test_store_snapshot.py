@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from shared_inbox.domain.model import SEEN, Address, Location, MessageMeta
+from shared_inbox.domain.model import SEEN, Address, DeliveryFailure, Location, MessageKind, MessageMeta
 from shared_inbox.store import Store
 from shared_inbox.store.messages import MESSAGES_NAME, MessageShards
 from shared_inbox.store.snapshot import SNAPSHOT_NAME
@@ -39,6 +39,11 @@ def make_meta(n: int) -> MessageMeta:
         synthetic_id=n % 11 == 0,
         header_notes=("Date was unreadable",) if rich else (),
         received=BASE + timedelta(minutes=n, seconds=5) if rich else None,
+        kind=(MessageKind.CUSTOMER, MessageKind.BOUNCE, MessageKind.AUTO_REPLY, MessageKind.BULK)[n % 4],
+        delivery_failures=(DeliveryFailure(f"c{n}@customer.test", n % 8 == 1, "550 5.1.1 user unknown"),)
+        if n % 4 == 1
+        else (),
+        bounced_message_id=f"m{n - 1}@customer.test" if n % 4 == 1 else None,
     )
 
 

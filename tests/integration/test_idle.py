@@ -1,0 +1,66 @@
+"""Waiting for new mail with IDLE, against a real Dovecot, over every connection security."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from imapclient import IMAPClient
+
+from shared_inbox.imap.connection import Endpoint, connect_imap
+from shared_inbox.imap.idle import wait_for_change
+from tests.rig.dovecot import RigMailbox
+
+pytestmark = pytest.mark.integration
+
+MAIL = "From: ann@customer.test\r\nSubject: order {n}\r\nMessage-ID: <m{n}@customer.test>\r\n\r\nHello.\r\n"
+NO_PUSH_FOR = 10.0  # far longer than the server needs to report a change it already knows of
+
+
+def mail(n: int) -> bytes:
+    return MAIL.format(n=n).encode()
+
+
+@pytest.fixture(params=["none", "starttls", "tls"])
+def client(request: pytest.FixtureRequest, mailbox: RigMailbox) -> Iterator[IMAPClient]:
+    security = request.param
+    port = mailbox.tls_port if security == "tls" else mailbox.port
+    endpoint = Endpoint(mailbox.host, port, security, mailbox.user, mailbox.password, mailbox.ca_file)
+    connected = connect_imap(endpoint)
+    try:
+        yield connected
+    finally:
+        connected.logout()
+
+
+def synced(client: IMAPClient) -> tuple[int, int | None]:
+    """What a sync of INBOX leaves behind: its UIDNEXT and HIGHESTMODSEQ."""
+    selected: dict[bytes, Any] = client.select_folder("INBOX", readonly=True)
+    return selected[b"UIDNEXT"], selected.get(b"HIGHESTMODSEQ")
+
+
+def test_mail_arriving_between_select_and_idle_ends_the_wait(
+    mailbox: RigMailbox, client: IMAPClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mailbox.deliver(mail(1))
+    since = synced(client)
+    select = client.select_folder
+
+    def select_then_mail_arrives(*args: Any, **kwargs: Any) -> Any:
+        selected = select(*args, **kwargs)
+        mailbox.deliver(mail(2))  # the server reports it right behind IDLE's continuation line
+        return selected
+
+    monkeypatch.setattr(client, "select_folder", select_then_mail_arrives)
+    assert wait_for_change(client, "INBOX", NO_PUSH_FOR, threading.Event(), since=since)
+    monkeypatch.undo()
+    assert len(client.search("ALL")) == 2  # IDLE ended cleanly: the connection reads on
+
+
+def test_a_quiet_mailbox_times_out_and_stays_usable(mailbox: RigMailbox, client: IMAPClient) -> None:
+    mailbox.deliver(mail(1))
+    since = synced(client)
+    assert not wait_for_change(client, "INBOX", 1.5, threading.Event(), since=since)
+    assert len(client.search("ALL")) == 1

@@ -1,0 +1,127 @@
+"""Mail from machines in the TUI: bounces marked in the list, reader and Attention; auto-replies dimmed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual.pilot import Pilot
+
+from shared_inbox.domain.model import Address, Conversation, DeliveryFailure, MessageKind, MessageMeta
+from shared_inbox.services.session import Session
+from shared_inbox.ui.app import InboxApp
+from shared_inbox.ui.message_view import MessageHeading
+from shared_inbox.ui.reader import MessageView, ReaderScreen
+from shared_inbox.ui.views import NEEDS_ATTENTION
+from tests.ui.test_app import NOW, drive, inbox_of, session, visible_text
+
+__all__ = ["session"]  # the fixture, shared with the app tests
+
+SUPPORT = Address("Acme Support", "support@example.com")
+DAEMON = Address("Mail Delivery System", "mailer-daemon@mx.example.com")
+# Hostile words from a remote server: shown as text, never run as markup.
+FAILURE = DeliveryFailure("ann@customer.example", True, "550 5.1.1 user unknown [@click=app.quit]x[/]")
+
+
+def answered(session: Session) -> tuple[Conversation, MessageMeta]:
+    """An open conversation whose latest message is ours, and that message."""
+    for conv in session.inbox.conversations():
+        metas = session.inbox.messages_of(conv)
+        if conv.state.status.value == "active" and metas and metas[-1].outgoing:
+            return conv, metas[-1]
+    raise AssertionError("the generated mailbox has no answered open conversation")
+
+
+def add_machine_mail(session: Session, conv: Conversation, ours: MessageMeta) -> tuple[str, str]:
+    customer = conv.customer
+    assert customer is not None
+    bounce = MessageMeta(
+        message_id="bounce-1@mx.example.com",
+        subject="Undelivered Mail Returned to Sender",
+        sender=DAEMON,
+        to=(SUPPORT,),
+        cc=(),
+        date=NOW - timedelta(hours=1),
+        kind=MessageKind.BOUNCE,
+        delivery_failures=(FAILURE,),
+        bounced_message_id=ours.message_id,
+    )
+    auto = MessageMeta(
+        message_id="ooo-1@customer.example",
+        subject="Automatic reply: " + conv.subject,
+        sender=Address(customer.name, customer.email),
+        to=(SUPPORT,),
+        cc=(),
+        date=NOW - timedelta(hours=2),
+        in_reply_to=(ours.message_id,),
+        kind=MessageKind.AUTO_REPLY,
+    )
+    session.store.upsert_messages([bounce, auto])
+    return bounce.message_id, auto.message_id
+
+
+def app_for(session: Session) -> InboxApp:
+    return InboxApp(session, sync=False, now=lambda: NOW)
+
+
+def test_a_bounce_is_marked_in_the_list_and_waits_in_attention(session: Session) -> None:
+    conv, ours = answered(session)
+    add_machine_mail(session, conv, ours)
+    status_before = conv.state.status
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        screen = inbox_of(pilot.app)
+        screen.reload()
+        assert screen.counts[NEEDS_ATTENTION] == 1
+        screen.action_show_view(NEEDS_ATTENTION)
+        await pilot.pause()
+        rows = screen.conversation_list.rows
+        assert [c.id for c in rows] == [conv.id]
+        assert rows[0].state.status is status_before
+        text = visible_text(screen.conversation_list)
+        assert "✗ delivery failed to ann@custom" in text  # cut to fit beside the subject
+
+    drive(app_for(session), scenario)
+
+
+def test_the_reader_labels_machine_mail_and_shows_the_failure_as_text(session: Session) -> None:
+    conv, ours = answered(session)
+    bounce_id, auto_id = add_machine_mail(session, conv, ours)
+    current = session.inbox.conversation(conv.id)
+    assert current is not None
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        reader = ReaderScreen(session, current)
+        await pilot.app.push_screen(reader)
+        await pilot.pause()
+        views = {v.meta.message_id: v for v in reader.query(MessageView)}
+        auto, bounce = views[auto_id], views[bounce_id]
+        assert auto.has_class("machine") and auto.has_class("auto-reply")
+        assert str(auto.query_one(MessageHeading).visual).startswith("Automatic reply · ")
+        heading = str(bounce.query_one(MessageHeading).visual)
+        assert heading.startswith("Delivery report · ")
+        assert (
+            "✗ delivery failed to ann@customer.example: 550 5.1.1 user unknown [@click=app.quit]x[/]"
+            in heading
+        )
+        assert not views[ours.message_id].has_class("machine")
+        assert pilot.app.is_running  # the markup in the server's words did nothing
+
+    drive(app_for(session), scenario)
+
+
+def test_writing_again_after_a_bounce_takes_it_out_of_attention(session: Session) -> None:
+    conv, ours = answered(session)
+    add_machine_mail(session, conv, ours)
+    assert session.inbox.delivery_failed() == {conv.id}
+    again = MessageMeta(
+        message_id="again-1@example.com",
+        subject="Re: " + conv.subject,
+        sender=SUPPORT,
+        to=(Address("", "ann@other.example"),),
+        cc=(),
+        date=NOW - timedelta(minutes=10),
+        in_reply_to=(ours.message_id,),
+        outgoing=True,
+    )
+    session.store.upsert_messages([again])
+    assert session.inbox.delivery_failed() == frozenset()

@@ -103,6 +103,7 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
         self._pinned: Conversation | None = None
         self._pinned_row: int | None = None
         self._after_pinned: Callable[[], None] | None = None
+        self._stale = False  # the inbox changed while the list was hidden
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="inbox-body"):
@@ -133,9 +134,16 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
         self.conversation_list.refresh()
 
     def _inbox_changed(self, _change: InboxChange) -> None:
-        """Mail arrived or left, flags or state changed (a burst at a time): counts and rows anew."""
-        if self.is_attached:  # not while the app closes
+        """Mail arrived or left, flags or state changed (a burst at a time): counts and rows anew.
+
+        Under a full screen (the reader) the list is hidden: it is rebuilt when it shows again.
+        """
+        if not self.is_attached:  # the app is closing
+            return
+        if self.app.screen is self or self.app.screen.is_modal:  # the list is on show
             self.reload()
+        else:
+            self._stale = True
 
     def on_unmount(self) -> None:
         self.remember()
@@ -154,6 +162,7 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
 
     def reload(self) -> None:
         """Rebuild counts and the current view (or the search results) from the inbox."""
+        self._stale = False
         if self._remember_timer is None:
             self._remember_timer = self.set_timer(REMEMBER_AFTER, self.remember)
         now = self._now()
@@ -419,3 +428,5 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
 
     def on_screen_resume(self) -> None:
         self._unpin()
+        if self._stale:
+            self.reload()

@@ -163,3 +163,32 @@ def test_a_change_heard_while_the_app_closes_is_dropped_quietly(session: Session
         pilot.app.exit()
 
     drive(InboxApp(session, sync=False, now=lambda: NOW), scenario)
+
+
+def test_the_list_hidden_under_the_reader_is_rebuilt_when_it_shows_again_not_before(session: Session) -> None:
+    fresh = customer_mail(7, subject="Arrived while reading")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        screen = inbox_of(pilot.app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ReaderScreen)
+        reloads: list[int] = []
+        reload = screen.reload
+
+        def counted() -> None:
+            reloads.append(1)
+            reload()
+
+        screen.reload = counted  # type: ignore[method-assign]
+        store_from_a_thread(session, [[fresh]])
+        await until(pilot, lambda: session.inbox.conversation(fresh.message_id) is not None)
+        await pilot.pause()
+        assert reloads == []  # hidden: no work for a list nobody sees
+        await pilot.press("q")
+        await until(pilot, lambda: pilot.app.screen is screen)
+        await pilot.pause()
+        assert fresh.subject in {conv.subject for conv in screen.conversation_list.rows}
+        assert reloads
+
+    drive(InboxApp(session, sync=False, now=lambda: NOW), scenario)

@@ -249,11 +249,16 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
 
     async def _show_current(self) -> None:
         """Redraw the thread, unless the app is closing (a change heard while quitting)."""
-        if not self.is_attached:
+        if self.taken_down:
             return
         await self.recompose()
-        if self.is_attached:
+        if not self.taken_down:
             self._load_bodies()
+
+    @property
+    def taken_down(self) -> bool:
+        """Whether the app is closing or has removed this screen's widgets (the app quitting)."""
+        return not self.is_attached or not self.query("#thread")
 
     def show_presence(self, line: Content | None) -> None:
         """Name the teammates viewing or replying to this conversation; None hides the line."""

@@ -59,7 +59,9 @@ class ReaderTriage:
         follow_inbox(self, self._inbox_changed)  # type: ignore[arg-type]
 
     def _inbox_changed(self, change: InboxChange) -> None:
-        if self.is_attached and self.session.inbox.touches(change, self.conversation.id):  # type: ignore[attr-defined]
+        if self.taken_down:  # type: ignore[attr-defined]
+            return
+        if self.session.inbox.touches(change, self.conversation.id):
             self.reload_conversation()
 
     def reload_conversation(self) -> None:

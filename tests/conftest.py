@@ -14,11 +14,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from tests.rig.dovecot import DovecotServer, RigMailbox, find_dovecot
 from tests.rig.oauth import OAuthServer
 from tests.rig.smtp import SmtpReceiver
 from tests.rig.tls import TlsFiles, make_tls_files
+
+# Property tests check what is true, not how fast: on a busy two-core machine a sub-millisecond
+# example can take hundreds of milliseconds, and Hypothesis's default deadline would call that a failure.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 SERVER_FIXTURES = frozenset(
     {"dovecot", "mailbox", "smtp_receiver", "smtp_receiver_factory", "oauth_server", "oauth_dovecot"}

@@ -126,14 +126,13 @@ def sync(args: argparse.Namespace, session: Session) -> int:
                 result = service.sync_once()
             except ConnectionLost as exc:
                 return fail(f"{exc} What was synced before is kept; run the sync again to go on.")
-            session.inbox.add_messages(result.new_ids)
             apply_remote(session.inbox, session.commands, result.team_events)
             if not args.quiet:
                 print(summary(result, session), file=sys.stderr)
             return EXIT_OK
         stop = threading.Event()
         failure: list[str] = []
-        inbox_lock = threading.Lock()  # rounds and the outbox both bring messages in, from their threads
+        inbox_lock = threading.Lock()  # rounds and the outbox both record events, from their threads
         one_line_at_a_time = threading.Lock()  # the team watcher reports from its own thread
 
         def say(line: str) -> None:
@@ -143,7 +142,6 @@ def sync(args: argparse.Namespace, session: Session) -> int:
 
         def on_round(result: SyncRound) -> None:
             with inbox_lock:
-                session.inbox.add_messages(result.new_ids)
                 apply_remote(session.inbox, session.commands, result.team_events)
             if not args.quiet and result.changed:
                 say(summary(result, session))

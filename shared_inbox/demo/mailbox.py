@@ -113,7 +113,6 @@ def sync_and_triage(demo: DemoMailbox, now: datetime) -> None:
     """
     with open_session(demo.config, now=lambda: now) as session:
         result = session.sync_service().sync_once()
-        session.inbox.add_messages(result.new_ids)
         demo.first_sync = result
         demo.state = apply_demo_state(session, now)
         demo.state.changes += apply_demo_extras(session, now)

@@ -1,4 +1,4 @@
-"""Marking messages read, unread or flagged, and bringing the inbox up to date.
+"""Marking messages read, unread or flagged; the inbox hears of it from the store.
 
 The change itself is queued for the server by shared_inbox.store.pending_flags.
 """
@@ -15,15 +15,8 @@ __all__ = ["FlagChange", "PendingFlags", "mark_messages", "mark_read"]
 
 
 def mark_messages(inbox: Inbox, message_ids: Sequence[str], flag: str, add: bool) -> bool:
-    """Change `flag` on the messages (queued for the server) and bring the inbox up to date.
-
-    True when anything changed, so callers know whether to redraw.
-    """
-    if not message_ids or not PendingFlags(inbox.store).mark(message_ids, flag, add):
-        return False
-    for message_id in message_ids:
-        inbox.reload_message(message_id)
-    return True
+    """Change `flag` on the messages (queued for the server); True when anything changed."""
+    return bool(message_ids) and PendingFlags(inbox.store).mark(message_ids, flag, add) > 0
 
 
 def mark_read(inbox: Inbox, conv: Conversation) -> Conversation:

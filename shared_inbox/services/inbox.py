@@ -1,14 +1,22 @@
 """The inbox as the UI and the CLI see it: conversations built from the store.
 
-Holds the thread index and the event log in memory and keeps them current as
-sync adds messages or commands add events. Callers get plain domain objects.
+Message metadata has one owner, the store; the inbox reads through its table
+and hears of every write, so no writer has to tell it. Heard changes are taken
+into the thread index on the next read, on the reading thread, and listeners
+are told at once (from the writing thread) which messages or conversations
+changed. Events (commands, teammates) come in through `add_event(s)`.
+Callers get plain domain objects.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Concatenate, ParamSpec, TypeVar
 
 from shared_inbox.domain.conversations import assemble, assemble_one, group_events
 from shared_inbox.domain.events import Event, EventError, event_from_json
@@ -31,6 +39,40 @@ class AmbiguousConversation(LookupError):
     """A typed id that starts more than one conversation id; the message lists them."""
 
 
+@dataclass(frozen=True)
+class InboxChange:
+    """What changed: messages written to the store, conversations that took events, or everything."""
+
+    message_ids: frozenset[str] = frozenset()
+    conversation_ids: frozenset[str] = frozenset()
+    everything: bool = False
+
+    def merged(self, other: InboxChange) -> InboxChange:
+        """Both changes as one, so a burst of them can be handled once."""
+        if self.everything or other.everything:
+            return InboxChange(everything=True)
+        return InboxChange(
+            self.message_ids | other.message_ids, self.conversation_ids | other.conversation_ids
+        )
+
+
+InboxListener = Callable[[InboxChange], None]
+R = TypeVar("R")
+P = ParamSpec("P")
+
+
+def _settled(method: Callable[Concatenate[Inbox, P], R]) -> Callable[Concatenate[Inbox, P], R]:
+    """Answer from an index that holds every write heard so far, one thread at a time."""
+
+    @functools.wraps(method)
+    def read(self: Inbox, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self._settle_lock:
+            self._settle()
+            return method(self, *args, **kwargs)
+
+    return read
+
+
 class Inbox:
     def __init__(
         self,
@@ -47,7 +89,6 @@ class Inbox:
         self.bulk_starts_clocks = bulk_starts_clocks
         self.me = me
         self.index = ThreadIndex(subject_merge=subject_merge, window=subject_merge_window)
-        self.messages: dict[str, MessageMeta] = {}
         self.events: list[Event] = []
         self._event_ids: set[str] = set()
         self._conversations: dict[str, Conversation] | None = None
@@ -60,20 +101,38 @@ class Inbox:
         self._search_texts: dict[str, str] = {}
         self._kinds: dict[str, KindSummary] = {}  # conversation id -> its message kinds, until a change
         self._bounces: set[str] = set()  # ids of bounces: few, and what the Attention view looks for
+        # Told of every change, on the thread that made it; see `InboxChange`.
+        self.listeners: list[InboxListener] = []
+        # Message writes heard from the store, not yet in the index. The writer only touches
+        # these (under `_heard_lock`); readers take them in under `_settle_lock`.
+        self._heard_new: set[str] = set()
+        self._heard_changed: set[str] = set()
+        self._heard_lock = threading.Lock()
+        self._settle_lock = threading.RLock()
+        store.watch_messages(self._heard)
+
+    @property
+    def messages(self) -> Mapping[str, MessageMeta]:
+        """Every message by Message-ID: the store's own table, not a copy."""
+        return self.store.message_table()
 
     def load(self) -> Inbox:
-        metas = list(self.store.messages())
-        self.messages = {m.message_id: m for m in metas}
-        self._bounces = {m.message_id for m in metas if m.kind is MessageKind.BOUNCE}
-        self.index.add_many(metas)
-        for raw in self.store.events():
-            self._take_event(raw)
-        self._conversations = None
-        self._changed()
-        # Now, while the caller may hold off the garbage collector (see session.py), rather
-        # than on the first keystroke of the first search.
-        for conv in self._all().values():
-            self._text_of(conv)
+        with self._settle_lock:
+            with self._heard_lock:  # what is stored now is read below
+                self._heard_new.clear()
+                self._heard_changed.clear()
+            metas = list(self.messages.values())
+            self._bounces = {m.message_id for m in metas if m.kind is MessageKind.BOUNCE}
+            self.index.add_many(metas)
+            for raw in self.store.events():
+                self._take_event(raw)
+            self._conversations = None
+            self._changed()
+            # Now, while the caller may hold off the garbage collector (see session.py), rather
+            # than on the first keystroke of the first search.
+            for conv in self._all().values():
+                self._text_of(conv)
+        self._tell(InboxChange(everything=True))
         return self
 
     def _take_event(self, raw: dict[str, object]) -> Event | None:
@@ -90,16 +149,33 @@ class Inbox:
 
     # -- updates -------------------------------------------------------------
 
-    def add_messages(self, message_ids: Iterable[str]) -> None:
-        """Bring messages the sync just stored into the index."""
-        fresh = []
-        for mid in message_ids:
-            meta = self.store.message(mid)
-            if meta is not None:
-                fresh.append(meta)
-                self.messages[mid] = meta
-                if meta.kind is MessageKind.BOUNCE:
-                    self._bounces.add(mid)
+    def _heard(self, new: frozenset[str], changed: frozenset[str]) -> None:
+        """The store wrote messages (on the writer's thread, under its lock): note them, tell listeners."""
+        with self._heard_lock:
+            self._heard_new |= new
+            self._heard_changed |= changed
+        self._tell(InboxChange(message_ids=new | changed))
+
+    def _tell(self, change: InboxChange) -> None:
+        for listener in list(self.listeners):
+            listener(change)
+
+    def _settle(self) -> None:
+        """Take the writes heard since the last read into the index and the conversations."""
+        with self._settle_lock:
+            with self._heard_lock:
+                if not self._heard_new and not self._heard_changed:
+                    return
+                new, changed = self._heard_new, self._heard_changed - self._heard_new
+                self._heard_new, self._heard_changed = set(), set()
+            indexed = {mid for mid in new if self.index.conversation_of(mid) is not None}
+            self._take_new(new - indexed)
+            self._take_changed(changed | indexed)
+
+    def _take_new(self, message_ids: Iterable[str]) -> None:
+        table = self.messages
+        fresh = [meta for mid in message_ids if (meta := table.get(mid)) is not None]
+        self._bounces.update(meta.message_id for meta in fresh if meta.kind is MessageKind.BOUNCE)
         if not fresh:
             return
         self._changed()
@@ -119,42 +195,57 @@ class Inbox:
             if conv_id is not None:
                 self._rebuild(conv_id)
 
-    def reload_message(self, message_id: str) -> None:
-        meta = self.store.message(message_id)
-        if meta is None:
+    def _take_changed(self, message_ids: set[str]) -> None:
+        """Known messages whose flags or locations changed: rebuild their conversations once each."""
+        if not message_ids:
             return
-        self.messages[message_id] = meta
         self._changed()
-        conv_id = self.index.conversation_of(message_id)
-        if self._conversations is not None and conv_id is not None:
-            self._rebuild(conv_id)
+        if self._conversations is None or len(message_ids) > INCREMENTAL_LIMIT:
+            self._conversations = None
+            return
+        touched = {self.index.conversation_of(mid) for mid in message_ids}
+        for conv_id in touched:
+            if conv_id is not None:
+                self._rebuild(conv_id)
+
+    @_settled
+    def touches(self, change: InboxChange, conv_id: str) -> bool:
+        """Whether `change` may alter the conversation `conv_id` (or the one it merged into)."""
+        if change.everything or conv_id in change.conversation_ids:
+            return True
+        if not change.message_ids:
+            return False
+        current = self.conversation(conv_id)
+        target = current.id if current is not None else conv_id
+        if target in change.conversation_ids:
+            return True
+        return any(self.index.conversation_of(mid) == target for mid in change.message_ids)
 
     def add_event(self, event: Event) -> None:
-        if event.id in self._event_ids:
-            return
-        self._event_ids.add(event.id)
-        self.events.append(event)
-        conv_id = self.index.conversation_of(event.anchor)
-        if self._conversations is None or conv_id is None:
-            return
-        self._events_by_conv.setdefault(conv_id, []).append(event)
-        self._rebuild(conv_id)
+        self.add_events([event])
 
     def add_events(self, events: Iterable[Event]) -> None:
         """Take in many events (a teammate's batch) and rebuild each conversation they touch once."""
         touched: set[str] = set()
-        for event in events:
-            if event.id in self._event_ids:
-                continue
-            self._event_ids.add(event.id)
-            self.events.append(event)
-            conv_id = self.index.conversation_of(event.anchor)
-            if self._conversations is None or conv_id is None:
-                continue
-            self._events_by_conv.setdefault(conv_id, []).append(event)
-            touched.add(conv_id)
-        for conv_id in touched:
-            self._rebuild(conv_id)
+        took = False
+        with self._settle_lock:
+            self._settle()
+            for event in events:
+                if event.id in self._event_ids:
+                    continue
+                self._event_ids.add(event.id)
+                self.events.append(event)
+                took = True
+                conv_id = self.index.conversation_of(event.anchor)
+                if conv_id is not None:
+                    touched.add(conv_id)
+                if self._conversations is not None and conv_id is not None:
+                    self._events_by_conv.setdefault(conv_id, []).append(event)
+            if self._conversations is not None:
+                for conv_id in touched:
+                    self._rebuild(conv_id)
+        if took:
+            self._tell(InboxChange(conversation_ids=frozenset(touched)))
 
     def _changed(self) -> None:
         self._ordered = None
@@ -177,6 +268,7 @@ class Inbox:
     # -- reads ---------------------------------------------------------------
 
     def _all(self) -> dict[str, Conversation]:
+        self._settle()
         if self._conversations is None:
             self._events_by_conv = group_events(self.index, self.events)
             convs = assemble(
@@ -190,6 +282,7 @@ class Inbox:
             self._search_texts.clear()
         return self._conversations
 
+    @_settled
     def conversations(self, query: str = "") -> list[Conversation]:
         """Conversations matching `query`, the one waiting longest first."""
         table = self._all()
@@ -214,6 +307,7 @@ class Inbox:
             text = self._search_texts[conv.id] = search_text(conv, self.messages_of(conv))
         return text
 
+    @_settled
     def conversation(self, ref: str) -> Conversation | None:
         """Find a conversation by its id, an old id it merged from, or a Message-ID in it."""
         table = self._all()
@@ -226,6 +320,7 @@ class Inbox:
         conv_id = self.index.conversation_of(ref.strip("<>"))
         return table.get(conv_id) if conv_id else None
 
+    @_settled
     def find(self, ref: str) -> Conversation | None:
         """The conversation a person named: as :meth:`conversation`, or by a unique start of its id.
 
@@ -249,6 +344,7 @@ class Inbox:
     def messages_of(self, conv: Conversation) -> list[MessageMeta]:
         return [self.messages[m] for m in conv.message_ids if m in self.messages]
 
+    @_settled
     def kinds_of(self, conv: Conversation) -> KindSummary:
         """How many of its messages people and machines wrote, and where delivery failed."""
         summary = self._kinds.get(conv.id)
@@ -256,6 +352,7 @@ class Inbox:
             summary = self._kinds[conv.id] = summarise(self.messages_of(conv), self.our_addresses)
         return summary
 
+    @_settled
     def delivery_failed(self) -> frozenset[str]:
         """Open conversations where our mail bounced and the team has not written since."""
         table = self._all()
@@ -268,11 +365,13 @@ class Inbox:
                 found.add(conv.id)
         return frozenset(found)
 
+    @_settled
     def event_count_of(self, conv_id: str) -> int:
         """How many events the conversation has, without copying them."""
         self._all()
         return len(self._events_by_conv.get(conv_id, ()))
 
+    @_settled
     def events_of(self, conv_id: str) -> list[Event]:
         """The events of one conversation (state changes, promises, notes), in arrival order."""
         self._all()

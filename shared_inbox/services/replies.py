@@ -332,8 +332,7 @@ class Replies:
 
         Returns the ids of the conversations that changed.
         """
-        inbox = self.session.inbox
-        inbox.add_messages(message_ids)
+        inbox = self.session.inbox  # the store told it of the delivered messages already
         changed: list[str] = []
         for message_id in message_ids:
             conv = inbox.conversation(message_id)

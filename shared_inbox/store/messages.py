@@ -22,9 +22,10 @@ import logging
 import operator
 import re
 from collections import OrderedDict
-from collections.abc import Collection, Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from types import MappingProxyType
 
 from tinydb import TinyDB
 from tinydb.table import Table
@@ -46,6 +47,9 @@ HOT_SHARDS = 8  # shards whose documents stay in memory between writes
 TABLE_NAME = "messages"
 _SHARD_FILE = re.compile(r"^(\d{5,})\.json$")
 _META_FIELDS = operator.attrgetter(*(f.name for f in fields(MessageMeta)))
+
+# Told, after each write, the Message-IDs that were new and those that changed.
+MessagesWritten = Callable[[frozenset[str], frozenset[str]], None]
 
 
 def _copy(meta: MessageMeta) -> MessageMeta:
@@ -90,6 +94,9 @@ class MessageShards:
         self._decoder = MetaDecoder()
         self._hot: OrderedDict[_Shard, None] = OrderedDict()
         self._snapshot_current = False  # whether snapshot.bin matches the shards (see snapshot.py)
+        self.listeners: list[MessagesWritten] = []
+        # The one copy in memory of every message, read-only to others; entries are replaced, never changed.
+        self.table: Mapping[str, MessageMeta] = MappingProxyType(self._metas)
 
     @classmethod
     def open(cls, directory: Path, *, shard_size: int = SHARD_SIZE) -> MessageShards:
@@ -265,10 +272,25 @@ class MessageShards:
             plan.setdefault(shard, _ShardChange()).inserts.extend(docs[mid] for mid in take)
             shard = self._new_shard() if to_insert else None
         self._snapshot_current = False
-        for shard, change in plan.items():
-            inserted = self._write(shard, change)
-            self._index_written(shard, change, inserted, changed)
-            self._keep_hot(shard)
+        written: list[str] = []
+        try:
+            for shard, change in plan.items():
+                inserted = self._write(shard, change)
+                self._index_written(shard, change, inserted, changed)
+                self._keep_hot(shard)
+                written.extend(change.updates)
+                written.extend(str(doc["message_id"]) for doc in change.inserts)
+        finally:
+            self._tell(written, new)
+
+    def _tell(self, written: list[str], new: set[str]) -> None:
+        """Tell the listeners what reached the disk (and memory), even when a later shard failed."""
+        if not written or not self.listeners:
+            return
+        fresh = frozenset(mid for mid in written if mid in new)
+        updated = frozenset(written) - fresh
+        for listener in self.listeners:
+            listener(fresh, updated)
 
     def _write(self, shard: _Shard, change: _ShardChange) -> list[int]:
         updates = change.updates

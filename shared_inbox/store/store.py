@@ -42,7 +42,7 @@ from shared_inbox.store.errors import (
 from shared_inbox.store.eventlog import EVENTS_NAME, EventLog
 from shared_inbox.store.files import DIR_MODE, TEMP_SUFFIX, make_private_dir, remove_leftover_temp_files
 from shared_inbox.store.lock import LOCK_NAME, StoreLock
-from shared_inbox.store.messages import MESSAGES_NAME, SHARD_SIZE, MessageShards
+from shared_inbox.store.messages import MESSAGES_NAME, SHARD_SIZE, MessageShards, MessagesWritten
 from shared_inbox.store.raw import RAW_NAME, RawCache
 from shared_inbox.store.schema import META_NAME, StoreMeta, new_meta, read_meta, upgrade, write_meta
 from shared_inbox.store.tables import FOLDERS_NAME, SETTINGS_NAME, FolderState, FolderTable, SettingsTable
@@ -196,6 +196,21 @@ class Store:
     def message(self, message_id: str) -> MessageMeta | None:
         """A copy of the stored message; changing it does not change the store."""
         return self._messages.get(message_id)
+
+    def message_table(self) -> Mapping[str, MessageMeta]:
+        """Every stored message by Message-ID: live, read-only, shared rather than copied.
+
+        The one copy of message metadata in memory; the inbox reads through it. A
+        write replaces entries whole, so a meta taken from it never changes under you.
+        """
+        return self._messages.table
+
+    def watch_messages(self, listener: MessagesWritten) -> None:
+        """Call `listener(new_ids, changed_ids)` after every message write, on the writing thread.
+
+        It runs under the store's lock: it must be quick and must not call the store.
+        """
+        self._messages.listeners.append(listener)
 
     @_serialized
     def messages(self) -> Iterator[MessageMeta]:

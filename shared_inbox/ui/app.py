@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.reactive import reactive
 
 from shared_inbox.display.text import inert
+from shared_inbox.ui.inbox_changes import InboxChange, InboxChanged, InboxFeed
 from shared_inbox.ui.keys import KeySpec, bindings_for, effective_keys, split_keys
 from shared_inbox.ui.palette import KeyActionsProvider, ThemesProvider
 from shared_inbox.ui.screens.first_screen import load_first_screen
@@ -134,7 +135,6 @@ class InboxApp(App[None]):
             self.notify(message, severity="warning", markup=False)
         if remembered is not None and remembered.theme in self.available_themes:
             self.theme = remembered.theme  # chosen in the palette last time
-        self.watch(self, "theme", self._theme_chosen, init=False)
         if self._pending_session is not None:
             self._start(self._pending_session)
             return
@@ -166,14 +166,6 @@ class InboxApp(App[None]):
         tracker_for(session).due_within(session.inbox.conversations(), self._now(), timedelta())  # warms it
         self.post_message(SessionOpened(session, team))
 
-    def _theme_chosen(self, theme: str) -> None:
-        """Keep a theme picked in the palette for the next start."""
-        from shared_inbox.ui.screens.inbox import InboxScreen
-
-        for screen in self.screen_stack:
-            if isinstance(screen, InboxScreen):
-                screen.remember()
-
     def on_session_opened(self, event: SessionOpened) -> None:
         self._start(event.session, event.team)
 
@@ -184,9 +176,12 @@ class InboxApp(App[None]):
         from shared_inbox.ui.screens.inbox import InboxScreen
 
         self.session = session
+        self.inbox_feed = InboxFeed(self, session.inbox)
+        self.inbox_feed.start()
         self.replies: Replies = Replies(session, now=self._now)
         self.team = team if team is not None else team_sync_for(session)
         session.commands.listeners.append(lambda _event: self.team.nudge())
+        self.presence = PresenceDisplay(self, session, self.team, self._now)  # screens follow it on mount
         remembered = load_first_screen(self.config.store.path)
         view_id = remembered.view_id if remembered is not None else "open"
         screen = InboxScreen(session, now=self._now, view_id=view_id)
@@ -199,7 +194,6 @@ class InboxApp(App[None]):
         self._update_status()
         self.deadline_watch = DeadlineWatch(self, session, self._now, self._refresh_screens)
         self.deadline_watch.start()
-        self.presence = PresenceDisplay(self, session, self.team, self._now)
         self.presence.start()
         if self.sync_enabled:
             self._sync()
@@ -213,6 +207,7 @@ class InboxApp(App[None]):
         self._forget_signals()
         self._stop.set()
         if self.ready:
+            self.inbox_feed.stop()
             self.replies.close()
 
     def action_quit(self) -> None:  # type: ignore[override]
@@ -378,15 +373,9 @@ class InboxApp(App[None]):
     def on_sync_round_done(self, event: SyncRoundDone) -> None:
         first_round = self.last_sync is None
         self.last_sync = self._now()
-        inbox = self.session.inbox
-        if event.result.new_ids:
-            inbox.add_messages(event.result.new_ids)
+        # The round's messages reached the inbox through the store; screens hear of them by `InboxChanged`.
         if event.result.team_events:
             self._teammates_changed(event.result.team_events)
-        for message_id in event.result.flagged_ids:
-            inbox.reload_message(message_id)
-        if event.result.changed:
-            self._refresh_screens()
         if not first_round:
             # The first round brings in the backlog; announcing all of it would be noise.
             self._announce(event.result.new_ids)
@@ -405,19 +394,16 @@ class InboxApp(App[None]):
             self.notify(line, title="Team", markup=False)
 
     def _messages_added(self, message_ids: list[str]) -> None:
-        """Replies the outbox just delivered: into the inbox, and onto the screens showing them."""
+        """Delivered replies (the inbox has them from the store): one the agent started becomes theirs."""
         self.replies.delivered(message_ids)
-        self._refresh_screens()
+
+    def on_inbox_changed(self, event: InboxChanged) -> None:
+        """One burst of inbox changes, folded into one message: pass it to the screens that follow it."""
+        self.inbox_feed.publish(event.change)
 
     def _refresh_screens(self) -> None:
-        from shared_inbox.ui.screens.inbox import InboxScreen
-        from shared_inbox.ui.screens.reader import ReaderScreen
-
-        for screen in self.screen_stack:
-            if isinstance(screen, InboxScreen):
-                screen.reload()
-            elif isinstance(screen, ReaderScreen):
-                screen.reload_conversation()
+        """Have every screen showing conversations redraw (the clock moved, the outbox changed)."""
+        self.post_message(InboxChanged(InboxChange(everything=True)))
 
     def _announce(self, message_ids: list[str]) -> None:
         """A notification for customer mail that just arrived; many at once are summed up."""

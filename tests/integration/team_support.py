@@ -55,8 +55,7 @@ class Agent:
         return connect_imap(sync_plan(self.session.config).endpoint)
 
     def sync_mail(self) -> None:
-        result = self.session.sync_service(fetch_bodies=False).sync_once()
-        self.session.inbox.add_messages(result.new_ids)
+        self.session.sync_service(fetch_bodies=False).sync_once()
 
     def exchange(self) -> Exchange:
         client = self.connect()

@@ -39,7 +39,7 @@ def opened(mailbox: Any, receiver: SmtpReceiver, tmp_path: Path) -> Iterator[tup
 
 
 def sender_for(session: Session, outbox: Outbox) -> OutboxSender:
-    return open_sender(session.config, session.store, outbox, on_messages=session.inbox.add_messages)
+    return open_sender(session.config, session.store, outbox)
 
 
 def test_send_later_goes_out_at_its_time_and_not_before(

@@ -355,9 +355,10 @@ def test_a_team_key_that_cannot_be_obtained_stops_the_command_with_one_sentence(
     config = write_config(tmp_path / "a", mailbox, team='key_command = "false"')
     done = cli(config, "sync", "--once")
     assert done.returncode == 1
-    assert done.stderr.strip().splitlines()[-1] == (
-        "shared-inbox: team.key_command: the command failed with exit status 1"
-    )
+    assert done.stderr.strip().splitlines() == [
+        "shared-inbox: the team key could not be obtained (team.key_command: the command failed with"
+        " exit status 1); `shared-inbox config check` tries each source."
+    ]
     assert "Traceback" not in done.stderr
     assert cli(write_config(tmp_path / "b", mailbox), "sync", "--once").returncode == 0
     short = write_config(tmp_path / "b", mailbox, team='key_command = "printf %s short"')  # same store

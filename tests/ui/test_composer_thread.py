@@ -43,7 +43,6 @@ def customer_writes_again(session: Session, conversation_id: str) -> str:
     meta = parse_header_block(raw, size=len(raw), location=Location("INBOX", 1, 9999), our_addresses=OURS)
     session.store.save_raw(meta.message_id, raw)
     session.store.upsert_messages([meta])
-    session.inbox.add_messages([meta.message_id])
     return meta.message_id
 
 

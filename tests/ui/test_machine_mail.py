@@ -56,7 +56,6 @@ def add_machine_mail(session: Session, conv: Conversation, ours: MessageMeta) ->
         kind=MessageKind.AUTO_REPLY,
     )
     session.store.upsert_messages([bounce, auto])
-    session.inbox.add_messages([bounce.message_id, auto.message_id])
     return bounce.message_id, auto.message_id
 
 
@@ -125,5 +124,4 @@ def test_writing_again_after_a_bounce_takes_it_out_of_attention(session: Session
         outgoing=True,
     )
     session.store.upsert_messages([again])
-    session.inbox.add_messages([again.message_id])
     assert session.inbox.delivery_failed() == frozenset()

@@ -103,7 +103,6 @@ def add_customer_mail(session: Session, sender: str, uid: int) -> str:
     )
     session.store.save_raw(meta.message_id, raw)
     session.store.upsert_messages([meta])
-    session.inbox.add_messages([meta.message_id])
     conv = next(c for c in session.inbox.conversations() if meta.message_id in c.message_ids)
     return conv.id
 

@@ -162,6 +162,8 @@ def test_a_theme_chosen_in_the_app_is_used_at_the_next_start(tmp_path: Path) -> 
             assert pilot.app.theme != "shared-light"
             pilot.app.theme = "shared-light"  # what picking it in the palette does
             await pilot.pause()
+            remembered = load_first_screen(config.store.path)  # at once, not only when quitting
+            assert remembered is not None and remembered.theme == "shared-light"
 
         drive(InboxApp(session, sync=False, now=lambda: NOW), choose)
     release = threading.Event()

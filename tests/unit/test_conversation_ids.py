@@ -93,7 +93,6 @@ def test_the_table_shows_every_id_and_status_whole_at_any_width(inbox: Inbox, wi
     inbox.store.upsert_messages(
         [mail("long@customer.test", 4, subject="A subject " * 12, name="Someone With A Long Name " * 3)]
     )
-    inbox.add_messages(["long@customer.test"])
     commands = Commands(inbox, author="alice@example.com", now=lambda: NOW + timedelta(days=1))
     commands.set_status(conversation_id_for(LONE), "pending")
     convs = inbox.conversations()

@@ -29,6 +29,7 @@ from shared_inbox.services.flags import mark_messages, mark_read
 from shared_inbox.services.notes import mentioned_conversations
 from shared_inbox.services.traffic_cop import HeldReplies
 from shared_inbox.ui.dialogs.prompts import TextPrompt
+from shared_inbox.ui.inbox_changes import InboxChange, follow_inbox
 from shared_inbox.ui.keys import bindings_for, shown_key, spec_for
 from shared_inbox.ui.screens.first_screen import ROWS_KEPT, FirstScreen, save_first_screen
 from shared_inbox.ui.screens.inbox_deadlines import ListDeadlines
@@ -42,6 +43,7 @@ from shared_inbox.ui.widgets.list_header import (
     title_text,
     view_order_name,
 )
+from shared_inbox.ui.widgets.presence_badges import ShownPresence, follow_presence
 from shared_inbox.ui.widgets.steady_footer import SteadyFooter
 from shared_inbox.wallclock import Now, utc_now
 
@@ -107,6 +109,7 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
         self._pinned: Conversation | None = None
         self._pinned_row: int | None = None
         self._after_pinned: Callable[[], None] | None = None
+        self._stale = False  # the inbox changed while the list was hidden
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="inbox-body"):
@@ -127,6 +130,26 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
         self.conversation_list.kinds = self.session.inbox.kinds_of
         self.reload()
         self.conversation_list.focus()
+        follow_inbox(self, self._inbox_changed)
+        follow_presence(self, self._presence_shown)
+        self.watch(self.app, "theme", lambda _theme: self.remember(), init=False)  # kept for the next start
+
+    def _presence_shown(self, shown: ShownPresence) -> None:
+        """Teammates' badges on the rows they are viewing or replying to."""
+        self.conversation_list.presence = shown.badges
+        self.conversation_list.refresh()
+
+    def _inbox_changed(self, _change: InboxChange) -> None:
+        """Mail arrived or left, flags or state changed (a burst at a time): counts and rows anew.
+
+        Under a full screen (the reader) the list is hidden: it is rebuilt when it shows again.
+        """
+        if not self.is_attached:  # the app is closing
+            return
+        if self.app.screen is self or self.app.screen.is_modal:  # the list is on show
+            self.reload()
+        else:
+            self._stale = True
 
     def on_unmount(self) -> None:
         self.remember()
@@ -145,6 +168,7 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
 
     def reload(self) -> None:
         """Rebuild counts and the current view (or the search results) from the inbox."""
+        self._stale = False
         if self._remember_timer is None:
             self._remember_timer = self.set_timer(REMEMBER_AFTER, self.remember)
         now = self._now()
@@ -410,3 +434,5 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
 
     def on_screen_resume(self) -> None:
         self._unpin()
+        if self._stale:
+            self.reload()

@@ -49,6 +49,7 @@ from shared_inbox.ui.screens.reader_notes import ReaderNotes
 from shared_inbox.ui.screens.reader_triage import ReaderTriage
 from shared_inbox.ui.widgets.customer_panel import CustomerPanel
 from shared_inbox.ui.widgets.message_view import FOLDED, AttachmentRow, MessageView, message_heading, plain
+from shared_inbox.ui.widgets.presence_badges import follow_presence
 from shared_inbox.ui.widgets.steady_footer import SteadyFooter
 
 if TYPE_CHECKING:
@@ -141,6 +142,8 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
 
     def on_mount(self) -> None:
         self._load_bodies()
+        self.follow_inbox_changes()
+        follow_presence(self, lambda shown: self.show_presence(shown.line_for(self.conversation.id)))
 
     def on_screen_resume(self) -> None:
         """Back from the composer or a prompt: show what changed meanwhile (a reply makes it pending)."""
@@ -245,8 +248,17 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
         self.call_later(self._show_current)
 
     async def _show_current(self) -> None:
+        """Redraw the thread, unless the app is closing (a change heard while quitting)."""
+        if self.taken_down:
+            return
         await self.recompose()
-        self._load_bodies()
+        if not self.taken_down:
+            self._load_bodies()
+
+    @property
+    def taken_down(self) -> bool:
+        """Whether the app is closing or has removed this screen's widgets (the app quitting)."""
+        return not self.is_attached or not self.query("#thread")
 
     def show_presence(self, line: Content | None) -> None:
         """Name the teammates viewing or replying to this conversation; None hides the line."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from shared_inbox.config.model import AfterAction
 from shared_inbox.domain.model import Conversation
+from shared_inbox.ui.inbox_changes import InboxChange, follow_inbox
 from shared_inbox.ui.screens.inbox import InboxScreen
 
 if TYPE_CHECKING:
@@ -52,6 +53,16 @@ class ReaderTriage:
             self.dismiss(None)  # type: ignore[attr-defined]
             return
         self.show_conversation(following)  # type: ignore[attr-defined]
+
+    def follow_inbox_changes(self) -> None:
+        """Redraw when a change touches the open conversation (called once the screen is mounted)."""
+        follow_inbox(self, self._inbox_changed)  # type: ignore[arg-type]
+
+    def _inbox_changed(self, change: InboxChange) -> None:
+        if self.taken_down:  # type: ignore[attr-defined]
+            return
+        if self.session.inbox.touches(change, self.conversation.id):
+            self.reload_conversation()
 
     def reload_conversation(self) -> None:
         """Show the open conversation as the inbox has it now: new messages, new state."""

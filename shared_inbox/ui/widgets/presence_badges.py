@@ -4,16 +4,20 @@ Once a second (`PRESENCE_TICK`) the app's :class:`PresenceDisplay` drops expired
 notes and tells the team exchange what this agent is doing, read off the screen stack: an open
 composer is "replying", an open reader is "viewing". The exchange coalesces and refreshes (see
 shared_inbox.services.presence); teammates' notes arrive as :class:`PresenceArrived`.
+What is shown goes out on the display's signal as :class:`ShownPresence`; the list and the
+reader subscribe to it (`follow_presence`) and each draws its own part.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from textual.content import Content
 from textual.message import Message
+from textual.signal import Signal
 
 from shared_inbox.display.text import inert
 from shared_inbox.domain.presence import Presence, PresenceNote
@@ -21,6 +25,7 @@ from shared_inbox.services.presence import PresenceBoard, Seen
 
 if TYPE_CHECKING:
     from textual.app import App
+    from textual.dom import DOMNode
 
     from shared_inbox.services.session import Session
     from shared_inbox.services.team import TeamSync
@@ -35,6 +40,26 @@ class PresenceArrived(Message):
     def __init__(self, notes: list[PresenceNote]) -> None:
         super().__init__()
         self.notes = notes
+
+
+@dataclass(frozen=True)
+class ShownPresence:
+    """Who is on which conversation now: list badges by conversation id, and the reader's line."""
+
+    badges: Mapping[str, str]
+    present: Mapping[str, Sequence[Seen]]
+    names: Mapping[str, str]
+
+    def line_for(self, conv_id: str) -> Content | None:
+        return reader_line(self.present.get(conv_id, []), self.names)
+
+
+def follow_presence(node: DOMNode, callback: Callable[[ShownPresence], object]) -> None:
+    """Have `callback` run whenever presence is shown anew, while `node` is mounted (none without it)."""
+    display = getattr(node.app, "presence", None)
+    if isinstance(display, PresenceDisplay):
+        # Immediate: a tick updates every screen before it returns, as one drawing pass.
+        display.signal.subscribe(node, callback, immediate=True)
 
 
 def first_name(name: str) -> str:
@@ -68,6 +93,8 @@ class PresenceDisplay:
         self.now = now
         self.board = PresenceBoard(session.config.team.me)
         self.names = {m.email: m.name or m.email for m in session.config.team.members}
+        self.signal: Signal[ShownPresence] = Signal(app, "presence-shown")
+        self.shown = ShownPresence({}, {}, self.names)  # the latest, for screens opened meanwhile
 
     def start(self) -> None:
         self.team.on_presence = self._post
@@ -103,10 +130,7 @@ class PresenceDisplay:
         return doing
 
     def show(self) -> None:
-        """Put the current presence on every screen that shows conversations."""
-        from shared_inbox.ui.screens.inbox import InboxScreen
-        from shared_inbox.ui.screens.reader import ReaderScreen
-
+        """Tell the screens that show conversations who is on which now."""
         inbox = self.session.inbox
 
         def resolve(anchor: str) -> str | None:
@@ -115,10 +139,5 @@ class PresenceDisplay:
 
         present = self.board.by_conversation(resolve, self.now())
         badges = {conv_id: list_badge(seen, self.names) for conv_id, seen in present.items()}
-        for screen in self.app.screen_stack:
-            if isinstance(screen, InboxScreen):
-                listing = screen.conversation_list
-                listing.presence = badges
-                listing.refresh()
-            elif isinstance(screen, ReaderScreen):
-                screen.show_presence(reader_line(present.get(screen.conversation.id, []), self.names))
+        self.shown = ShownPresence(badges, present, self.names)
+        self.signal.publish(self.shown)

@@ -63,7 +63,9 @@ def only(rows: list[dict[str, object]], message_id: str) -> dict[str, object]:
 
 
 def test_an_out_of_office_reply_leaves_a_pending_conversation_pending(mailbox, tmp_path):
-    mailbox.deliver(customer_mail(1, "ann@customer.test"))
+    # Arrived minutes ago: a message from the very second of the status change would reopen it, by design.
+    arrived = datetime.now(UTC) - timedelta(minutes=5)
+    mailbox.append("INBOX", customer_mail(1, "ann@customer.test"), internal_date=arrived)
     mailbox.append("Sent", our_reply(1, "ann@customer.test"))
     config = synced(tmp_path, mailbox)
     conv = only(list_json(config), "q1@customer.test")

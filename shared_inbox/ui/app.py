@@ -26,7 +26,7 @@ from shared_inbox.ui.screens.start import StartScreen, replay_keys
 from shared_inbox.ui.team_news import teammate_news
 from shared_inbox.ui.themes import choose_theme, register_all
 from shared_inbox.ui.widgets.conversation_list import ConversationList
-from shared_inbox.ui.widgets.presence_badges import PresenceArrived, PresenceDisplay
+from shared_inbox.ui.widgets.presence_badges import ActivityReported, PresenceArrived, PresenceDisplay
 from shared_inbox.wallclock import Now, utc_now
 
 # The screens, the mail and store code are imported when first needed: a cold start paints the
@@ -384,6 +384,11 @@ class InboxApp(App[None]):
     def on_presence_arrived(self, event: PresenceArrived) -> None:
         """Teammates viewing or replying: badges in the list, names in the reader."""
         self.presence.arrived(event.notes)
+
+    def on_activity_reported(self, event: ActivityReported) -> None:
+        """A screen says what this agent is doing: the team hears it without waiting for a tick."""
+        if "presence" in self.__dict__:
+            self.presence.report(event.source, event.doing)
 
     def _teammates_changed(self, events: list[Event]) -> None:
         """Teammates' changes into the inbox; being assigned or mentioned is announced."""

@@ -203,7 +203,7 @@ def test_undoing_a_close_spam_or_pending_in_the_list_keeps_the_sla_countdown(
 
 
 def open_reader(pilot: Pilot[None], session: Session, conv: Conversation) -> ReaderScreen:
-    reader = ReaderScreen(session, conv)
+    reader = ReaderScreen(session, conv, list_triage=inbox_of(pilot.app))  # as the list opens it
     pilot.app.push_screen(reader)
     return reader
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -13,6 +14,7 @@ from shared_inbox.services.session import Session
 from shared_inbox.team.presence import new_note
 from shared_inbox.ui.app import InboxApp
 from shared_inbox.ui.screens.reader import ReaderScreen
+from shared_inbox.ui.widgets import presence_badges
 from shared_inbox.ui.widgets.presence_badges import PresenceArrived
 from tests.ui.test_app import NOW, drive, inbox_of, session, visible_text
 
@@ -105,5 +107,43 @@ def test_the_agents_own_reader_and_composer_become_presence_to_publish(session: 
         refreshed = app.team.presence.take(clock[0])  # still true: refreshed before it expires
         assert refreshed is not None and refreshed.entries == note.entries
         assert refreshed.expires_at > clock[0]
+
+    drive(InboxApp(session, sync=False, now=lambda: clock[0]), scenario)
+
+
+def test_the_screens_report_what_the_agent_does_at_once_without_a_tick(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the once-a-second tick out of the way, only the screens' own reports can say anything."""
+    monkeypatch.setattr(presence_badges, "PRESENCE_TICK", 3600.0)
+    clock = [NOW]
+
+    def said(app: InboxApp) -> tuple[Presence, ...] | None:
+        clock[0] += timedelta(seconds=1)
+        note = app.team.presence.take(clock[0])
+        return note.entries if note is not None else None
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, InboxApp)
+        listing = inbox_of(app).conversation_list
+        first, second = listing.rows[2], listing.rows[3]
+        listing.move_cursor(2)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert said(app) == (Presence(first.message_ids[0], "viewing"),)
+        await pilot.press("r")
+        await pilot.pause()
+        assert said(app) == (Presence(first.message_ids[0], "replying"),)
+        await pilot.press("escape")  # the composer closes; the reader under it is back on top
+        await pilot.pause()
+        assert isinstance(app.screen, ReaderScreen)
+        assert said(app) == (Presence(first.message_ids[0], "viewing"),)
+        await pilot.press("c")  # closed: the reader moves on to the next conversation
+        await pilot.pause()
+        assert said(app) == (Presence(second.message_ids[0], "viewing"),)
+        await pilot.press("q")
+        await pilot.pause()
+        assert said(app) == ()  # back on the list: nothing any more, said at once
 
     drive(InboxApp(session, sync=False, now=lambda: clock[0]), scenario)

@@ -112,3 +112,22 @@ def test_after_action_can_stay_or_go_back_to_the_list(tmp_path: Path, mode: str,
                 assert isinstance(pilot.app.screen, InboxScreen)
 
         drive(InboxApp(opened, sync=False, now=lambda: NOW), scenario)
+
+
+def test_the_reader_triages_only_through_the_list_handed_to_it(session: Session) -> None:
+    """A reader opened without the list does not go looking for one among the screens beneath it."""
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        listing = inbox_of(pilot.app).conversation_list
+        conv = listing.rows[2]
+        reader = ReaderScreen(session, conv)  # not opened by the list: nothing handed down
+        await pilot.app.push_screen(reader)
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        unchanged = session.inbox.conversation(conv.id)
+        assert unchanged is not None and unchanged.state.status is conv.state.status
+        assert pilot.app.screen is reader and reader.conversation.id == conv.id
+        assert [n.message for n in pilot.app._notifications] == ["Triage needs the conversation list."]
+
+    drive(InboxApp(session, sync=False, now=lambda: NOW), scenario)

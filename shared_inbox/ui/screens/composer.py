@@ -26,6 +26,7 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 
 from shared_inbox.display.text import inert
 from shared_inbox.domain.model import Conversation
+from shared_inbox.domain.presence import Presence
 from shared_inbox.domain.promises import FollowUpError, parse_follow_up
 from shared_inbox.mail.attachments import human_size
 from shared_inbox.mail.compose import FORWARD_DIVIDER, OutgoingAttachment
@@ -49,6 +50,7 @@ from shared_inbox.ui.screens.composer_state import NEW_CONVERSATION_DRAFT, Draft
 from shared_inbox.ui.screens.composer_traffic import ReplyGuard
 from shared_inbox.ui.screens.help import describe_keys
 from shared_inbox.ui.widgets.composer_thread import ThreadPanel
+from shared_inbox.ui.widgets.presence_badges import report_activity
 from shared_inbox.ui.widgets.steady_footer import SteadyFooter
 
 if TYPE_CHECKING:
@@ -187,6 +189,11 @@ class ComposerScreen(CannedComposing):
         elif self.mode == "forward":
             self._show_forwarded()
         self.guard.offer_held(self)
+        if self.conversation is not None and self.conversation.message_ids:
+            report_activity(self, Presence(self.conversation.message_ids[0], "replying"))
+
+    def on_unmount(self) -> None:
+        report_activity(self, None)
 
     def _show_forwarded(self) -> None:
         """A forward shows the customer's message it carries, to read and edit before sending."""

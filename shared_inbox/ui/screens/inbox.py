@@ -235,7 +235,8 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
         from shared_inbox.ui.screens.reader import ReaderScreen
 
         conv = self._mark_read(event.conversation)
-        self.app.push_screen(ReaderScreen(self.session, conv), lambda _: self.reload())
+        reader = ReaderScreen(self.session, conv, list_triage=self)
+        self.app.push_screen(reader, lambda _: self.reload())
 
     def _mark_read(self, conv: Conversation) -> Conversation:
         """Mark the conversation read (the server follows at the next sync); redraw if it was unread."""

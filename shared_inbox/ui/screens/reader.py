@@ -26,6 +26,7 @@ from textual.widgets import Button, Static
 
 from shared_inbox.display.text import short_assignee
 from shared_inbox.domain.model import Conversation
+from shared_inbox.domain.presence import Presence
 from shared_inbox.mail.attachments import AttachmentInfo, open_with_system
 from shared_inbox.mail.compose import ReplyMode
 from shared_inbox.services.bodies import cached_body, fetch_bodies
@@ -46,10 +47,10 @@ from shared_inbox.ui.screens.reader_attachments import (
 )
 from shared_inbox.ui.screens.reader_deadlines import ReaderDeadlines
 from shared_inbox.ui.screens.reader_notes import ReaderNotes
-from shared_inbox.ui.screens.reader_triage import ReaderTriage
+from shared_inbox.ui.screens.reader_triage import ListTriage, ReaderTriage
 from shared_inbox.ui.widgets.customer_panel import CustomerPanel
 from shared_inbox.ui.widgets.message_view import FOLDED, AttachmentRow, MessageView, message_heading, plain
-from shared_inbox.ui.widgets.presence_badges import follow_presence
+from shared_inbox.ui.widgets.presence_badges import follow_presence, report_activity
 from shared_inbox.ui.widgets.steady_footer import SteadyFooter
 
 if TYPE_CHECKING:
@@ -109,9 +110,11 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
         *,
         zone: tzinfo | None = None,
         opener: Opener = open_with_system,
+        list_triage: ListTriage | None = None,
     ) -> None:
         super().__init__()
         self.session = session
+        self.list_triage = list_triage
         self.conversation = conversation
         self.zone = zone  # None: the machine's local time zone
         self.opener = opener
@@ -144,10 +147,20 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
         self._load_bodies()
         self.follow_inbox_changes()
         follow_presence(self, lambda shown: self.show_presence(shown.line_for(self.conversation.id)))
+        self.report_viewing()
+
+    def on_unmount(self) -> None:
+        report_activity(self, None)
+
+    def report_viewing(self) -> None:
+        """Say which conversation the agent is viewing; the latest reader shown is the one that counts."""
+        anchors = self.conversation.message_ids
+        report_activity(self, Presence(anchors[0], "viewing") if anchors else None)
 
     def on_screen_resume(self) -> None:
         """Back from the composer or a prompt: show what changed meanwhile (a reply makes it pending)."""
         if self.is_mounted:
+            self.report_viewing()
             self.reload_conversation()
 
     def _load_bodies(self) -> None:
@@ -245,6 +258,7 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
     def show_conversation(self, conv: Conversation) -> None:
         """Replace the conversation on screen (the next one, or one picked in the customer panel)."""
         self.conversation = mark_read(self.session.inbox, conv)
+        self.report_viewing()
         self.call_later(self._show_current)
 
     async def _show_current(self) -> None:

@@ -1,19 +1,20 @@
 """Triage keys inside the reader: the same actions as in the list, on the open conversation.
 
-The list screen owns triage (prompts, undo history, the order of the view), so the reader
-hands each action to it, pinned to the conversation on screen. After a change that takes the
+The list screen owns triage (prompts, undo history, the order of the view); it hands itself
+down to the reader it opens (a :class:`ListTriage`), and the reader hands each action to it,
+pinned to the conversation on screen. After a change that takes the
 conversation off the agent's plate (close, pending, spam, snooze) the reader moves on to the
 next conversation of the list, stays, or goes back, as `[interface] after_action` says.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
 from shared_inbox.config.model import AfterAction
 from shared_inbox.domain.model import Conversation
 from shared_inbox.ui.inbox_changes import InboxChange, follow_inbox
-from shared_inbox.ui.screens.inbox import InboxScreen
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -23,18 +24,26 @@ if TYPE_CHECKING:
 ADVANCING = frozenset({"close", "pending", "spam", "snooze"})
 
 
+class ListTriage(Protocol):
+    """What the reader needs from the list that opened it."""
+
+    def run_pinned(self, conv: Conversation, action: str, done: Callable[[], None]) -> None: ...
+
+    def next_after(self, conv_id: str) -> Conversation | None: ...
+
+    def action_undo(self) -> None: ...
+
+
 class ReaderTriage:
     """Mixed into the reader screen, which provides `show_conversation` and `refresh_header`."""
 
     session: Session
     conversation: Conversation
     app: App[object]
-
-    def _list_screen(self) -> InboxScreen | None:
-        return next((s for s in self.app.screen_stack if isinstance(s, InboxScreen)), None)
+    list_triage: ListTriage | None  # None: opened without a list, so no triage
 
     def _triage(self, action: str) -> None:
-        screen = self._list_screen()
+        screen = self.list_triage
         if screen is None:
             self.app.notify("Triage needs the conversation list.", severity="warning", markup=False)
             return
@@ -45,7 +54,7 @@ class ReaderTriage:
         if action not in ADVANCING or mode is AfterAction.STAY:
             self.reload_conversation()
             return
-        screen = self._list_screen()
+        screen = self.list_triage
         following = screen.next_after(self.conversation.id) if screen is not None else None
         if mode is AfterAction.LIST or following is None:
             if following is None and mode is AfterAction.NEXT:
@@ -110,7 +119,7 @@ class ReaderTriage:
         self._triage("toggle_unread")
 
     def action_undo(self) -> None:
-        screen = self._list_screen()
+        screen = self.list_triage
         if screen is not None:
             screen.action_undo()
             self.reload_conversation()

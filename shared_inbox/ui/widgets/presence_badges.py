@@ -1,9 +1,10 @@
 """Presence on screen: badges in the list, names in the reader, and what this agent is doing.
 
-Once a second (`PRESENCE_TICK`) the app's :class:`PresenceDisplay` drops expired teammates'
-notes and tells the team exchange what this agent is doing, read off the screen stack: an open
-composer is "replying", an open reader is "viewing". The exchange coalesces and refreshes (see
-shared_inbox.services.presence); teammates' notes arrive as :class:`PresenceArrived`.
+The screens say what this agent is doing as it changes (:class:`ActivityReported`, through
+`report_activity`): an open composer is "replying", the reader on top is "viewing". The app's
+:class:`PresenceDisplay` keeps what they reported and tells the team exchange at once; once a
+second (`PRESENCE_TICK`) it also drops expired teammates' notes and lets the exchange refresh
+(see shared_inbox.services.presence). Teammates' notes arrive as :class:`PresenceArrived`.
 What is shown goes out on the display's signal as :class:`ShownPresence`; the list and the
 reader subscribe to it (`follow_presence`) and each draws its own part.
 """
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from shared_inbox.services.session import Session
     from shared_inbox.services.team import TeamSync
 
-PRESENCE_TICK = 1.0  # seconds between looks at the screen stack and at expiries
+PRESENCE_TICK = 1.0  # seconds between looks at expiries and refreshes
 MARKS = {"replying": "✎", "viewing": "◉"}
 
 
@@ -40,6 +41,20 @@ class PresenceArrived(Message):
     def __init__(self, notes: list[PresenceNote]) -> None:
         super().__init__()
         self.notes = notes
+
+
+class ActivityReported(Message):
+    """A screen says what the agent is doing on it now; None: nothing (any more)."""
+
+    def __init__(self, source: int, doing: Presence | None) -> None:
+        super().__init__()
+        self.source = source  # which screen reports: a newer report from it replaces the older
+        self.doing = doing
+
+
+def report_activity(node: DOMNode, doing: Presence | None) -> None:
+    """Tell the app what the agent is doing on `node`'s screen (messages up; no app, no effect)."""
+    node.app.post_message(ActivityReported(id(node), doing))
 
 
 @dataclass(frozen=True)
@@ -95,6 +110,7 @@ class PresenceDisplay:
         self.names = {m.email: m.name or m.email for m in session.config.team.members}
         self.signal: Signal[ShownPresence] = Signal(app, "presence-shown")
         self.shown = ShownPresence({}, {}, self.names)  # the latest, for screens opened meanwhile
+        self.reported: dict[int, Presence] = {}  # by reporting screen, the latest report last
 
     def start(self) -> None:
         self.team.on_presence = self._post
@@ -109,25 +125,30 @@ class PresenceDisplay:
             self.show()
 
     def tick(self) -> None:
-        """Expire teammates' presence, and say what this agent is doing now."""
+        """Expire teammates' presence, and keep this agent's own presence fresh."""
         now = self.now()
         if self.board.drop_expired(now) or self.board.active:
             self.show()  # also puts names on a reader opened since the last tick
+        self._announce(now)
+
+    def report(self, source: int, doing: Presence | None) -> None:
+        """A screen's activity changed: keep it, and tell the team now rather than at the tick."""
+        self.reported.pop(source, None)
+        if doing is not None:
+            self.reported[source] = doing  # last: the most recently shown screen
+        self._announce(self.now())
+
+    def _announce(self, now: datetime) -> None:
         if self.team.presence.want(self.mine(), now):
             self.team.nudge()
 
     def mine(self) -> set[Presence]:
-        from shared_inbox.ui.screens.composer import ComposerScreen
-        from shared_inbox.ui.screens.reader import ReaderScreen
-
-        doing: set[Presence] = set()
-        for screen in self.app.screen_stack:
-            if isinstance(screen, ComposerScreen) and screen.conversation is not None:
-                doing.add(Presence(screen.conversation.message_ids[0], "replying"))
-        readers = [screen for screen in self.app.screen_stack if isinstance(screen, ReaderScreen)]
-        if not doing and readers and readers[-1].conversation.message_ids:
-            doing.add(Presence(readers[-1].conversation.message_ids[0], "viewing"))
-        return doing
+        """Replying wherever a composer is open; otherwise viewing what the latest reader shows."""
+        doing = list(self.reported.values())
+        replying = {p for p in doing if p.activity == "replying"}
+        if replying or not doing:
+            return replying
+        return {doing[-1]}
 
     def show(self) -> None:
         """Tell the screens that show conversations who is on which now."""

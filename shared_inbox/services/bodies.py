@@ -14,7 +14,6 @@ from imapclient.exceptions import IMAPClientError
 
 from shared_inbox.config import PasswordError
 from shared_inbox.imap.connection import close_quietly, imap_failure
-from shared_inbox.imap.sync import FolderSync
 from shared_inbox.net.errors import MailServerError
 
 if TYPE_CHECKING:
@@ -43,13 +42,7 @@ def fetch_bodies(session: Session, message_ids: Sequence[str]) -> dict[str, byte
         return raws
     endpoint = service.plan.endpoint
     try:
-        engine = FolderSync(
-            client,
-            session.store,
-            our_addresses=service.plan.our_addresses,
-            sent_folder=service.plan.sent_folder,
-            batch_size=service.plan.batch_size,
-        )
+        engine = service.folder_sync(client)
         for message_id in message_ids:
             raws[message_id] = engine.fetch_body(message_id)
     except (IMAPClientError, OSError, EOFError) as exc:

@@ -103,9 +103,9 @@ class SyncService:
     def connect(self) -> IMAPClient:
         return connect_imap(self.plan.endpoint)
 
-    def run_round(self, client: IMAPClient, folders: Sequence[str] | None = None) -> SyncRound:
-        """Push local flag changes, then pull headers (all folders), then bodies."""
-        engine = FolderSync(
+    def folder_sync(self, client: IMAPClient) -> FolderSync:
+        """The sync engine for this plan on an open connection (rounds and body fetches share it)."""
+        return FolderSync(
             client,
             self.store,
             our_addresses=self.plan.our_addresses,
@@ -113,6 +113,10 @@ class SyncService:
             batch_size=self.plan.batch_size,
             progress=self.progress,
         )
+
+    def run_round(self, client: IMAPClient, folders: Sequence[str] | None = None) -> SyncRound:
+        """Push local flag changes, then pull headers (all folders), then bodies."""
+        engine = self.folder_sync(client)
         try:
             result = SyncRound()
             pending = self.pending.load()

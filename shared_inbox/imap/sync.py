@@ -18,13 +18,11 @@ from datetime import UTC, datetime
 
 from imapclient import IMAPClient
 
-from shared_inbox.domain.model import MessageKind, MessageMeta
-from shared_inbox.domain.stand_ins import header_only_form
+from shared_inbox.domain.model import MessageMeta
 from shared_inbox.imap.fast_fetch import fetch_headers
 from shared_inbox.imap.header_batches import fetched_row, normalise_flags, parse_rows, parser_pool
-from shared_inbox.mail.dsn import REPORT_PREFIX_BYTES, with_delivery_report
+from shared_inbox.imap.second_look import identify_by_text, read_bounces, stored_identity
 from shared_inbox.mail.headers import WANTED_HEADERS
-from shared_inbox.mail.msgid import message_text, with_text
 from shared_inbox.store import FolderState, Store
 
 log = logging.getLogger(__name__)
@@ -37,11 +35,6 @@ HEADER_ITEMS = [
     f"BODY.PEEK[HEADER.FIELDS ({HEADER_FIELDS})]".encode(),
 ]
 FLAG_CHUNK = 5000
-# Messages without a Message-ID are told apart by (the start of) their text.
-TEXT_PREFIX_BYTES = 1024 * 1024
-TEXT_ITEM = f"BODY.PEEK[TEXT]<0.{TEXT_PREFIX_BYTES}>".encode()
-# A bounce's report and the headers it returns, read as soon as its headers say it is one.
-REPORT_ITEM = f"BODY.PEEK[]<0.{REPORT_PREFIX_BYTES}>".encode()
 # Background body fetches stop at this size; bigger messages come on demand so
 # one huge mail cannot hold up everything behind it.
 BACKGROUND_BODY_LIMIT = 8 * 1024 * 1024
@@ -87,14 +80,6 @@ def distinct_identity(existing: MessageMeta | None, meta: MessageMeta) -> Messag
         f"{meta.sender.email}|{meta.subject}|{meta.date.isoformat()}".encode("utf-8", "replace")
     ).hexdigest()[:10]
     return replace(meta, message_id=f"{meta.message_id}#dup-{digest}")
-
-
-def _text_of(item: dict[bytes, object], name: bytes = b"BODY[TEXT]") -> bytes | None:
-    """The text a FETCH of `TEXT_ITEM` returned, whatever form the server echoed its name in."""
-    for key, value in item.items():
-        if key.startswith(name) and isinstance(value, bytes):
-            return value
-    return None
 
 
 class FolderSync:
@@ -235,13 +220,14 @@ class FolderSync:
             raise
 
     def _store_batch(self, job: Future[list[MessageMeta]] | list[MessageMeta], report: FolderReport) -> int:
-        parsed = self._read_bounces(self._identify_by_text(job.result() if isinstance(job, Future) else job))
+        fetched = job.result() if isinstance(job, Future) else job
+        parsed = read_bounces(self.client, identify_by_text(self.client, fetched))
         metas: list[MessageMeta] = []
         seen_ids: dict[str, MessageMeta] = {}
         for meta in parsed:
             existing = seen_ids.get(meta.message_id) or self.store.message(meta.message_id)
             if existing is None and meta.synthetic_id:
-                meta = self._stored_identity(meta)
+                meta = stored_identity(self.store, meta)
                 existing = seen_ids.get(meta.message_id) or self.store.message(meta.message_id)
             meta = distinct_identity(existing, meta)
             seen_ids[meta.message_id] = meta
@@ -249,67 +235,6 @@ class FolderSync:
         report.new_ids.extend(self.store.upsert_messages(metas))
         report.new += len(metas)
         return len(metas)
-
-    def _identify_by_text(self, metas: list[MessageMeta]) -> list[MessageMeta]:
-        """Stand-in ids made from the text of the messages that lack a Message-ID.
-
-        Such mail is rare, so its text (the start of it, for a long one) is read now, from the
-        folder being synced, rather than trusting headers that distinct messages may share.
-        """
-        wanted = {
-            meta.locations[0].uid: n for n, meta in enumerate(metas) if meta.synthetic_id and meta.locations
-        }
-        if not wanted:
-            return metas
-        response = self.client.fetch(sorted(wanted), [TEXT_ITEM])
-        identified = list(metas)
-        for uid, n in wanted.items():
-            text = _text_of(response.get(uid, {}))
-            if text is None:
-                continue  # gone from the server meanwhile: the id made from the size stays
-            meta = metas[n]
-            complete = len(text) < TEXT_PREFIX_BYTES
-            identified[n] = replace(
-                meta, message_id=with_text(meta.message_id, text, size=meta.size, complete=complete)
-            )
-        return identified
-
-    def _read_bounces(self, metas: list[MessageMeta]) -> list[MessageMeta]:
-        """Details of the bounces in a batch, read from their delivery reports now.
-
-        Headers alone tell a bounce apart, but which of our messages it returns (and so which
-        conversation it belongs to) and who did not get it are in the report. Bounces are
-        rare and small, so reading them now, rather than when the body is opened, lets the
-        conversation show the failure at once; only a prefix is read, never a huge attachment.
-        """
-        wanted = {
-            meta.locations[0].uid: n
-            for n, meta in enumerate(metas)
-            if meta.kind is MessageKind.BOUNCE and meta.locations
-        }
-        if not wanted:
-            return metas
-        response = self.client.fetch(sorted(wanted), [REPORT_ITEM])
-        read = list(metas)
-        for uid, n in wanted.items():
-            raw = _text_of(response.get(uid, {}), b"BODY[]")
-            if raw is not None:  # gone from the server meanwhile: a bounce without details
-                read[n] = with_delivery_report(metas[n], raw)
-        return read
-
-    def _stored_identity(self, meta: MessageMeta) -> MessageMeta:
-        """The id a store written by an earlier version holds this message under, if it holds it."""
-        legacy = header_only_form(meta.message_id)
-        stored = self.store.message(legacy) if legacy is not None else None
-        if legacy is None or stored is None:
-            return meta
-        same = stored.size == meta.size > 0
-        raw = None if same else self.store.load_raw(legacy)
-        if raw is not None:
-            text = message_text(raw)[:TEXT_PREFIX_BYTES]
-            complete = len(text) < TEXT_PREFIX_BYTES
-            same = with_text(meta.message_id, text, size=meta.size, complete=complete) == meta.message_id
-        return replace(meta, message_id=legacy) if same else meta
 
     # -- flags -------------------------------------------------------------
 

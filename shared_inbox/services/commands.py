@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from shared_inbox.domain.business_hours import BusinessCalendar
 from shared_inbox.domain.clock import HlcClock
 from shared_inbox.domain.events import Event, EventError, EventKind, event_to_json
+from shared_inbox.domain.metrics.attribution import REPLY_SENT, recorded_replies, reply_sent_data
 from shared_inbox.domain.model import Conversation, Status
 from shared_inbox.domain.notes import NOTE_ADD, NOTE_DELETE, NOTE_EDIT, Note, note_data, reduce_notes
 from shared_inbox.domain.profiles import (
@@ -120,6 +121,15 @@ class Commands:
 
     def unsnooze(self, ref: str) -> Event:
         return self._record(self._conversation(ref), EventKind.UNSNOOZE, {})
+
+    # -- replies -----------------------------------------------------------------
+
+    def reply_sent(self, ref: str, message_id: str, *, automatic: bool = False) -> Event | None:
+        """Record that the SMTP server accepted our message, and whose it was; None if recorded already."""
+        conv = self._conversation(ref)
+        if message_id in recorded_replies(self.inbox.events_of(conv.id)):
+            return None
+        return self._record(conv, REPLY_SENT, reply_sent_data(message_id, automatic=automatic))
 
     # -- promises ----------------------------------------------------------------
 

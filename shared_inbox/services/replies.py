@@ -34,7 +34,7 @@ from shared_inbox.outbox.sender import RoundReport
 from shared_inbox.services.bodies import cached_body, fetch_bodies
 from shared_inbox.services.commands import CommandError
 from shared_inbox.services.customers import customer_profile
-from shared_inbox.services.reply_effects import answered, apply_actions, new_promises
+from shared_inbox.services.reply_effects import answered, apply_actions, new_promises, record_senders
 from shared_inbox.services.reply_model import (
     ComposeMode,
     Preview,
@@ -330,9 +330,12 @@ class Replies:
     def delivered(self, message_ids: list[str]) -> list[str]:
         """Sent messages into the inbox; a conversation the agent started becomes theirs, pending.
 
+        Each message the server accepted is recorded with its author, for the reports.
+
         Returns the ids of the conversations that changed.
         """
         inbox = self.session.inbox  # the store told it of the delivered messages already
+        record_senders(self.session.commands, self.outbox.entries([OutboxState.SENT]), message_ids)
         changed: list[str] = []
         for message_id in message_ids:
             conv = inbox.conversation(message_id)

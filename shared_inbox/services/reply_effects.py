@@ -12,11 +12,12 @@ from functools import partial
 
 from shared_inbox.canned import CannedActions, promise_due
 from shared_inbox.domain.business_hours import BusinessCalendar
-from shared_inbox.domain.model import Status
+from shared_inbox.domain.model import MessageKind, Status
 from shared_inbox.domain.promises import PromiseCandidate, detect_promises, parse_follow_up
-from shared_inbox.services.commands import Commands
+from shared_inbox.outbox.model import OutboxEntry
+from shared_inbox.services.commands import CommandError, Commands
 
-__all__ = ["Revert", "answered", "apply_actions", "new_promises"]
+__all__ = ["Revert", "answered", "apply_actions", "new_promises", "record_senders"]
 
 Revert = Callable[[], object]
 
@@ -99,3 +100,28 @@ def new_promises(
         for candidate in detect_promises(text, sent_at=sent_at, calendar=calendar)
         if candidate.due not in due_times and " ".join(candidate.phrase.split()).casefold() not in words
     ]
+
+
+def record_senders(commands: Commands, sent: Iterable[OutboxEntry], message_ids: Iterable[str]) -> int:
+    """A ``reply_sent`` event for each of ``message_ids`` the outbox sent, naming who sent it.
+
+    Mail that says it was sent automatically (``Auto-Submitted``) is recorded as such, so an
+    acknowledgement never counts as the team's response. Returns how many were recorded.
+    """
+    wanted = set(message_ids)
+    recorded = 0
+    for entry in sent:
+        if entry.message_id not in wanted:
+            continue
+        conv = commands.inbox.conversation(entry.message_id)
+        meta = commands.inbox.messages.get(entry.message_id)
+        if conv is None or meta is None:
+            continue
+        try:
+            event = commands.reply_sent(
+                conv.id, entry.message_id, automatic=meta.kind is MessageKind.AUTO_REPLY
+            )
+        except CommandError:
+            continue
+        recorded += event is not None
+    return recorded

@@ -91,10 +91,10 @@ def attribute(
     if not outgoing:
         return (Role.CUSTOMER, None) if customer_writes else (Role.MACHINE, None)
     record = recorded.get(meta.message_id)
-    if record is not None:
-        return (Role.AUTOMATIC, None) if record.automatic else (Role.AGENT, record.agent)
-    if meta.kind is MessageKind.AUTO_REPLY:
+    if meta.kind is MessageKind.AUTO_REPLY or (record is not None and record.automatic):
         return Role.AUTOMATIC, None
+    if record is not None:
+        return Role.AGENT, record.agent
     return Role.AGENT, _member_of(meta, members)
 
 

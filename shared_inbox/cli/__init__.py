@@ -71,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_due_parser(sub)
 
+    from shared_inbox.cli.report_cmd import add_report_parser
+
+    add_report_parser(sub)
+
     from shared_inbox.cli.canned_cmd import add_canned_parser
 
     add_canned_parser(sub)

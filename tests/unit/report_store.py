@@ -28,7 +28,12 @@ ALICE, BOB = "alice@example.com", "bob@example.com"
 HOURS = """
 [business_hours]
 timezone = "Europe/Berlin"
-hours = { mon = "09:00-17:00", tue = "09:00-17:00", wed = "09:00-17:00", thu = "09:00-17:00", fri = "09:00-17:00" }
+[business_hours.hours]
+mon = "09:00-17:00"
+tue = "09:00-17:00"
+wed = "09:00-17:00"
+thu = "09:00-17:00"
+fri = "09:00-17:00"
 """
 
 

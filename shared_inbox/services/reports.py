@@ -18,7 +18,6 @@ from shared_inbox.domain.metrics import Breakdown, ConversationFacts, Member, Pe
 from shared_inbox.domain.metrics.facts import conversation_facts
 from shared_inbox.domain.sla import choose_policy
 from shared_inbox.services.deadlines import priority_of
-from shared_inbox.services.inbox import InboxChange
 from shared_inbox.services.session import Session
 
 __all__ = ["PeriodError", "ReportRequest", "Reports", "last_days", "period_between"]
@@ -74,8 +73,8 @@ class Reports:
         self.calendar: BusinessCalendar = config.business_hours.calendar()
         self.members = tuple(Member(m.name, m.email) for m in config.team.members)
         self._facts: list[ConversationFacts] | None = None
+        self._facts_key: tuple[int, int] | None = None
         self._facts_at: datetime | None = None
-        session.inbox.listeners.append(self._changed)
 
     def today(self) -> date:
         return self.calendar.local(self.now()).date()
@@ -93,14 +92,16 @@ class Reports:
         )
 
     def facts(self, now: datetime) -> list[ConversationFacts]:
-        """Every conversation's facts; kept until the inbox changes or a minute has passed."""
+        """Every conversation's facts; kept while no message or event comes, for a minute at most."""
+        inbox = self.session.inbox
+        key = (len(inbox.messages), len(inbox.events))
         if (
             self._facts is not None
+            and self._facts_key == key
             and self._facts_at is not None
             and timedelta() <= now - self._facts_at < FRESH
         ):
             return self._facts
-        inbox = self.session.inbox
         config = self.session.config
         policies = config.sla
         ours = config.our_addresses
@@ -124,8 +125,5 @@ class Reports:
                     calendar=self.calendar,
                 )
             )
-        self._facts, self._facts_at = built, now
+        self._facts, self._facts_key, self._facts_at = built, key, now
         return built
-
-    def _changed(self, change: InboxChange) -> None:
-        self._facts = None

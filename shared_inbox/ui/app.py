@@ -288,6 +288,7 @@ class InboxApp(App[None]):
         from shared_inbox.ui.screens.composer import ComposerScreen
         from shared_inbox.ui.screens.inbox import InboxScreen
         from shared_inbox.ui.screens.reader import ReaderScreen
+        from shared_inbox.ui.screens.reports import ReportsScreen
 
         name = spec.action.rpartition(".")[2].partition("(")[0]
         owners: dict[str, tuple[object, ...]] = {
@@ -296,6 +297,7 @@ class InboxApp(App[None]):
             "list": (InboxScreen, ConversationList),
             "reader": (ReaderScreen,),
             "composer": (ComposerScreen,),
+            "reports": (ReportsScreen,),
         }
         return any(hasattr(owner, f"action_{name}") for owner in owners.get(spec.scope, ()))
 

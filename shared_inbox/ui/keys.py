@@ -15,7 +15,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.keys import _character_to_key
 
-SCOPES = ("global", "triage", "list", "reader", "composer")
+SCOPES = ("global", "triage", "list", "reader", "composer", "reports")
 # Where each scope's keys are live besides its own: triage keys act in the list and in the reader.
 LIVE_IN: dict[str, tuple[str, ...]] = {
     "global": ("global",),
@@ -23,6 +23,7 @@ LIVE_IN: dict[str, tuple[str, ...]] = {
     "list": ("global", "triage", "list"),
     "reader": ("global", "triage", "reader"),
     "composer": ("global", "composer"),
+    "reports": ("global", "reports"),
 }
 
 
@@ -33,7 +34,7 @@ class KeySpec:
     id: str  # e.g. "cursor_down", "open", "reply", "assign_me", "help", "palette", "search", "quit"
     key: str  # default key(s), Textual key syntax, comma-separated alternatives: "j,down"
     description: str  # shown in help and the palette
-    scope: str  # "global" | "list" | "reader" | "composer"
+    scope: str  # "global" | "triage" | "list" | "reader" | "composer" | "reports"
     action: str  # the Textual action string, e.g. "cursor_down" or "app.help"
     show: bool = False  # shown in the footer
 
@@ -83,6 +84,7 @@ KEYMAP: tuple[KeySpec, ...] = (
         "list",
         "show_view('needs_attention')",
     ),
+    KeySpec("reports", "R", "Reports: response times, SLAs, promises, charts", "list", "reports"),
     KeySpec("sort_by_due", "S", "Sort by next deadline or by waiting time", "list", "sort_by_due"),
     KeySpec("follow_up", "F", "Follow up later (reminder, reopens when due)", "triage", "follow_up"),
     KeySpec("promise_done", "D", "Mark a promise or follow-up done", "reader", "promise_done"),
@@ -114,6 +116,13 @@ KEYMAP: tuple[KeySpec, ...] = (
     KeySpec("external_editor", "ctrl+o", "Edit the text in your $EDITOR", "composer", "external_editor"),
     KeySpec("insert_canned", "ctrl+g", "Insert a canned reply", "composer", "insert_canned", show=True),
     KeySpec("discard_draft", "ctrl+b", "Discard the draft (a held reply too)", "composer", "discard_draft"),
+    # the Reports screen
+    KeySpec("report_back", "q,escape", "Back", "reports", "back", show=True),
+    KeySpec("report_earlier", "left_square_bracket", "Earlier", "reports", "earlier", show=True),
+    KeySpec("report_later", "right_square_bracket", "Later", "reports", "later", show=True),
+    KeySpec("report_length", "p", "7, 30 or 90 days", "reports", "length", show=True),
+    KeySpec("report_breakdown", "b", "Breakdown", "reports", "breakdown", show=True),
+    KeySpec("report_hours", "h", "Business or calendar hours", "reports", "hours", show=True),
 )
 
 _BY_ID: dict[str, KeySpec] = {spec.id: spec for spec in KEYMAP}
@@ -164,7 +173,7 @@ def _clashes(keys: Mapping[str, str]) -> list[str]:
     together, so they may share keys.
     """
     problems: list[str] = []
-    for scope in ("list", "reader", "composer"):
+    for scope in ("list", "reader", "composer", "reports"):
         owners: dict[str, list[str]] = {}
         for spec in KEYMAP:
             if spec.scope in LIVE_IN[scope]:

@@ -25,7 +25,8 @@ from shared_inbox.ui.screens.composer import ComposerScreen
 from shared_inbox.ui.screens.help import HelpScreen
 from shared_inbox.ui.screens.inbox import InboxScreen
 from shared_inbox.ui.screens.reader import ReaderScreen
-from tests.ui.test_app import NOW, fill_store, make_config
+from shared_inbox.ui.screens.reports import ReportsScreen
+from tests.ui.test_app import NOW, fill_store, make_config, until
 
 SIZE = (120, 34)
 THEMES = ("shared-dark", "shared-light")
@@ -84,10 +85,19 @@ async def on_help(pilot: Pilot[None]) -> None:
     assert isinstance(pilot.app.screen, HelpScreen)
 
 
+async def on_reports(pilot: Pilot[None]) -> None:
+    await pilot.press("R")
+    screen = pilot.app.screen
+    assert isinstance(screen, ReportsScreen)
+    await pilot.press("p", "p")  # 90 days: the generated mail spreads over weeks
+    await until(pilot, lambda: screen.report is not None and len(screen.report.days) == 90)
+    await pilot.pause()
+
+
 @pytest.mark.parametrize(
     "scenario",
-    [on_inbox, on_reader, on_composer, on_help],
-    ids=["inbox", "reader", "composer", "help"],
+    [on_inbox, on_reader, on_composer, on_help, on_reports],
+    ids=["inbox", "reader", "composer", "help", "reports"],
 )
 def test_screen_looks_as_approved(
     snap_compare: SnapCompare, themed_session: Session, scenario: Scenario

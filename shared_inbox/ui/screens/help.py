@@ -22,6 +22,7 @@ SCOPE_TITLES = {
     "list": "Conversation list",
     "reader": "Reading a conversation",
     "composer": "Writing a reply",
+    "reports": "Reports",
 }
 
 _KEY_NAMES = {
@@ -32,6 +33,8 @@ _KEY_NAMES = {
     "escape": "esc",
     "question_mark": "?",
     "minus": "-",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
 }
 
 

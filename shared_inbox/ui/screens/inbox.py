@@ -336,6 +336,12 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
     def action_compose(self) -> None:
         self._open_composer(None)
 
+    def action_reports(self) -> None:
+        """The team's figures; the screen opens at once and computes in the background."""
+        from shared_inbox.ui.screens.reports import ReportsScreen
+
+        self.app.push_screen(ReportsScreen(self.session, now=self._now))
+
     def action_reply(self) -> None:
         """Reply to the conversation under the cursor, as `r` does in the reader."""
         if (conv := self.conversation_list.current) is not None:

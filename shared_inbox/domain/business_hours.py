@@ -47,7 +47,17 @@ class BusinessCalendar:
     local dates on which the team does not work at all.
     """
 
-    __slots__ = ("timezone", "zone", "holidays", "_week", "_days", "_base", "_prefix")
+    __slots__ = (
+        "timezone",
+        "zone",
+        "holidays",
+        "_week",
+        "_days",
+        "_base",
+        "_prefix",
+        "_origin",
+        "_continuous",
+    )
 
     def __init__(
         self,
@@ -70,6 +80,8 @@ class BusinessCalendar:
         self._days: dict[date, list[Period]] = {}
         self._base: date | None = None
         self._prefix: list[float] = [0.0]
+        self._origin: date | None = None  # where `position` counts from: the first date it was asked about
+        self._continuous: bool | None = None
 
     @classmethod
     def always_open(cls, timezone: str | tzinfo = "UTC") -> BusinessCalendar:
@@ -181,6 +193,31 @@ class BusinessCalendar:
         if last_day > first_day:
             total += self._overlap(last_day, first, last)
             total += timedelta(seconds=self._whole_days(first_day + timedelta(days=1), last_day))
+        return total
+
+    def position(self, moment: datetime) -> float:
+        """Business seconds from a fixed origin of this calendar to ``moment`` (negative before it).
+
+        The difference of two positions is the business time between them, as
+        :meth:`business_time_between` gives it; measuring many spans this way costs one
+        lookup per moment instead of a walk per span (reports measure thousands).
+        """
+        instant = _aware(moment).astimezone(UTC)
+        if self._continuous is None:
+            self._continuous = self.continuous
+        if self._continuous:
+            return instant.timestamp()
+        day = self._local_date(instant)
+        if self._origin is None:
+            self._origin = day
+        if self._base is None or min(day, self._origin) < self._base:
+            self._base = min(day, self._origin) - timedelta(days=DAYS_KEPT_BEHIND)
+            self._prefix = [0.0]
+        total = self._before(day) - self._before(self._origin)
+        for start, end in self._periods(day):
+            if instant <= start:
+                break
+            total += (min(instant, end) - start).total_seconds()
         return total
 
     def _overlap(self, day: date, first: datetime, last: datetime) -> timedelta:

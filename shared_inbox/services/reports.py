@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from shared_inbox.domain.business_hours import BusinessCalendar
-from shared_inbox.domain.metrics import Breakdown, ConversationFacts, Member, Period, Report, compute_report
+from shared_inbox.domain.metrics import (
+    Breakdown,
+    ConversationFacts,
+    Member,
+    Period,
+    Report,
+    Roster,
+    compute_report,
+)
 from shared_inbox.domain.metrics.facts import conversation_facts
 from shared_inbox.domain.sla import choose_policy
 from shared_inbox.services.deadlines import priority_of
@@ -71,7 +79,7 @@ class Reports:
         self.now = now
         config = session.config
         self.calendar: BusinessCalendar = config.business_hours.calendar()
-        self.members = tuple(Member(m.name, m.email) for m in config.team.members)
+        self.roster = Roster([Member(m.name, m.email) for m in config.team.members])
         self._facts: list[ConversationFacts] | None = None
         self._facts_key: tuple[int, int] | None = None
         self._facts_at: datetime | None = None
@@ -118,7 +126,7 @@ class Reports:
                     inbox.messages_of(conv),
                     inbox.events_of(conv.id),
                     our_addresses=ours,
-                    members=self.members,
+                    roster=self.roster,
                     now=now,
                     bulk_counts=bulk,
                     policy=policy,

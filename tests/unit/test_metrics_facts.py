@@ -15,6 +15,7 @@ from shared_inbox.domain.metrics import (
     Member,
     Period,
     Role,
+    Roster,
     compute_report,
     conversation_facts,
     reply_sent_data,
@@ -26,7 +27,7 @@ from tests.unit.metrics_support import ANA, BEN, CALENDAR, HOUR
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # Monday 09:00 in Berlin
 OURS = frozenset({"support@acme.example", ANA, BEN})
-MEMBERS = (Member("Ana Lima", ANA), Member("Ben Ode", BEN))
+ROSTER = Roster([Member("Ana Lima", ANA), Member("Ben Ode", BEN)])
 CUSTOMER = Address("Cat", "cat@customer.example")
 SUPPORT = Address("Acme Support", "support@acme.example")
 NOW = T0 + timedelta(days=10)
@@ -53,7 +54,7 @@ def event(number: int, kind: str, data: dict[str, object], hours: float, author:
 
 def build(metas: list[MessageMeta], events: list[Event] = ()):  # type: ignore[assignment]
     conv = assemble_one("m0", metas, events, OURS)
-    return conversation_facts(conv, metas, list(events), our_addresses=OURS, members=MEMBERS, now=NOW)
+    return conversation_facts(conv, metas, list(events), our_addresses=OURS, roster=ROSTER, now=NOW)
 
 
 def test_a_recorded_reply_goes_to_the_agent_named_in_its_event() -> None:

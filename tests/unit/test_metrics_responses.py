@@ -189,3 +189,21 @@ def test_median_and_p90(values: list[float], median: float | None, p90: float | 
     assert percentile(tuple(sorted(values)), 0.5) == (
         None if not values else sorted(values)[(len(values) + 1) // 2 - 1]
     )
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later"),
+    [
+        ("2026-03-06 16:00", "2026-03-09 10:00"),  # a weekend
+        ("2026-03-10 16:00", "2026-03-12 10:00"),  # a holiday
+        ("2026-03-27 12:00", "2026-03-30 12:00"),  # the spring clock change
+        ("2026-10-23 08:00", "2026-10-26 18:00"),  # the autumn one
+        ("2025-01-01 00:00", "2026-03-02 09:30"),  # a long span, before the first position asked
+        ("2026-03-02 11:00", "2026-03-02 10:00"),  # the other way round
+    ],
+)
+def test_positions_measure_what_business_time_between_measures(earlier: str, later: str) -> None:
+    calendar = BusinessCalendar.weekdays("Europe/Berlin", "09:00", "17:00", holidays=[date(2026, 3, 11)])
+    calendar.position(at("2026-03-02 12:00"))  # the origin is wherever the first question was
+    expected = calendar.business_time_between(at(earlier), at(later)).total_seconds()
+    assert calendar.position(at(later)) - calendar.position(at(earlier)) == expected

@@ -23,6 +23,7 @@ __all__ = [
     "Member",
     "RecordedReply",
     "Role",
+    "Roster",
     "attribute",
     "recorded_replies",
     "reply_sent_data",
@@ -44,6 +45,31 @@ class Role(enum.StrEnum):
 class Member:
     name: str
     email: str
+
+
+class Roster:
+    """The team, looked up by address and by name (without case or extra spaces)."""
+
+    __slots__ = ("_by_email", "_by_name")
+
+    def __init__(self, members: Sequence[Member]) -> None:
+        self._by_email = {member.email.lower(): member.email.lower() for member in members}
+        self._by_name: dict[str, str] = {}
+        for member in members:
+            name = " ".join(member.name.split()).casefold()
+            if name:
+                self._by_name.setdefault(name, member.email.lower())
+
+    def member_of(self, meta: MessageMeta) -> str:
+        """The member who sent a message of ours, by address, else by display name; else unattributed."""
+        found = self._by_email.get(meta.sender.email.lower())
+        if found is not None:
+            return found
+        display = " ".join(meta.sender.name.split()).casefold()
+        if not display:
+            return UNATTRIBUTED
+        person = display.split(" via ", 1)[0].strip().strip("\"'")
+        return self._by_name.get(display) or self._by_name.get(person) or UNATTRIBUTED
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +106,7 @@ def attribute(
     *,
     outgoing: bool,
     customer_writes: bool,
-    members: Sequence[Member],
+    roster: Roster,
     recorded: Mapping[str, RecordedReply],
 ) -> tuple[Role, str | None]:
     """What a message is for the reports and, for a team reply, whose it is.
@@ -95,19 +121,4 @@ def attribute(
         return Role.AUTOMATIC, None
     if record is not None:
         return Role.AGENT, record.agent
-    return Role.AGENT, _member_of(meta, members)
-
-
-def _member_of(meta: MessageMeta, members: Sequence[Member]) -> str:
-    sender = meta.sender.email.lower()
-    for member in members:
-        if member.email.lower() == sender:
-            return member.email.lower()
-    display = " ".join(meta.sender.name.split()).casefold()
-    if display:
-        person = display.split(" via ", 1)[0].strip().strip("\"'")
-        for member in members:
-            name = " ".join(member.name.split()).casefold()
-            if name and name in (display, person):
-                return member.email.lower()
-    return UNATTRIBUTED
+    return Role.AGENT, roster.member_of(meta)

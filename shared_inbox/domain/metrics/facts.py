@@ -14,7 +14,7 @@ from shared_inbox.domain.business_hours import BusinessCalendar
 from shared_inbox.domain.conversations import is_outgoing
 from shared_inbox.domain.events import Event, EventKind, status_history
 from shared_inbox.domain.message_kinds import makes_customer_wait
-from shared_inbox.domain.metrics.attribution import Member, Role, attribute, recorded_replies
+from shared_inbox.domain.metrics.attribution import Role, Roster, attribute, recorded_replies
 from shared_inbox.domain.model import Conversation, MessageMeta, Status
 from shared_inbox.domain.notes import NOTE_ADD
 from shared_inbox.domain.promise_events import reduce_promises
@@ -71,7 +71,7 @@ def conversation_facts(
     events: Sequence[Event],
     *,
     our_addresses: frozenset[str],
-    members: Sequence[Member],
+    roster: Roster,
     now: datetime,
     bulk_counts: bool = True,
     policy: SlaPolicy | None = None,
@@ -86,15 +86,23 @@ def conversation_facts(
             meta,
             outgoing=outgoing,
             customer_writes=makes_customer_wait(meta, bulk_counts=bulk_counts),
-            members=members,
+            roster=roster,
             recorded=recorded,
         )
         messages.append(MessageFact(meta.arrived.astimezone(UTC), role, agent, meta.message_id))
+    if not events:  # most conversations: nothing but mail
+        return ConversationFacts(
+            id=conv.id,
+            messages=tuple(messages),
+            statuses=(),
+            tags=conv.state.tags,
+            organisation=conv.customer.organisation if conv.customer else "",
+            policy=policy.name if policy else None,
+            clocks=_clocks(policy, messages, [], calendar, now),
+        )
     history = [(at.astimezone(UTC), status) for at, status in status_history(events)]
-    clocks: tuple[SlaClock, ...] = ()
-    if policy is not None and conv.state.status is not Status.SPAM:
-        timed = [(m.at, m.role is Role.AGENT) for m in messages if m.role in (Role.AGENT, Role.CUSTOMER)]
-        clocks = tuple(sla_clocks(policy, timed, history, calendar, now))
+    spam = conv.state.status is Status.SPAM
+    clocks = () if spam else _clocks(policy, messages, history, calendar, now)
     customers = [m.at for m in messages if m.role is Role.CUSTOMER]
     return ConversationFacts(
         id=conv.id,
@@ -108,8 +116,21 @@ def conversation_facts(
         policy=policy.name if policy else None,
         clocks=clocks,
         promises=_promises(events, messages, history, now),
-        spam=conv.state.status is Status.SPAM,
+        spam=spam,
     )
+
+
+def _clocks(
+    policy: SlaPolicy | None,
+    messages: Sequence[MessageFact],
+    history: Sequence[tuple[datetime, Status]],
+    calendar: BusinessCalendar | None,
+    now: datetime,
+) -> tuple[SlaClock, ...]:
+    if policy is None:
+        return ()
+    timed = [(m.at, m.role is Role.AGENT) for m in messages if m.role in (Role.AGENT, Role.CUSTOMER)]
+    return tuple(sla_clocks(policy, timed, history, calendar, now))
 
 
 def _assignments(events: Iterable[Event]) -> tuple[tuple[datetime, str | None], ...]:

@@ -10,19 +10,19 @@ from __future__ import annotations
 import bisect
 import enum
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import accumulate
 
 from shared_inbox.domain.business_hours import BusinessCalendar
 from shared_inbox.domain.metrics.attribution import UNATTRIBUTED, Role
+from shared_inbox.domain.metrics.derived import Derived, derive
 from shared_inbox.domain.metrics.facts import ConversationFacts
 from shared_inbox.domain.metrics.stats import Distribution, distribution
 from shared_inbox.domain.metrics.summary import Summary, summarise
 from shared_inbox.domain.metrics.timeline import (
     assignee_at,
-    first_response,
     resolution_in,
-    timeline,
     waiting_since,
 )
 from shared_inbox.domain.model import Status
@@ -61,6 +61,7 @@ class Period:
         return Period(self.first - length, self.last - length)
 
     def bounds(self, calendar: BusinessCalendar) -> tuple[datetime, datetime]:
+        """The period's first and last instant (excluded), in UTC like every time the reports compare."""
         return _midnight(self.first, calendar), _midnight(self.last + timedelta(days=1), calendar)
 
 
@@ -123,106 +124,122 @@ def compute_report(
     compare: bool = False,
 ) -> Report:
     """The report for ``period``; with ``compare``, the period of the same length before it too."""
-    live = [facts for facts in conversations if not facts.spam]
-    start, end = period.bounds(calendar)
+    derived = [derive(facts) for facts in conversations if not facts.spam]
     measure = calendar if business_hours else BusinessCalendar.always_open(calendar.zone)
-    summary = summarise(live, start, end, measure, now)
+    hours = "business" if business_hours else "calendar"
+    previous = _report(derived, period.previous(), calendar, measure, hours, now, by) if compare else None
+    return replace(_report(derived, period, calendar, measure, hours, now, by), previous=previous)
+
+
+def _report(
+    derived: Sequence[Derived],
+    period: Period,
+    calendar: BusinessCalendar,
+    measure: BusinessCalendar,
+    hours: str,
+    now: datetime,
+    by: Breakdown | None,
+) -> Report:
+    start, end = period.bounds(calendar)
     rows: tuple[tuple[str, Summary], ...] = ()
     if by is not None and by is not Breakdown.AGENT:
-        rows = tuple(
-            (key, summarise(group, start, end, measure, now)) for key, group in _groups(live, _keys_for(by))
-        )
-    previous = None
-    if compare:
-        previous = compute_report(
-            conversations, period.previous(), calendar=calendar, business_hours=business_hours, now=now, by=by
-        )
+        groups = _groups(derived, _keys_for(by))
+        rows = tuple((key, summarise(group, start, end, measure, now)) for key, group in groups)
     return Report(
         period=period,
-        hours="business" if business_hours else "calendar",
-        summary=summary,
-        days=_days(live, period, calendar),
-        busiest=_busiest(live, start, end, calendar),
-        waiting=_waiting(live, end, now, measure),
-        sla=_sla_rows(live, start, end),
-        agents=_agents(live, start, end, measure),
+        hours=hours,
+        summary=summarise(derived, start, end, measure, now),
+        days=_days(derived, period, calendar),
+        busiest=_busiest(derived, start, end, calendar),
+        waiting=_waiting(derived, end, now, measure),
+        sla=_sla_rows(derived, start, end),
+        agents=_agents(derived, start, end, measure),
         by=by,
         breakdown=rows,
-        previous=previous,
     )
 
 
 def _midnight(day: date, calendar: BusinessCalendar) -> datetime:
-    return datetime.combine(day, time(), tzinfo=calendar.zone)
+    # Comparing instants of two zones asks each for its offset; UTC against UTC is plain arithmetic.
+    return datetime.combine(day, time(), tzinfo=calendar.zone).astimezone(UTC)
 
 
-def _days(
-    conversations: Sequence[ConversationFacts], period: Period, calendar: BusinessCalendar
-) -> tuple[DayRow, ...]:
+def _days(derived: Sequence[Derived], period: Period, calendar: BusinessCalendar) -> tuple[DayRow, ...]:
+    """Volume per day, and the backlog at each day's end (counted over each open stretch at once)."""
     days = period.days
     ends = [_midnight(day + timedelta(days=1), calendar) for day in days]
-    counts = {day: [0, 0, 0, 0, 0] for day in days}
     first, last = period.bounds(calendar)
+    created = [0] * len(days)
+    customer = [0] * len(days)
+    replies = [0] * len(days)
+    notes = [0] * len(days)
+    backlog = [0] * (len(days) + 1)  # +1 where an open stretch starts covering day ends, -1 where it stops
 
-    def day_of(moment: datetime) -> date | None:
-        return calendar.local(moment).date() if first <= moment < last else None
+    def day_of(moment: datetime) -> int | None:
+        return bisect.bisect_right(ends, moment) if first <= moment < last else None
 
-    for facts in conversations:
-        if facts.created is not None and (day := day_of(facts.created)) is not None:
-            counts[day][0] += 1
-        for message in facts.messages:
-            if (day := day_of(message.at)) is not None:
-                counts[day][1] += message.role is Role.CUSTOMER
-                counts[day][2] += message.role is Role.AGENT
-        for at in facts.notes:
-            if (day := day_of(at)) is not None:
-                counts[day][3] += 1
+    for item in derived:
+        facts = item.facts
         if facts.created is None or facts.created >= last:
             continue
-        moments = timeline(facts)
-        starts = [at for at, _ in moments]
-        for day, day_end in zip(days, ends, strict=True):
-            if facts.created < day_end and moments[bisect.bisect_left(starts, day_end) - 1][1] in _OPEN:
-                counts[day][4] += 1
-    return tuple(DayRow(day, *counts[day]) for day in days)
+        if (index := day_of(facts.created)) is not None:
+            created[index] += 1
+        for message in facts.messages:
+            if (index := day_of(message.at)) is not None:
+                customer[index] += message.role is Role.CUSTOMER
+                replies[index] += message.role is Role.AGENT
+        for at in facts.notes:
+            if (index := day_of(at)) is not None:
+                notes[index] += 1
+        moments = item.moments
+        for number, (at, status) in enumerate(moments):
+            if status not in _OPEN:
+                continue
+            # Open from `at` (or the creation) until the next change: the day ends inside that stretch.
+            low = bisect.bisect_right(ends, max(at, facts.created))
+            following = moments[number + 1][0] if number + 1 < len(moments) else None
+            high = len(ends) if following is None else bisect.bisect_right(ends, following)
+            if low < high:
+                backlog[low] += 1
+                backlog[high] -= 1
+    open_at_end = list(accumulate(backlog))
+    return tuple(
+        DayRow(day, created[i], customer[i], replies[i], notes[i], open_at_end[i])
+        for i, day in enumerate(days)
+    )
 
 
 def _busiest(
-    conversations: Sequence[ConversationFacts], start: datetime, end: datetime, calendar: BusinessCalendar
+    derived: Sequence[Derived], start: datetime, end: datetime, calendar: BusinessCalendar
 ) -> tuple[tuple[int, ...], ...]:
     grid = [[0] * 24 for _ in range(7)]
-    for facts in conversations:
-        created = facts.created
-        if created is not None and start <= created < end and not facts.team_started:
+    for item in derived:
+        created = item.facts.created
+        if created is not None and start <= created < end and not item.facts.team_started:
             local = calendar.local(created)
             grid[local.weekday()][local.hour] += 1
     return tuple(tuple(row) for row in grid)
 
 
 def _waiting(
-    conversations: Sequence[ConversationFacts], end: datetime, now: datetime, measure: BusinessCalendar
+    derived: Sequence[Derived], end: datetime, now: datetime, measure: BusinessCalendar
 ) -> tuple[Waiting, ...]:
     """Conversations still without a first response at the period's end (or now), oldest first."""
     moment = min(end, now)
     found = []
-    for facts in conversations:
-        since = waiting_since(facts, moment)
-        if since is None or since >= moment:
+    for item in derived:
+        since = waiting_since(item.facts, moment)
+        if since is None or since >= moment or item.status_at(moment) is not Status.ACTIVE:
             continue
-        moments = timeline(facts)
-        starts = [at for at, _ in moments]
-        if moments[bisect.bisect_right(starts, moment) - 1][1] is not Status.ACTIVE:
-            continue
-        age = measure.business_time_between(since, moment).total_seconds()
-        found.append(Waiting(facts.id, since, age))
+        age = measure.position(moment) - measure.position(since)
+        found.append(Waiting(item.facts.id, since, age))
     return tuple(sorted(found, key=lambda w: (w.since, w.conversation_id)))
 
 
-def _sla_rows(
-    conversations: Sequence[ConversationFacts], start: datetime, end: datetime
-) -> tuple[SlaRow, ...]:
+def _sla_rows(derived: Sequence[Derived], start: datetime, end: datetime) -> tuple[SlaRow, ...]:
     counts: dict[tuple[str, str], list[int]] = {}
-    for facts in conversations:
+    for item in derived:
+        facts = item.facts
         if facts.policy is None:
             continue
         for clock in facts.clocks:
@@ -232,31 +249,28 @@ def _sla_rows(
             elif clock.state is SlaState.BROKEN and clock.due is not None and start <= clock.due < end:
                 counts.setdefault(key, [0, 0])[1] += 1
     order = [target.value for target in SlaTarget]
-    return tuple(
-        SlaRow(policy, target, kept, broken)
-        for (policy, target), (kept, broken) in sorted(
-            counts.items(), key=lambda i: (i[0][0], order.index(i[0][1]))
-        )
-    )
+    ordered = sorted(counts.items(), key=lambda item: (item[0][0], order.index(item[0][1])))
+    return tuple(SlaRow(policy, target, kept, broken) for (policy, target), (kept, broken) in ordered)
 
 
 def _agents(
-    conversations: Sequence[ConversationFacts], start: datetime, end: datetime, measure: BusinessCalendar
+    derived: Sequence[Derived], start: datetime, end: datetime, measure: BusinessCalendar
 ) -> tuple[AgentRow, ...]:
     """Replies and first responses go to whoever sent them; resolutions to the assignee at the close."""
     replies: dict[str, int] = {}
     firsts: dict[str, list[float]] = {}
     resolved: dict[str, int] = {}
-    for facts in conversations:
+    for item in derived:
+        facts = item.facts
         for message in facts.messages:
             if message.role is Role.AGENT and start <= message.at < end:
                 agent = message.agent or UNATTRIBUTED
                 replies[agent] = replies.get(agent, 0) + 1
-        first = first_response(facts)
+        first = item.first
         if first is not None and start <= first.reply.at < end:
-            seconds = measure.business_time_between(first.started, first.reply.at).total_seconds()
+            seconds = measure.position(first.reply.at) - measure.position(first.started)
             firsts.setdefault(first.reply.agent or UNATTRIBUTED, []).append(seconds)
-        resolution = resolution_in(facts, start, end)
+        resolution = resolution_in(facts, start, end, item.moments)
         if resolution is not None and resolution.resolved:
             agent = assignee_at(facts, resolution.closed) or UNATTRIBUTED
             resolved[agent] = resolved.get(agent, 0) + 1
@@ -276,10 +290,10 @@ def _keys_for(by: Breakdown) -> Callable[[ConversationFacts], Iterable[str]]:
 
 
 def _groups(
-    conversations: Sequence[ConversationFacts], keys: Callable[[ConversationFacts], Iterable[str]]
-) -> list[tuple[str, list[ConversationFacts]]]:
-    groups: dict[str, list[ConversationFacts]] = {}
-    for facts in conversations:
-        for key in keys(facts):
-            groups.setdefault(key, []).append(facts)
-    return sorted(groups.items(), key=lambda item: (item[0] == NO_VALUE, item[0]))
+    derived: Sequence[Derived], keys: Callable[[ConversationFacts], Iterable[str]]
+) -> list[tuple[str, list[Derived]]]:
+    groups: dict[str, list[Derived]] = {}
+    for item in derived:
+        for key in keys(item.facts):
+            groups.setdefault(key, []).append(item)
+    return sorted(groups.items(), key=lambda group: (group[0] == NO_VALUE, group[0]))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from shared_inbox.domain.business_hours import BusinessCalendar
 from shared_inbox.domain.metrics.attribution import Role
-from shared_inbox.domain.metrics.facts import ConversationFacts
+from shared_inbox.domain.metrics.derived import Derived
 from shared_inbox.domain.metrics.stats import Distribution, distribution
-from shared_inbox.domain.metrics.timeline import active_spans, first_response, resolution_in, response_turns
+from shared_inbox.domain.metrics.timeline import active_spans, resolution_in
 from shared_inbox.domain.sla import PromiseState, SlaState
 
 __all__ = ["Summary", "summarise"]
@@ -82,7 +82,7 @@ class Summary:
 
 
 def summarise(
-    conversations: Sequence[ConversationFacts],
+    conversations: Sequence[Derived],
     start: datetime,
     end: datetime,
     measure: BusinessCalendar,
@@ -93,8 +93,11 @@ def summarise(
     def inside(moment: datetime) -> bool:
         return start <= moment < end
 
+    position = measure.position
+    wait_end = min(end, now)
+
     def seconds(earlier: datetime, later: datetime) -> float:
-        return measure.business_time_between(earlier, later).total_seconds()
+        return position(later) - position(earlier)
 
     created = customer = replies = notes = 0
     firsts: list[float] = []
@@ -105,7 +108,8 @@ def summarise(
     resolved = no_action = reopened = one_touch = replies_resolving = 0
     kept = broken = 0
     promises = {state: 0 for state in PromiseState}
-    for facts in conversations:
+    for derived in conversations:
+        facts = derived.facts
         if facts.spam:
             continue
         if facts.created is not None and inside(facts.created):
@@ -115,11 +119,11 @@ def summarise(
                 customer += message.role is Role.CUSTOMER
                 replies += message.role is Role.AGENT
         notes += sum(1 for at in facts.notes if inside(at))
-        first = first_response(facts)
+        first = derived.first
         if first is not None and inside(first.reply.at):
             firsts.append(seconds(first.started, first.reply.at))
-        responses.extend(seconds(t.started, t.reply.at) for t in response_turns(facts) if inside(t.reply.at))
-        resolution = resolution_in(facts, start, end)
+        responses.extend(seconds(t.started, t.reply.at) for t in derived.turns if inside(t.reply.at))
+        resolution = resolution_in(facts, start, end, derived.moments)
         if resolution is not None and resolution.resolved:
             resolved += 1
             replies_resolving += resolution.replies
@@ -129,12 +133,9 @@ def summarise(
                 resolutions.append(seconds(resolution.first_customer, resolution.closed))
         elif resolution is not None:
             no_action += 1
-        waited = sum(
-            (measure.business_time_between(a, b) for a, b in active_spans(facts, start, min(end, now))),
-            timedelta(),
-        )
-        if waited:
-            waits.append(waited.total_seconds())
+        waited = sum(seconds(a, b) for a, b in active_spans(facts, start, wait_end, derived.moments))
+        if waited > 0:
+            waits.append(waited)
         for clock in facts.clocks:
             if clock.state is SlaState.KEPT and clock.stopped is not None and inside(clock.stopped):
                 kept += 1

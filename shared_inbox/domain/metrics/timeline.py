@@ -7,7 +7,7 @@ team's automatic mail (acknowledgements) neither.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -82,12 +82,17 @@ def waiting_since(facts: ConversationFacts, moment: datetime) -> datetime | None
     return next((m.at for m in facts.messages if m.role is Role.CUSTOMER), None)
 
 
-def response_turns(facts: ConversationFacts) -> list[Turn]:
+Moments = Sequence[tuple[datetime, Status]]
+
+
+def response_turns(facts: ConversationFacts, moments: Moments | None = None) -> list[Turn]:
     """Each customer turn (first unanswered customer message) and the reply that ended it.
 
     A close ends a turn without a response: nobody owes a reply to a closed conversation.
+    ``moments``: the conversation's :func:`timeline`, when the caller has it already.
     """
-    closes = [at for at, status in timeline(facts) if status in (Status.CLOSED, Status.SPAM)]
+    moments = timeline(facts) if moments is None else moments
+    closes = [at for at, status in moments if status in (Status.CLOSED, Status.SPAM)]
     turns = []
     open_since: datetime | None = None
     for message in facts.messages:
@@ -101,9 +106,11 @@ def response_turns(facts: ConversationFacts) -> list[Turn]:
     return turns
 
 
-def resolution_in(facts: ConversationFacts, start: datetime, end: datetime) -> Resolution | None:
+def resolution_in(
+    facts: ConversationFacts, start: datetime, end: datetime, moments: Moments | None = None
+) -> Resolution | None:
     """The conversation's last close within [start, end), judged as resolved or "no action needed"."""
-    moments = timeline(facts)
+    moments = timeline(facts) if moments is None else moments
     closes = [at for at, status in moments if status is Status.CLOSED and start <= at < end]
     if not closes:
         return None
@@ -124,7 +131,7 @@ def assignee_at(facts: ConversationFacts, moment: datetime) -> str | None:
 
 
 def active_spans(
-    facts: ConversationFacts, start: datetime, end: datetime
+    facts: ConversationFacts, start: datetime, end: datetime, moments: Moments | None = None
 ) -> Iterator[tuple[datetime, datetime]]:
     """The parts of [start, end) in which the conversation was active and not snoozed.
 
@@ -133,7 +140,7 @@ def active_spans(
     created = facts.created
     if created is None:
         return
-    moments = timeline(facts)
+    moments = timeline(facts) if moments is None else moments
     for index, (at, status) in enumerate(moments):
         if status is not Status.ACTIVE:
             continue

@@ -55,6 +55,7 @@ class ReportsScreen(Screen[None]):
     ReportsScreen #reports-figures { width: 74; padding: 0 1; }
     ReportsScreen #reports-charts { height: 1fr; }
     ReportsScreen PlotextPlot { border: round $primary-muted; }
+    ReportsScreen.-computing PlotextPlot { display: none; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [*bindings_for("reports", {})]
@@ -80,6 +81,8 @@ class ReportsScreen(Screen[None]):
         yield SteadyFooter()
 
     def on_mount(self) -> None:
+        # Empty charts cost as much to draw as full ones: they come in with the first figures.
+        self.add_class("-computing")
         self._compute(self.request)
 
     # -- computing ------------------------------------------------------------------
@@ -93,6 +96,7 @@ class ReportsScreen(Screen[None]):
             return  # the agent asked for another one meanwhile
         self.report = message.report
         self._show(message.report)
+        self.remove_class("-computing")
 
     def _ask(self, request: ReportRequest) -> None:
         self.request = request

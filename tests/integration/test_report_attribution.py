@@ -58,16 +58,12 @@ def test_replies_are_attributed_to_who_sent_them_wherever_they_were_written(
     ok(cli(config, "outbox", "--flush"))
     assert len(smtp_receiver.wait_for(1)) == 1
 
-    # Bob answers from webmail in the team's "via" style; someone else answers as the team.
-    mailbox.append(
-        "INBOX",
-        webmail_reply(
-            f"Bob Agent via Acme Support <{SUPPORT_ADDRESS}>", "m2@customer.test", "Invoice question"
-        ),
-    )
-    mailbox.append(
-        "INBOX", webmail_reply(f"Acme Support <{SUPPORT_ADDRESS}>", "m3@customer.test", "Password reset")
-    )
+    # Bob answers from webmail, which files its copy in Sent under the team's address and his name;
+    # someone else's answer, signed only as the team, lands in INBOX (a copy to the team).
+    bob = webmail_reply(f"Bob Agent <{SUPPORT_ADDRESS}>", "m2@customer.test", "Invoice question")
+    mailbox.append("Sent", bob, flags=[b"\\Seen"])
+    team = webmail_reply(f"Acme Support <{SUPPORT_ADDRESS}>", "m3@customer.test", "Password reset")
+    mailbox.append("INBOX", team)
     ok(cli(config, "sync", "--once", "--quiet"))
 
     doc = json.loads(ok(cli(config, "report", "--last", "1d", "--hours", "calendar", "--json")).stdout)

@@ -120,6 +120,7 @@ def conversation_ref(session: Session, ref: str) -> str:
 def sync(args: argparse.Namespace, session: Session) -> int:
     from shared_inbox.cli.progress import SyncProgress
     from shared_inbox.cli.team_cmd import team_sync_service
+    from shared_inbox.services.ratings import take_ratings
     from shared_inbox.services.team import apply_remote
 
     with SyncProgress(quiet=args.quiet) as progress:
@@ -131,6 +132,7 @@ def sync(args: argparse.Namespace, session: Session) -> int:
             except ConnectionLost as exc:
                 return fail(f"{exc} What was synced before is kept; run the sync again to go on.")
             apply_remote(session.inbox, session.commands, result.team_events)
+            take_ratings(session, result.new_ids)
             if not args.quiet:
                 print(summary(result, session), file=sys.stderr)
             return EXIT_OK
@@ -147,6 +149,7 @@ def sync(args: argparse.Namespace, session: Session) -> int:
         def on_round(result: SyncRound) -> None:
             with inbox_lock:
                 apply_remote(session.inbox, session.commands, result.team_events)
+                take_ratings(session, result.new_ids)
             if not args.quiet and result.changed:
                 say(summary(result, session))
 

@@ -108,7 +108,6 @@ def report_json(report: Report) -> dict[str, Any]:
         {"policy": row.policy, "target": row.target, "kept": row.kept, "broken": row.broken}
         for row in report.sla
     ]
-    doc["satisfaction"] = {"ratings": 0, "score": None}
     doc["agents"] = [
         {
             "agent": row.agent,

@@ -192,6 +192,14 @@ class InterfaceConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class SatisfactionConfig:
+    """Opt-in ratings by email: a question with mailto links under each reply."""
+
+    enabled: bool = False
+    question: str = "How did we do?"
+
+
+@dataclass(frozen=True, slots=True)
 class StoreConfig:
     path: Path
 
@@ -230,6 +238,7 @@ class Config:
     interface: InterfaceConfig = field(default_factory=InterfaceConfig)
     business_hours: HoursConfig = field(default_factory=HoursConfig)
     sla: tuple[SlaPolicy, ...] = ()  # the first policy that covers a conversation applies
+    satisfaction: SatisfactionConfig = field(default_factory=SatisfactionConfig)
     keys: Mapping[str, str] = field(default_factory=_empty_keys)  # action id -> key, checked by the UI
     theme: str | None = None  # checked by the UI
     source: Path | None = None

@@ -24,6 +24,7 @@ from shared_inbox.config.model import (
     Member,
     OutboxConfig,
     Provider,
+    SatisfactionConfig,
     StoreConfig,
     TeamConfig,
     ThreadingConfig,
@@ -52,6 +53,7 @@ TOP_KEYS = frozenset(
         "interface",
         "business_hours",
         "sla",
+        "satisfaction",
     }
 )
 ACCOUNT_KEYS = frozenset({"name", "address", "from_style", "reply_to", "provider"})
@@ -59,6 +61,8 @@ OUTBOX_KEYS = frozenset({"undo_seconds", "retry_max_minutes", "give_up_after_hou
 TEAM_KEYS = frozenset({"me", "members", "events_folder"}) | KEY_KEYS
 MEMBER_KEYS = frozenset({"name", "email", "signature"})
 STORE_KEYS = frozenset({"path"})
+MAX_QUESTION_CHARS = 200
+DEFAULT_QUESTION = SatisfactionConfig().question
 THREADING_KEYS = frozenset({"subject_merge", "subject_merge_window_days", "bulk_starts_clocks"})
 
 # Keys users put at the top level by mistake, and the section they belong to.
@@ -124,6 +128,7 @@ def parse_config(
     )
     hours = read_hours(root)
     sla = read_sla(root)
+    satisfaction = _satisfaction(root)
     keys = root.string_table("keys") if root.has("keys") else {}
     theme = root.optional_text("theme")
     if collector.problems:
@@ -140,6 +145,7 @@ def parse_config(
         interface=interface,
         business_hours=hours,
         sla=sla,
+        satisfaction=satisfaction,
         keys=MappingProxyType(dict(keys)),
         theme=theme,
         origins=MappingProxyType(origins),
@@ -250,6 +256,14 @@ def _threading(root: Table) -> ThreadingConfig:
         subject_merge_window_days=table.integer("subject_merge_window_days", 7, minimum=1, maximum=365),
         bulk_starts_clocks=table.flag("bulk_starts_clocks", False),
     )
+
+
+def _satisfaction(root: Table) -> SatisfactionConfig:
+    table = root.table("satisfaction", frozenset({"enabled", "question"}))
+    question = " ".join(table.text("question", DEFAULT_QUESTION).split())
+    if not question or len(question) > MAX_QUESTION_CHARS:
+        table.problem("question", f"the question must be 1 to {MAX_QUESTION_CHARS} characters")
+    return SatisfactionConfig(enabled=table.flag("enabled", False), question=question[:MAX_QUESTION_CHARS])
 
 
 def _outbox(root: Table) -> OutboxConfig:

@@ -76,7 +76,17 @@ def _lines(summary: Summary) -> list[tuple[str, str]]:
             f"{summary.promises_open} open",
         ),
         ("Promise margin (median)", span(summary.promise_margin.median)),
+        ("Satisfaction", _satisfaction(summary)),
     ]
+
+
+def _satisfaction(summary: Summary) -> str:
+    great, okay, bad = summary.ratings
+    if not great + okay + bad:
+        return f"no ratings ({summary.rating_requests} asked)" if summary.rating_requests else NOTHING
+    value = summary.satisfaction_score or 0.0
+    answered = f", {percent(summary.rating_response_percent)} answered" if summary.rating_requests else ""
+    return f"{value:+.0f} ({great} great, {okay} okay, {bad} not good{answered})"
 
 
 def headlines(report: Report) -> list[Headline]:

@@ -2,8 +2,9 @@
 
 A message is *outgoing* when the team sent it (``meta.outgoing``, or the sender is
 one of our addresses); everything else comes from the customer's side. Only mail the
-customer wrote reopens conversations and makes a customer wait: auto-replies and bounces
-never do, bulk mail only when the team wants it to (see :mod:`.message_kinds`).
+customer wrote reopens conversations and makes a customer wait: auto-replies, bounces and
+satisfaction ratings without a comment never do, bulk mail only when the team wants it to
+(see :mod:`.message_kinds` and :mod:`.satisfaction`).
 Auto-replies do not count as unread.
 """
 
@@ -15,6 +16,7 @@ from datetime import datetime, timedelta
 from shared_inbox.domain.events import Event, reduce_state
 from shared_inbox.domain.message_kinds import makes_customer_wait
 from shared_inbox.domain.model import Conversation, Customer, MessageKind, MessageMeta, Status
+from shared_inbox.domain.satisfaction import quiet_rating_messages
 from shared_inbox.domain.threading import ThreadIndex
 
 __all__ = ["assemble", "assemble_one", "group_events", "is_outgoing", "waiting_since"]
@@ -73,9 +75,16 @@ def assemble_one(
 
     ``bulk_counts``: whether bulk mail makes the customer wait (reopens, counts as their reply).
     """
+    events = list(events)
+    # A satisfaction rating without a comment is not the customer writing (see `satisfaction`).
+    quiet = quiet_rating_messages(events) if events else frozenset()
     ordered = sorted(metas, key=lambda meta: (meta.date, meta.message_id))
     incoming = [meta for meta in ordered if not is_outgoing(meta, our_addresses)]
-    written = [meta for meta in incoming if makes_customer_wait(meta, bulk_counts=bulk_counts)]
+    written = [
+        meta
+        for meta in incoming
+        if makes_customer_wait(meta, bulk_counts=bulk_counts) and meta.message_id not in quiet
+    ]
     # Arrival time, not the Date header: a customer's wrong clock must not keep
     # a closed conversation closed after they wrote again.
     customer_times = [meta.arrived for meta in written]

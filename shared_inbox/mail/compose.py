@@ -110,6 +110,7 @@ def compose_reply(
     team_addresses: Iterable[str] = (),
     date: datetime | None = None,
     include_original: bool = True,
+    footer: str = "",
 ) -> EmailMessage:
     """A reply (to the sender), reply-all (also everyone else addressed) or forward of `original`.
 
@@ -156,7 +157,8 @@ def compose_reply(
     )
     _set_thread_headers(message, original, in_reply_to=mode != "forward")
     signature = _signature(agent) if mode != "forward" else ""
-    message.set_content(normalize_body(body) + signature + tail, charset="utf-8")
+    closing = normalize_body(footer) if footer and mode != "forward" else ""
+    message.set_content(normalize_body(body) + signature + closing + tail, charset="utf-8")
     _attach(message, attachments)
     return message
 

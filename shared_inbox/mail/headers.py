@@ -17,6 +17,7 @@ from email import policy
 from email.utils import parsedate_to_datetime
 
 from shared_inbox.domain.model import Address, Location, MessageMeta
+from shared_inbox.domain.satisfaction import rating_token
 from shared_inbox.mail.addresses import decode_words, parse_addresses
 from shared_inbox.mail.machine_mail import MACHINE_HEADERS, classify
 from shared_inbox.mail.msgid import (
@@ -161,7 +162,7 @@ def _parse(
         date=_date(headers.first("date"), arrival, notes),
         in_reply_to=cap_references(extract_ids(headers.first("in-reply-to") or ""), exclude=message_id),
         references=cap_references(references, exclude=message_id),
-        token=_token(headers.first(TOKEN_HEADER.lower()), message_id, notes),
+        token=_token(headers.first(TOKEN_HEADER.lower()), message_id, notes) or rating_token(subject),
         reply_to=_recipients(headers, "reply-to"),
         flags=flags,
         size=max(0, size),

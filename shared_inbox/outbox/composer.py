@@ -78,6 +78,7 @@ class Composer:
         reply_to: Address | None = None,
         send_at: datetime | None = None,
         include_original: bool = True,
+        footer: str = "",
     ) -> OutboxEntry:
         """Queue a reply (or reply-all, or forward to `to`) in the conversation `ref`.
 
@@ -104,6 +105,7 @@ class Composer:
             team_addresses=self.config.our_addresses,
             date=now,
             include_original=include_original,
+            footer=footer,
         )
         return self._queue(
             message,

@@ -36,6 +36,7 @@ from shared_inbox.domain.promise_events import (
     promise_data,
 )
 from shared_inbox.domain.promises import FollowUpError, parse_follow_up, waits_for_close
+from shared_inbox.domain.satisfaction import RATING, Rating, rating_data
 from shared_inbox.domain.sla import FollowUp
 from shared_inbox.services.inbox import AmbiguousConversation, Inbox
 from shared_inbox.wallclock import Now, utc_now
@@ -124,12 +125,18 @@ class Commands:
 
     # -- replies -----------------------------------------------------------------
 
-    def reply_sent(self, ref: str, message_id: str, *, automatic: bool = False) -> Event | None:
+    def reply_sent(
+        self, ref: str, message_id: str, *, automatic: bool = False, asked: bool = False
+    ) -> Event | None:
         """Record that the SMTP server accepted our message, and whose it was; None if recorded already."""
         conv = self._conversation(ref)
         if message_id in recorded_replies(self.inbox.events_of(conv.id)):
             return None
-        return self._record(conv, REPLY_SENT, reply_sent_data(message_id, automatic=automatic))
+        return self._record(conv, REPLY_SENT, reply_sent_data(message_id, automatic=automatic, asked=asked))
+
+    def rate(self, ref: str, rating: Rating, message_id: str, comment: str) -> Event:
+        """Record a customer's satisfaction rating, read from their mail ``message_id``."""
+        return self._record(self._conversation(ref), RATING, rating_data(rating, message_id, comment))
 
     # -- promises ----------------------------------------------------------------
 

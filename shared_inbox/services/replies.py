@@ -34,7 +34,13 @@ from shared_inbox.outbox.sender import RoundReport
 from shared_inbox.services.bodies import cached_body, fetch_bodies
 from shared_inbox.services.commands import CommandError
 from shared_inbox.services.customers import customer_profile
-from shared_inbox.services.reply_effects import answered, apply_actions, new_promises, record_senders
+from shared_inbox.services.reply_effects import (
+    answered,
+    apply_actions,
+    new_promises,
+    rating_footer,
+    record_senders,
+)
 from shared_inbox.services.reply_model import (
     ComposeMode,
     Preview,
@@ -207,6 +213,7 @@ class Replies:
                     reply_to=reply_to,
                     send_at=draft.send_at,
                     include_original=not draft.shows_original,
+                    footer=rating_footer(self.session, draft),
                 )
         except (OutboxError, ComposeError) as exc:
             raise ReplyError(str(exc)) from None
@@ -335,7 +342,10 @@ class Replies:
         Returns the ids of the conversations that changed.
         """
         inbox = self.session.inbox  # the store told it of the delivered messages already
-        record_senders(self.session.commands, self.outbox.entries([OutboxState.SENT]), message_ids)
+        asked = self.session.config.satisfaction.enabled
+        record_senders(
+            self.session.commands, self.outbox.entries([OutboxState.SENT]), message_ids, asked=asked
+        )
         changed: list[str] = []
         for message_id in message_ids:
             conv = inbox.conversation(message_id)

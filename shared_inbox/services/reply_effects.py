@@ -9,15 +9,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
 from shared_inbox.canned import CannedActions, promise_due
 from shared_inbox.domain.business_hours import BusinessCalendar
 from shared_inbox.domain.model import MessageKind, Status
 from shared_inbox.domain.promises import PromiseCandidate, detect_promises, parse_follow_up
+from shared_inbox.domain.satisfaction import rating_request
+from shared_inbox.mail.compose import token_for
 from shared_inbox.outbox.model import OutboxEntry
 from shared_inbox.services.commands import CommandError, Commands
 
-__all__ = ["Revert", "answered", "apply_actions", "new_promises", "record_senders"]
+if TYPE_CHECKING:
+    from shared_inbox.services.reply_model import ReplyDraft
+    from shared_inbox.services.session import Session
+
+__all__ = ["Revert", "answered", "apply_actions", "new_promises", "rating_footer", "record_senders"]
 
 Revert = Callable[[], object]
 
@@ -102,11 +109,25 @@ def new_promises(
     ]
 
 
-def record_senders(commands: Commands, sent: Iterable[OutboxEntry], message_ids: Iterable[str]) -> int:
+def rating_footer(session: Session, draft: ReplyDraft) -> str:
+    """The satisfaction question under a reply to the customer, when the team asks for ratings."""
+    satisfaction = session.config.satisfaction
+    if not satisfaction.enabled or draft.mode not in ("reply", "reply_all") or draft.conversation_id is None:
+        return ""
+    conv = session.inbox.conversation(draft.conversation_id)
+    if conv is None:
+        return ""
+    return rating_request(satisfaction.question, session.config.account.address, token_for(conv.id))
+
+
+def record_senders(
+    commands: Commands, sent: Iterable[OutboxEntry], message_ids: Iterable[str], *, asked: bool = False
+) -> int:
     """A ``reply_sent`` event for each of ``message_ids`` the outbox sent, naming who sent it.
 
     Mail that says it was sent automatically (``Auto-Submitted``) is recorded as such, so an
-    acknowledgement never counts as the team's response. Returns how many were recorded.
+    acknowledgement never counts as the team's response. ``asked``: replies carried the
+    satisfaction question. Returns how many were recorded.
     """
     wanted = set(message_ids)
     recorded = 0
@@ -118,9 +139,9 @@ def record_senders(commands: Commands, sent: Iterable[OutboxEntry], message_ids:
         if conv is None or meta is None:
             continue
         try:
-            event = commands.reply_sent(
-                conv.id, entry.message_id, automatic=meta.kind is MessageKind.AUTO_REPLY
-            )
+            automatic = meta.kind is MessageKind.AUTO_REPLY
+            asks = asked and not automatic
+            event = commands.reply_sent(conv.id, entry.message_id, automatic=automatic, asked=asks)
         except CommandError:
             continue
         recorded += event is not None

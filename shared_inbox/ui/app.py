@@ -379,6 +379,10 @@ class InboxApp(App[None]):
         # The round's messages reached the inbox through the store; screens hear of them by `InboxChanged`.
         if event.result.team_events:
             self._teammates_changed(event.result.team_events)
+        if event.result.new_ids:
+            from shared_inbox.services.ratings import take_ratings
+
+            take_ratings(self.session, event.result.new_ids)
         if not first_round:
             # The first round brings in the backlog; announcing all of it would be noise.
             self._announce(event.result.new_ids)

@@ -93,13 +93,15 @@ def partition(
     deadlines: DeadlinesOf | None = None,
     held: frozenset[str] = frozenset(),
     delivery_failed: frozenset[str] = frozenset(),
+    complaints: frozenset[str] = frozenset(),
 ) -> dict[str, list[Conversation]]:
     """Each view's conversations, in the order the view shows them (see `view_order`).
 
     `mentioned` maps the ids of conversations with a note mentioning `me` to the time of the
     latest such note; the Mentions view shows those, the latest mention first. `held` holds the
     ids of conversations whose reply the Traffic Cop held, `delivery_failed` those where our mail
-    bounced and nobody has written since: together, the Needs attention view.
+    bounced and nobody has written since, `complaints` those rated "not good" with a comment nobody
+    has answered: together, the Needs attention view.
     """
     groups = {view.id: view_order(view.id, [c for c in convs if view.matches(c, me, now)]) for view in VIEWS}
     if mentioned:
@@ -107,8 +109,8 @@ def partition(
         groups[MENTIONS] = sorted(mentions, key=lambda c: (mentioned[c.id], c.id), reverse=True)
     if deadlines is not None:
         groups.update(deadline_groups(convs, deadlines))
-    if held or delivery_failed:
-        attention = held | delivery_failed
+    if held or delivery_failed or complaints:
+        attention = held | delivery_failed | complaints
         groups[NEEDS_ATTENTION] = view_order(NEEDS_ATTENTION, [c for c in convs if c.id in attention])
     return groups
 

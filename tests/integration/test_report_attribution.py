@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from email import message_from_bytes, policy
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -75,3 +77,47 @@ def test_replies_are_attributed_to_who_sent_them_wherever_they_were_written(
     with open_session(load_config(config, {})) as session:
         recorded = [e for e in session.inbox.events if e.kind == REPLY_SENT]
     assert [(e.author, e.anchor) for e in recorded] == [("alice@example.com", "m1@customer.test")]
+
+
+def rating_mail(subject: str, in_reply_to: str, text: str = "") -> bytes:
+    lines = [
+        "From: Ann Customer <ann@customer.test>",
+        f"To: Acme Support <{SUPPORT_ADDRESS}>",
+        f"Subject: {subject}",
+        f"Date: {format_datetime(datetime.now(UTC))}",
+        f"Message-ID: {make_msgid(domain='customer.test')}",
+        *([f"In-Reply-To: {in_reply_to}"] if in_reply_to else []),
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=utf-8",
+        "",
+        text,
+        "",
+    ]
+    return "\r\n".join(lines).encode()
+
+
+def test_a_rating_sent_back_by_mail_is_recorded_on_its_conversation(
+    mailbox: Any, smtp_receiver: SmtpReceiver, tmp_path: Path
+) -> None:
+    config = send_config(tmp_path, mailbox, smtp_receiver)
+    config.write_text(config.read_text() + "\n[satisfaction]\nenabled = true\n")
+    mailbox.deliver(customer_mail(1, "Order problem"))
+    ok(cli(config, "sync", "--once", "--quiet"))
+    order = conversation_with(config, "Order problem")
+    queue_reply(config, order, body_file(tmp_path), "--undo", "0")
+    ok(cli(config, "outbox", "--flush"))
+    [sent] = smtp_receiver.wait_for(1)
+    text = message_from_bytes(sent.raw, policy=policy.default).get_body(("plain",)).get_content()
+    link = next(line for line in text.splitlines() if "Great: mailto:" in line)
+    subject = unquote(link.split("subject=", 1)[1])
+    assert subject == f"Rating: great [{order}]"
+
+    # The customer clicks "great": their mail client sends a new message with that subject only.
+    mailbox.deliver(rating_mail(subject, in_reply_to=""))
+    ok(cli(config, "sync", "--once", "--quiet"))
+    [conv] = [c for c in list_json(config) if c["id"] == order]
+    assert conv["message_count"] == 3 and conv["status"] == "pending"  # joined, and not reopened
+    doc = json.loads(ok(cli(config, "report", "--last", "1d", "--json")).stdout)
+    satisfaction = doc["satisfaction"]
+    assert (satisfaction["ratings"], satisfaction["score"], satisfaction["requests"]) == (1, 100.0, 1)
+    assert doc["volume"]["customer_messages"] == 1  # the rating is not the customer writing

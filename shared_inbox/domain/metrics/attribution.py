@@ -29,7 +29,7 @@ __all__ = [
     "reply_sent_data",
 ]
 
-REPLY_SENT = "reply_sent"  # data: {"message": Message-ID, "automatic": bool}
+REPLY_SENT = "reply_sent"  # data: {"message": Message-ID, "automatic": bool, "asked": bool}
 UNATTRIBUTED = "unattributed"
 _MAX_MESSAGE_ID_CHARS = 998
 
@@ -76,13 +76,19 @@ class Roster:
 class RecordedReply:
     agent: str
     automatic: bool
+    asked: bool = False
 
 
-def reply_sent_data(message_id: str, *, automatic: bool = False) -> dict[str, object]:
-    """The data of the event recording that the SMTP server accepted one of our messages."""
+def reply_sent_data(message_id: str, *, automatic: bool = False, asked: bool = False) -> dict[str, object]:
+    """The data of the event recording that the SMTP server accepted one of our messages.
+
+    ``asked``: the message asked the customer to rate the team's service.
+    """
     data: dict[str, object] = {"message": message_id}
     if automatic:
         data["automatic"] = True
+    if asked:
+        data["asked"] = True
     return data
 
 
@@ -97,7 +103,8 @@ def recorded_replies(events: Iterable[Event]) -> dict[str, RecordedReply]:
             continue
         if message_id not in found:
             automatic = event.data.get("automatic") is True
-            found[message_id] = RecordedReply(event.author.lower(), automatic)
+            asked = event.data.get("asked") is True
+            found[message_id] = RecordedReply(event.author.lower(), automatic, asked)
     return found
 
 

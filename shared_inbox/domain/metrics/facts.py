@@ -18,6 +18,7 @@ from shared_inbox.domain.metrics.attribution import Role, Roster, attribute, rec
 from shared_inbox.domain.model import Conversation, MessageMeta, Status
 from shared_inbox.domain.notes import NOTE_ADD
 from shared_inbox.domain.promise_events import reduce_promises
+from shared_inbox.domain.satisfaction import RatingFact, quiet_rating_messages, reduce_ratings
 from shared_inbox.domain.sla import PromiseState, SlaClock, SlaPolicy, promise_outcome, sla_clocks
 
 __all__ = ["ConversationFacts", "MessageFact", "PromiseFact", "conversation_facts"]
@@ -29,6 +30,7 @@ class MessageFact:
     role: Role
     agent: str | None = None  # for a team reply: the member's address or "unattributed"
     message_id: str = ""
+    asked: bool = False  # a reply that asked the customer for a rating
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,7 @@ class ConversationFacts:
     clocks: tuple[SlaClock, ...] = ()
     promises: tuple[PromiseFact, ...] = ()
     spam: bool = False
+    ratings: tuple[RatingFact, ...] = ()
 
     @property
     def created(self) -> datetime | None:
@@ -79,17 +82,20 @@ def conversation_facts(
 ) -> ConversationFacts:
     """The facts of one conversation; SLA clocks are judged at ``now`` when a policy covers it."""
     recorded = recorded_replies(events)
+    quiet = quiet_rating_messages(events) if events else frozenset()
     messages = []
     for meta in sorted(metas, key=lambda m: (m.arrived, m.message_id)):
         outgoing = is_outgoing(meta, our_addresses)
         role, agent = attribute(
             meta,
             outgoing=outgoing,
-            customer_writes=makes_customer_wait(meta, bulk_counts=bulk_counts),
+            customer_writes=makes_customer_wait(meta, bulk_counts=bulk_counts)
+            and meta.message_id not in quiet,
             roster=roster,
             recorded=recorded,
         )
-        messages.append(MessageFact(meta.arrived.astimezone(UTC), role, agent, meta.message_id))
+        asked = meta.message_id in recorded and recorded[meta.message_id].asked
+        messages.append(MessageFact(meta.arrived.astimezone(UTC), role, agent, meta.message_id, asked))
     if not events:  # most conversations: nothing but mail
         return ConversationFacts(
             id=conv.id,
@@ -117,6 +123,7 @@ def conversation_facts(
         clocks=clocks,
         promises=_promises(events, messages, history, now),
         spam=spam,
+        ratings=tuple(reduce_ratings(events)),
     )
 
 

@@ -11,6 +11,7 @@ from shared_inbox.domain.metrics.attribution import Role
 from shared_inbox.domain.metrics.derived import Derived
 from shared_inbox.domain.metrics.stats import Distribution, distribution
 from shared_inbox.domain.metrics.timeline import active_spans, resolution_in
+from shared_inbox.domain.satisfaction import Rating, score
 from shared_inbox.domain.sla import PromiseState, SlaState
 
 __all__ = ["Summary", "summarise"]
@@ -39,6 +40,17 @@ class Summary:
     promises_broken: int = 0
     promises_open: int = 0
     promise_margin: Distribution = field(default_factory=Distribution)
+    ratings: tuple[int, int, int] = (0, 0, 0)  # great, okay, not good
+    rating_requests: int = 0  # replies that asked for a rating
+
+    @property
+    def satisfaction_score(self) -> float | None:
+        great, okay, bad = self.ratings
+        return score([Rating.GREAT] * great + [Rating.OKAY] * okay + [Rating.NOT_GOOD] * bad)
+
+    @property
+    def rating_response_percent(self) -> float | None:
+        return _percent(sum(self.ratings), self.rating_requests)
 
     @property
     def sla_percent(self) -> float | None:
@@ -78,6 +90,15 @@ class Summary:
                 "open": self.promises_open,
                 "median_margin_seconds": self.promise_margin.to_json()["median_seconds"],
             },
+            "satisfaction": {
+                "ratings": sum(self.ratings),
+                "score": _round(self.satisfaction_score),
+                "great": self.ratings[0],
+                "okay": self.ratings[1],
+                "not_good": self.ratings[2],
+                "requests": self.rating_requests,
+                "response_rate_percent": _round(self.rating_response_percent),
+            },
         }
 
 
@@ -108,6 +129,8 @@ def summarise(
     resolved = no_action = reopened = one_touch = replies_resolving = 0
     kept = broken = 0
     promises = {state: 0 for state in PromiseState}
+    ratings = {rating: 0 for rating in Rating}
+    requests = 0
     for derived in conversations:
         facts = derived.facts
         if facts.spam:
@@ -118,6 +141,7 @@ def summarise(
             if inside(message.at):
                 customer += message.role is Role.CUSTOMER
                 replies += message.role is Role.AGENT
+                requests += message.asked
         notes += sum(1 for at in facts.notes if inside(at))
         first = derived.first
         if first is not None and inside(first.reply.at):
@@ -141,6 +165,9 @@ def summarise(
                 kept += 1
             elif clock.state is SlaState.BROKEN and clock.due is not None and inside(clock.due):
                 broken += 1
+        for rating in facts.ratings:
+            if inside(rating.at):
+                ratings[rating.rating] += 1
         for promise in facts.promises:
             if inside(promise.made):
                 promises[promise.state] += 1
@@ -168,6 +195,8 @@ def summarise(
         promises_broken=promises[PromiseState.BROKEN],
         promises_open=promises[PromiseState.OPEN],
         promise_margin=distribution(margins),
+        ratings=(ratings[Rating.GREAT], ratings[Rating.OKAY], ratings[Rating.NOT_GOOD]),
+        rating_requests=requests,
     )
 
 

@@ -27,6 +27,7 @@ from shared_inbox.domain.query import QueryError
 from shared_inbox.services.commands import CommandError
 from shared_inbox.services.flags import mark_messages, mark_read
 from shared_inbox.services.notes import mentioned_conversations
+from shared_inbox.services.ratings import complaints
 from shared_inbox.services.traffic_cop import HeldReplies
 from shared_inbox.ui.dialogs.prompts import TextPrompt
 from shared_inbox.ui.inbox_changes import InboxChange, follow_inbox
@@ -184,6 +185,7 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
             deadlines=self.deadlines_of,
             held=held,
             delivery_failed=inbox.delivery_failed(),
+            complaints=complaints(inbox),
         )
         self.counts = {view_id: len(convs) for view_id, convs in groups.items()}
         sidebar = self.query_one("#sidebar", OptionList)

@@ -9,6 +9,7 @@ by thread workers that only post back.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import tzinfo
 from functools import partial
 from pathlib import Path
@@ -27,11 +28,13 @@ from textual.widgets import Button, Static
 from shared_inbox.display.text import short_assignee
 from shared_inbox.domain.model import Conversation
 from shared_inbox.domain.presence import Presence
+from shared_inbox.domain.satisfaction import Rating, RatingFact
 from shared_inbox.mail.attachments import AttachmentInfo, open_with_system
 from shared_inbox.mail.compose import ReplyMode
 from shared_inbox.services.bodies import cached_body, fetch_bodies
 from shared_inbox.services.customers import customer_profile
 from shared_inbox.services.flags import mark_read
+from shared_inbox.services.ratings import ratings_of
 from shared_inbox.services.replies import Replies
 from shared_inbox.ui.dialogs.prompts import TextPrompt
 from shared_inbox.ui.keys import bindings_for
@@ -63,8 +66,8 @@ UNAVAILABLE = "Not downloaded yet, and the server could not be reached; it will 
 ATTACHMENT_ACTIONS = frozenset({"save_attachment", "open_attachment"})
 
 
-def header_line(conv: Conversation, message_count: int) -> Content:
-    """Subject, status, assignee, tags, customer and how many messages the thread has."""
+def header_line(conv: Conversation, message_count: int, ratings: Sequence[RatingFact] = ()) -> Content:
+    """Subject, status, assignee, tags, customer, how many messages the thread has, and its ratings."""
     state = conv.state
     tags = " ".join(f"#{tag}" for tag in sorted(state.tags))
     assignee = short_assignee(state.assignee) or "unassigned"
@@ -80,6 +83,11 @@ def header_line(conv: Conversation, message_count: int) -> Content:
     if tags:
         parts += ["  ", plain(tags)]
     parts += ["\n", plain(customer), " · ", count]
+    if ratings:
+        latest = ratings[-1]
+        comment = f": \u201c{' '.join(latest.comment.split())[:80]}\u201d" if latest.comment else ""
+        style = "$error" if latest.rating is Rating.NOT_GOOD else "$success"
+        parts += [" · ", ("rated " + latest.rating.words, style), plain(comment)]
     return Content.assemble(*parts)
 
 
@@ -124,7 +132,8 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
     def compose(self) -> ComposeResult:
         conv = self.conversation
         metas = self.session.inbox.messages_of(conv)
-        yield Static(header_line(conv, len(metas)), id="reader-header", markup=False)
+        ratings = ratings_of(self.session.inbox, conv)
+        yield Static(header_line(conv, len(metas), ratings), id="reader-header", markup=False)
         presence = Static(self.presence_line or "", id="reader-presence", markup=False)
         presence.display = self.presence_line is not None
         yield presence
@@ -137,7 +146,12 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
                     yield widget
             who = conv.customer
             profile = customer_profile(self.session.inbox, who.email, who.name) if who else None
-            panel = CustomerPanel(profile, conv.id, self.zone)
+            given = [
+                fact.rating
+                for other in (profile.conversations if profile is not None else ())
+                for fact in ratings_of(self.session.inbox, other)
+            ]
+            panel = CustomerPanel(profile, conv.id, self.zone, given)
             panel.display = self.panel_shown
             yield panel
         yield StatusBar()
@@ -286,7 +300,8 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
 
     def refresh_header(self) -> None:
         count = len(self.session.inbox.messages_of(self.conversation))
-        self.query_one("#reader-header", Static).update(header_line(self.conversation, count))
+        ratings = ratings_of(self.session.inbox, self.conversation)
+        self.query_one("#reader-header", Static).update(header_line(self.conversation, count, ratings))
         self.refresh_deadlines()
 
     # -- attachments ---------------------------------------------------------------

@@ -10,6 +10,7 @@ list is an OptionList: Enter or a click opens one in place of the current conver
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import tzinfo
 
 from rich.cells import cell_len
@@ -24,6 +25,7 @@ from textual.widgets.option_list import Option
 from shared_inbox.display.text import inert
 from shared_inbox.domain.model import Conversation
 from shared_inbox.domain.profiles import FIELD_LABELS, CustomerRecord
+from shared_inbox.domain.satisfaction import Rating
 from shared_inbox.services.customers import CustomerProfile
 from shared_inbox.ui.widgets.message_view import plain
 
@@ -82,6 +84,12 @@ def recorded_lines(record: CustomerRecord, zone: tzinfo | None = None) -> list[C
     return lines
 
 
+def ratings_summary(ratings: Sequence[Rating]) -> str:
+    """'Rated: 2 great, 1 not good', for the customer panel."""
+    counts = [(sum(1 for r in ratings if r is rating), rating.words) for rating in Rating]
+    return "Rated: " + ", ".join(f"{count} {words}" for count, words in counts if count)
+
+
 def conversation_option(conv: Conversation, zone: tzinfo | None = None) -> Content:
     """Subject on the first line, status and date of last activity on the second."""
     when = conv.last_activity.astimezone(zone).strftime("%d %b %Y") if conv.last_activity else "no date"
@@ -102,9 +110,16 @@ class CustomerPanel(VerticalScroll):
             super().__init__()
             self.conversation_id = conversation_id
 
-    def __init__(self, profile: CustomerProfile | None, current_id: str, zone: tzinfo | None = None) -> None:
+    def __init__(
+        self,
+        profile: CustomerProfile | None,
+        current_id: str,
+        zone: tzinfo | None = None,
+        ratings: Sequence[Rating] = (),
+    ) -> None:
         super().__init__(id="customer-panel", can_focus=False)
         self.profile = profile
+        self.ratings = tuple(ratings)  # every rating the customer gave, in any conversation
         self.current_id = current_id
         self.zone = zone
 
@@ -128,6 +143,8 @@ class CustomerPanel(VerticalScroll):
             yield AddressLine(profile.email, id="customer-name", bold=True)
         organisation = profile.organisation or "private address"
         yield Static(plain(organisation), id="customer-organisation", markup=False)
+        if self.ratings:
+            yield Static(Content(ratings_summary(self.ratings)), id="customer-ratings")
         recorded = recorded_lines(profile.record, self.zone)
         for line in recorded:
             yield Static(line, classes="customer-recorded", markup=False)

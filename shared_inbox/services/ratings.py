@@ -45,9 +45,12 @@ def take_ratings(session: Session, message_ids: Iterable[str]) -> list[Event]:
         conv = inbox.conversation(message_id)
         if conv is None or any(fact.message_id == message_id for fact in ratings_of(inbox, conv)):
             continue
+        # Bodies are read only where a rating can be: most new mail is passed over on its headers.
+        if not (is_rating_subject(meta.subject) or _asked_before(inbox, conv, meta.arrived)):
+            continue
         raw = session.store.load_raw(message_id)
         found = read_rating(meta.subject, read_message(raw).text if raw is not None else "")
-        if found is None or not (is_rating_subject(meta.subject) or _asked_before(inbox, conv, meta.arrived)):
+        if found is None:
             continue
         rating, comment = found
         try:

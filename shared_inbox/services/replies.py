@@ -207,12 +207,13 @@ class Replies:
                     reply_to=reply_to,
                     send_at=draft.send_at,
                     include_original=not draft.shows_original,
+                    automatic=draft.automatic,
                 )
         except (OutboxError, ComposeError) as exc:
             raise ReplyError(str(exc)) from None
         queued = Queued(entry, draft)
         conversation_id = entry.conversation_id if draft.mode != "new" else None
-        if conversation_id is not None and draft.mode in ("reply", "reply_all"):
+        if conversation_id is not None and draft.mode in ("reply", "reply_all") and not draft.automatic:
             reverts, queued.changes = answered(
                 self.session.commands, conversation_id, self.session.config.team.me
             )

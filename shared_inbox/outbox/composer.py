@@ -114,7 +114,8 @@ class Composer:
             now=now,
             release=release,
             conversation_id=conversation.id,
-            replied_to=None if mode == "forward" else original.message_id,
+            # \Answered tells teammates' mail clients a person answered: an automatic reply did not.
+            replied_to=None if mode == "forward" or automatic else original.message_id,
         )
 
     def new_conversation(

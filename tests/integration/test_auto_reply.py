@@ -89,6 +89,10 @@ def test_the_same_sender_writing_twice_within_the_window_is_acknowledged_once(
         ("ann@customer.test",),
         ("bo@customer.test",),
     ]
+    with mailbox.imap() as client:  # nobody answered Ann yet: teammates' mail clients must not say so
+        client.select_folder("INBOX", readonly=True)
+        flags = [item[b"FLAGS"] for item in client.fetch(client.search("ALL"), ["FLAGS"]).values()]
+    assert len(flags) == 3 and not any(b"\\Answered" in found for found in flags), flags
     again = automation.acknowledge(_mid(first)).line  # the rule runs again for the same occurrence
     assert again.startswith("skipped: ack/") and "already claimed by alice@example.com" in again
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
@@ -126,6 +126,4 @@ def answer(raw: bytes, *, marked: bool, when: datetime) -> bytes:
     headers = (f"In-Reply-To: <{mid}>", f"References: <{mid}>")
     if marked:
         headers += ("Auto-Submitted: auto-replied", "X-Autoreply: yes")
-    return customer_mail(
-        "Ann Lee <ann@customer.test>", f"Re: {subject}", when + timedelta(minutes=1), headers=headers
-    )
+    return customer_mail("Ann Lee <ann@customer.test>", f"Re: {subject}", when, headers=headers)

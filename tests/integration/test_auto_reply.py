@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from shared_inbox.domain.conversations import waiting_since
 from shared_inbox.services.reply_variables import due_phrase, response_due
 from shared_inbox.wallclock import utc_now
 from tests.integration.auto_reply_support import (
@@ -69,6 +70,10 @@ def test_an_acknowledgement_answered_by_an_auto_responder_produces_no_further_ma
     assert not any(line.startswith("sent") for line in outcomes[1:]), outcomes
     [conv] = automation.agent.session.inbox.conversations()
     assert conv.state.status.value == "active" and conv.state.assignee is None  # still the team's to answer
+    assert (
+        response_due(automation.agent.session, conv, utc_now()) is not None
+    )  # the first-response clock runs
+    assert waiting_since(conv) is not None
 
 
 def test_the_same_sender_writing_twice_within_the_window_is_acknowledged_once(

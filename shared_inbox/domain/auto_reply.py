@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from shared_inbox.domain.business_hours import BusinessCalendar
 from shared_inbox.domain.model import Address, MessageKind, MessageMeta
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "is_automatic_answer",
     "is_unanswerable_address",
     "refusal",
+    "reply_for",
 ]
 
 DEFAULT_WINDOW = timedelta(hours=24)
@@ -83,6 +85,12 @@ def is_unanswerable_address(email: str) -> bool:
 def is_automatic_answer(meta: MessageMeta) -> bool:
     """A message the team sent automatically (it carries our ``Auto-Submitted``): not a person's answer."""
     return meta.outgoing and meta.kind is MessageKind.AUTO_REPLY
+
+
+def reply_for(saved_reply: str, outside_hours: str | None, calendar: BusinessCalendar, now: datetime) -> str:
+    """The saved reply to send at ``now``: the out-of-hours one when the team is not at work
+    (evenings, closed days, holidays), if there is one."""
+    return outside_hours if outside_hours and not calendar.is_open(now) else saved_reply
 
 
 def refusal(case: AutoReplyCase) -> str | None:

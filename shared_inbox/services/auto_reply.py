@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from shared_inbox.canned import CannedReply, open_library, render_reply
-from shared_inbox.domain.auto_reply import AutoReplyCase, is_automatic_answer, refusal
+from shared_inbox.domain.auto_reply import AutoReplyCase, is_automatic_answer, refusal, reply_for
 from shared_inbox.domain.model import Address, Conversation, Status
 from shared_inbox.domain.send_claims import SendClaim, make_claim
 from shared_inbox.domain.templates import TemplateError
@@ -148,9 +148,7 @@ class AutoReplies:
     def _reply(self, saved_reply: str, outside_hours: str | None, now: datetime) -> CannedReply | str:
         """The saved reply to send now, or why there is none."""
         config = self.session.config
-        name = saved_reply
-        if outside_hours and not config.business_hours.calendar().is_open(now):
-            name = outside_hours
+        name = reply_for(saved_reply, outside_hours, config.business_hours.calendar(), now)
         library = open_library(config, now)
         reply = library.find(name)
         if reply is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -12,7 +12,9 @@ from shared_inbox.domain.auto_reply import (
     is_automatic_answer,
     is_unanswerable_address,
     refusal,
+    reply_for,
 )
+from shared_inbox.domain.business_hours import BusinessCalendar
 from shared_inbox.domain.model import Address, MessageKind, MessageMeta
 
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
@@ -121,3 +123,25 @@ def test_only_our_own_automatic_mail_is_an_automatic_answer() -> None:
     assert not is_automatic_answer(ours)
     assert is_automatic_answer(replace(ours, kind=MessageKind.AUTO_REPLY))
     assert not is_automatic_answer(incoming(kind=MessageKind.AUTO_REPLY))
+
+
+BERLIN = BusinessCalendar(
+    "Europe/Berlin", {day: [("09:00", "17:00")] for day in range(5)}, [date(2026, 12, 24)]
+)
+
+
+@pytest.mark.parametrize(
+    ("local", "expected"),
+    [
+        (datetime(2026, 11, 23, 9, 0), "Acknowledgement"),  # Monday, opening time
+        (datetime(2026, 11, 23, 16, 59), "Acknowledgement"),
+        (datetime(2026, 11, 23, 17, 0), "Closed"),  # closing time
+        (datetime(2026, 11, 24, 7, 30), "Closed"),  # before opening
+        (datetime(2026, 11, 28, 11, 0), "Closed"),  # Saturday
+        (datetime(2026, 12, 24, 11, 0), "Closed"),  # a holiday on a Thursday
+    ],
+)
+def test_outside_business_hours_the_other_reply_is_chosen(local: datetime, expected: str) -> None:
+    moment = local.replace(tzinfo=BERLIN.zone).astimezone(UTC)
+    assert reply_for("Acknowledgement", "Closed", BERLIN, moment) == expected
+    assert reply_for("Acknowledgement", None, BERLIN, moment) == "Acknowledgement"

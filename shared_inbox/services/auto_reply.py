@@ -1,6 +1,7 @@
 """Sending one automatic reply (an acknowledgement, an out-of-hours notice) safely: the rules' send.
 
-A rule's ``reply`` action calls :meth:`AutoReplies.send` with the conversation, the saved
+A rule's ``reply`` action calls :meth:`AutoReplies.send` (one line back; :meth:`AutoReplies.attempt`
+gives the outcome as data) with the conversation, the saved
 reply and a key naming the occurrence (rule, conversation, trigger occurrence). The reply
 goes out only when all of this holds, in this order:
 
@@ -13,8 +14,8 @@ goes out only when all of this holds, in this order:
 
 Then it is queued through the reply service and the outbox like any reply, marked
 ``Auto-Submitted: auto-replied``; it changes neither status nor assignee and does not
-count as the team's response. Outside business hours (or on a holiday) the
-``outside_hours`` saved reply is sent instead, when one is given.
+count as the team's response. Outside business hours (or on a holiday) the saved reply
+its front matter names in ``outside_hours`` is sent instead, when it names one.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from shared_inbox.canned import CannedReply, open_library, render_reply
+from shared_inbox.canned import CannedReply, Library, open_library, render_reply
 from shared_inbox.domain.auto_reply import AutoReplyCase, is_automatic_answer, refusal, reply_for
 from shared_inbox.domain.model import Address, Conversation, Status
 from shared_inbox.domain.send_claims import SendClaim, make_claim
@@ -81,10 +82,15 @@ class AutoReplies:
     def window(self) -> timedelta:
         return self.session.config.automation.auto_reply_window
 
-    def send(
-        self, conversation_id: str, saved_reply: str, occurrence: str, *, outside_hours: str | None = None
+    def send(self, conversation_id: str, canned: str, occurrence: str) -> str:
+        """What a rule's ``reply`` action calls: one line, "sent: ..." or "skipped: why"."""
+        return self.attempt(conversation_id, canned, occurrence).line
+
+    def attempt(
+        self, conversation_id: str, canned: str, occurrence: str, *, outside_hours: str | None = None
     ) -> AutoReplyOutcome:
-        """Send `saved_reply` (or `outside_hours` when the team is closed) once for this occurrence."""
+        """Send `canned` once for this occurrence, or the reply for when the team is not at work
+        (`outside_hours`, else the one the saved reply names) at such a time."""
         now = self.now()
         conv = self.session.inbox.conversation(conversation_id)
         if conv is None:
@@ -111,7 +117,7 @@ class AutoReplies:
         why = refusal(case)
         if why is not None:
             return _skipped(why)
-        chosen = self._reply(saved_reply, outside_hours, now)
+        chosen = self._reply(canned, outside_hours, now)
         if isinstance(chosen, str):
             return _skipped(chosen)
         try:
@@ -145,18 +151,17 @@ class AutoReplies:
                 found += [(address.email, meta.arrived) for address in (*meta.to, *meta.cc)]
         return tuple(found)
 
-    def _reply(self, saved_reply: str, outside_hours: str | None, now: datetime) -> CannedReply | str:
+    def _reply(self, canned: str, outside_hours: str | None, now: datetime) -> CannedReply | str:
         """The saved reply to send now, or why there is none."""
         config = self.session.config
-        name = reply_for(saved_reply, outside_hours, config.business_hours.calendar(), now)
         library = open_library(config, now)
-        reply = library.find(name)
-        if reply is not None:
-            return reply
-        broken = next((p for p in library.problems if p.id == name.strip()), None)
-        if broken is not None:
-            return f"the saved reply {broken.id} cannot be used: {broken.problem}"
-        return f"there is no saved reply {name!r}"
+        primary = _find(library, canned)
+        if isinstance(primary, str):
+            return primary
+        alternative = outside_hours or primary.outside_hours
+        if reply_for(canned, alternative, config.business_hours.calendar(), now) == canned:
+            return primary
+        return _find(library, alternative or canned)
 
     def _queue(
         self, conv: Conversation, reply: CannedReply, body: str, to: tuple[Address, ...], now: datetime
@@ -170,6 +175,17 @@ class AutoReplies:
             return _skipped(str(exc).rstrip("."))
         who = ", ".join(address.email for address in to)
         return AutoReplyOutcome(True, f"{reply.name!r} to {who}", queued.entry)
+
+
+def _find(library: Library, name: str) -> CannedReply | str:
+    """The saved reply of this name or id, or why it cannot be used."""
+    reply = library.find(name)
+    if reply is not None:
+        return reply
+    broken = next((p for p in library.problems if p.id == name.strip()), None)
+    if broken is not None:
+        return f"the saved reply {broken.id} cannot be used: {broken.problem}"
+    return f"there is no saved reply {name!r}"
 
 
 def _skipped(reason: str) -> AutoReplyOutcome:

@@ -23,6 +23,14 @@ Hi {{ customer.first_name | default: "there" }},
 
 we got your message and will answer by {{ sla.due | default: "the next working day" }}.
 """
+HOURS_AWARE = """+++
+name = "Acknowledgement, or closed"
+outside_hours = "Closed"
++++
+Hi {{ customer.first_name | default: "there" }},
+
+we got your message and will answer by {{ sla.due | default: "the next working day" }}.
+"""
 CLOSED = """+++
 name = "Closed"
 +++
@@ -47,6 +55,7 @@ def saved_replies(directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "acknowledgement.md").write_text(ACKNOWLEDGEMENT, encoding="utf-8")
     (directory / "closed.md").write_text(CLOSED, encoding="utf-8")
+    (directory / "hours-aware.md").write_text(HOURS_AWARE, encoding="utf-8")
     return directory
 
 
@@ -73,10 +82,10 @@ class Automation:
         assert conv is not None
         return conv
 
-    def acknowledge(self, message_id: str, *, outside_hours: str | None = None) -> AutoReplyOutcome:
+    def acknowledge(self, message_id: str, canned: str = "Acknowledgement") -> AutoReplyOutcome:
         """What a "new conversation" rule does: one acknowledgement per conversation."""
         conv = self.conversation(message_id)
-        return self.auto.send(conv.id, "Acknowledgement", f"ack/{conv.id}/new", outside_hours=outside_hours)
+        return self.auto.attempt(conv.id, canned, f"ack/{conv.id}/new")
 
     def every_new_message(self) -> list[AutoReplyOutcome]:
         """The worst rule there could be: acknowledge every incoming message of every conversation."""
@@ -86,7 +95,7 @@ class Automation:
             for meta in session.inbox.messages_of(conv):
                 if not meta.outgoing:
                     occurrence = f"ack/{conv.id}/{meta.message_id}"
-                    outcomes.append(self.auto.send(conv.id, "Acknowledgement", occurrence))
+                    outcomes.append(self.auto.attempt(conv.id, "Acknowledgement", occurrence))
         return outcomes
 
     def flush(self) -> None:

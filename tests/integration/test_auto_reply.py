@@ -165,12 +165,17 @@ def test_outside_business_hours_the_other_saved_reply_goes_with_the_sla_due_time
     for raw in (weekend, weekday):
         mailbox.deliver(raw)
     agent = agent_with_smtp(tmp_path / "alice", mailbox, smtp_receiver, "alice@example.com")
-    lines = [
-        Automation(agent, now=lambda when=when: when).acknowledge(_mid(raw), outside_hours="Closed").line
-        for raw, when in ((weekend, SATURDAY), (weekday, MONDAY))
-    ]
+    lines = []
+    for raw, when in ((weekend, SATURDAY), (weekday, MONDAY)):  # as a rule's reply action calls it
+        conv = agent.session.inbox.conversation(_mid(raw))
+        assert conv is not None
+        auto = Automation(agent, now=lambda when=when: when).auto
+        lines.append(auto.send(conv.id, "Acknowledgement, or closed", f"ack/{conv.id}/new"))
     Automation(agent).flush()
-    assert lines == ["sent: 'Closed' to ann@customer.test", "sent: 'Acknowledgement' to bo@customer.test"]
+    assert lines == [
+        "sent: 'Closed' to ann@customer.test",
+        "sent: 'Acknowledgement, or closed' to bo@customer.test",
+    ]
     texts = {str(m["To"]): m.get_body(("plain",)).get_content() for m in received_headers(smtp_receiver)}
     conv = agent.session.inbox.conversation(_mid(weekend))
     assert conv is not None

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from imapclient import IMAPClient
 
+from shared_inbox.config import PasswordError
 from shared_inbox.domain.events import Event, EventError, event_from_json
 from shared_inbox.domain.send_claims import CLAIM_KIND, SendClaim, Sighting, beaten_by, claim_event, claim_of
 from shared_inbox.imap.connection import close_quietly, connect_imap
@@ -42,7 +43,9 @@ def known_claims(session: Session) -> list[SendClaim]:
 
 
 class FolderClaims:
-    """Claims through the session's events folder, over a connection of their own."""
+    """Claims through the session's events folder, over a connection of their own (blocking: call
+    it from a worker). Give it the running app's or sync's `TeamSync`, so claims and the team
+    exchange take turns on one store instead of racing for its cursors."""
 
     def __init__(
         self,
@@ -99,5 +102,6 @@ def known_claim_events(session: Session) -> list[Event]:
 
 def _unreachable(exc: BaseException) -> str:
     """Why the claim could not be made: the connection's own sentence, or the kind of failure."""
-    words = str(exc).strip().rstrip(".") if isinstance(exc, MailServerError) else type(exc).__name__
+    plain = isinstance(exc, MailServerError | PasswordError)  # their messages are one sentence, no secrets
+    words = str(exc).strip().rstrip(".") if plain else type(exc).__name__
     return f"the team events folder could not be used ({words})"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from typing import Any
@@ -10,7 +11,9 @@ from typing import Any
 import pytest
 
 from shared_inbox.domain.conversations import waiting_since
+from shared_inbox.imap.connection import connect_imap
 from shared_inbox.services.reply_variables import due_phrase, response_due
+from shared_inbox.services.session import sync_plan
 from shared_inbox.wallclock import utc_now
 from tests.integration.auto_reply_support import (
     Automation,
@@ -19,6 +22,7 @@ from tests.integration.auto_reply_support import (
     customer_mail,
 )
 from tests.integration.auto_reply_support import message_id_of as _mid
+from tests.rig.dovecot import free_port
 from tests.rig.smtp import OnwardDelivery
 
 pytestmark = pytest.mark.integration
@@ -183,6 +187,26 @@ def test_outside_business_hours_the_other_saved_reply_goes_with_the_sla_due_time
     assert due is not None
     assert f"we are closed right now; you will hear from us by {due_phrase(due, UTC)}." in texts[ANN]
     assert "we got your message and will answer by " in texts["Bo Chen <bo@customer.test>"], texts
+
+
+def test_a_copy_that_cannot_reach_the_events_folder_does_not_send_and_can_try_again(
+    mailbox: Any, smtp_receiver: Any, tmp_path: Any
+) -> None:
+    raw = customer_mail(ANN, "Order problem", utc_now())
+    mailbox.deliver(raw)
+    automation = Automation(agent_with_smtp(tmp_path / "alice", mailbox, smtp_receiver, "alice@example.com"))
+    claims = automation.auto.claims
+    endpoint = sync_plan(automation.agent.session.config).endpoint
+    nowhere = replace(endpoint, port=free_port(), timeout=5.0)
+    claims._connect = lambda: connect_imap(nowhere)  # type: ignore[attr-defined]
+    line = automation.acknowledge(_mid(raw)).line
+    automation.flush()
+    assert line.startswith("skipped: the team events folder could not be used (") and "\n" not in line
+    assert smtp_receiver.received == []
+    claims._connect = lambda: connect_imap(endpoint)  # type: ignore[attr-defined]
+    assert automation.acknowledge(_mid(raw)).line == "sent: 'Acknowledgement' to ann@customer.test"
+    automation.flush()
+    assert len(smtp_receiver.received) == 1
 
 
 class _AfterAppend:

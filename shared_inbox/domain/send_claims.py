@@ -27,6 +27,7 @@ from shared_inbox.domain.events import Event
 
 __all__ = [
     "CLAIM_KIND",
+    "MAX_OCCURRENCE_CHARS",
     "SendClaim",
     "Sighting",
     "beaten_by",

@@ -29,7 +29,7 @@ from typing import Protocol
 from shared_inbox.canned import CannedReply, Library, open_library, render_reply
 from shared_inbox.domain.auto_reply import AutoReplyCase, is_automatic_answer, refusal, reply_for
 from shared_inbox.domain.model import Address, Conversation, Status
-from shared_inbox.domain.send_claims import SendClaim, make_claim
+from shared_inbox.domain.send_claims import MAX_OCCURRENCE_CHARS, SendClaim, make_claim
 from shared_inbox.domain.templates import TemplateError
 from shared_inbox.outbox import OutboxEntry, OutboxError
 from shared_inbox.services.replies import Replies, ReplyDraft, ReplyError
@@ -92,6 +92,7 @@ class AutoReplies:
         """Send `canned` once for this occurrence, or the reply for when the team is not at work
         (`outside_hours`, else the one the saved reply names) at such a time."""
         now = self.now()
+        occurrence = occurrence[:MAX_OCCURRENCE_CHARS]  # as a claim keeps it
         conv = self.session.inbox.conversation(conversation_id)
         if conv is None:
             return _skipped(f"there is no conversation {conversation_id!r}")

@@ -392,7 +392,8 @@ class Replies:
         inserted = queued.draft.canned
         if not inserted:
             return []
-        record_use(self.session.store, [reply.id for reply in inserted])
+        if not queued.draft.automatic:  # how often the team picks a reply ranks it; rules do not pick
+            record_use(self.session.store, [reply.id for reply in inserted])
         if conversation_id is None:
             return []
         calendar = self.session.config.business_hours.calendar()

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from shared_inbox.canned.usage import usage_counts
 from shared_inbox.domain.conversations import waiting_since
 from shared_inbox.imap.connection import connect_imap
 from shared_inbox.services.reply_variables import due_phrase, response_due
@@ -102,6 +103,7 @@ def test_the_same_sender_writing_twice_within_the_window_is_acknowledged_once(
         client.select_folder("INBOX", readonly=True)
         flags = [item[b"FLAGS"] for item in client.fetch(client.search("ALL"), ["FLAGS"]).values()]
     assert len(flags) == 3 and not any(b"\\Answered" in found for found in flags), flags
+    assert usage_counts(automation.agent.session.store) == {}  # the team's own use ranks saved replies
     again = automation.acknowledge(_mid(first)).line  # the rule runs again for the same occurrence
     assert again.startswith("skipped: ack/") and "already claimed by alice@example.com" in again
 

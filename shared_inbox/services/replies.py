@@ -227,7 +227,8 @@ class Replies:
                 already=canned_dues,
                 phrases=[reply.actions.promise for reply in draft.canned if reply.actions.promise],
             )
-        self.last = queued
+        if not draft.automatic:  # Ctrl+Z takes back what the agent sent, never what a rule sent
+            self.last = queued
         return queued
 
     def track(self, queued: Queued, candidate: PromiseCandidate) -> Event:

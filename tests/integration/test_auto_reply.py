@@ -13,6 +13,7 @@ import pytest
 from shared_inbox.canned.usage import usage_counts
 from shared_inbox.domain.conversations import waiting_since
 from shared_inbox.imap.connection import connect_imap
+from shared_inbox.services.replies import ReplyDraft
 from shared_inbox.services.reply_variables import due_phrase, response_due
 from shared_inbox.services.session import sync_plan
 from shared_inbox.wallclock import utc_now
@@ -209,6 +210,25 @@ def test_a_copy_that_cannot_reach_the_events_folder_does_not_send_and_can_try_ag
     assert automation.acknowledge(_mid(raw)).line == "sent: 'Acknowledgement' to ann@customer.test"
     automation.flush()
     assert len(smtp_receiver.received) == 1
+
+
+def test_an_acknowledgement_is_not_what_the_agent_undoes(
+    mailbox: Any, smtp_receiver: Any, tmp_path: Any
+) -> None:
+    ann, bo = (
+        customer_mail(ANN, "Order problem", utc_now()),
+        customer_mail("Bo <bo@customer.test>", "Hi", utc_now()),
+    )
+    for raw in (ann, bo):
+        mailbox.deliver(raw)
+    automation = Automation(agent_with_smtp(tmp_path / "alice", mailbox, smtp_receiver, "alice@example.com"))
+    mine = ReplyDraft(mode="reply", body="Hello Bo", conversation_id=automation.conversation(_mid(bo)).id)
+    automation.replies.queue(mine)  # held for the undo window
+    assert automation.acknowledge(_mid(ann)).sent
+    undone = automation.replies.undo_last()
+    assert undone.message == "Undone: the reply 'Re: Hi' was not sent." and undone.draft == mine
+    automation.flush()
+    assert [mail.rcpt_tos for mail in smtp_receiver.received] == [("ann@customer.test",)]
 
 
 class _AfterAppend:

@@ -114,6 +114,8 @@ def rating_footer(session: Session, draft: ReplyDraft) -> str:
     satisfaction = session.config.satisfaction
     if not satisfaction.enabled or draft.mode not in ("reply", "reply_all") or draft.conversation_id is None:
         return ""
+    if draft.automatic:  # an acknowledgement has nothing to rate yet
+        return ""
     conv = session.inbox.conversation(draft.conversation_id)
     if conv is None:
         return ""

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from shared_inbox.domain.metrics import REPLY_SENT, recorded_replies
+from shared_inbox.domain.metrics import REPLY_SENT, Role, Roster, conversation_facts, recorded_replies
+from shared_inbox.domain.metrics.timeline import first_response, response_turns
 from shared_inbox.outbox.mailbox import record_sent
 from shared_inbox.services.replies import Queued, Replies, ReplyDraft
 from shared_inbox.services.session import Session, open_session
@@ -66,3 +67,28 @@ def test_an_undone_reply_is_not_recorded(session: Session) -> None:
     replies.undo_last()
     replies.delivered([queued.entry.message_id])
     assert sent_events(session, conv.id) == []
+
+
+def test_an_acknowledgement_is_recorded_as_automatic_and_is_no_first_response(session: Session) -> None:
+    replies = Replies(session, now=lambda: NOW)
+    conv = unanswered(session)
+    draft = ReplyDraft(mode="reply", body="We got your message.", conversation_id=conv.id, automatic=True)
+    message_id = accept(replies, replies.queue(draft))
+    replies.delivered([message_id])
+    [event] = sent_events(session, conv.id)
+    assert event.data.get("automatic") is True  # type: ignore[attr-defined]
+    current = session.inbox.conversation(conv.id)
+    assert current is not None
+    facts = conversation_facts(
+        current,
+        session.inbox.messages_of(current),
+        session.inbox.events_of(conv.id),
+        our_addresses=session.config.our_addresses,
+        roster=Roster([]),
+        now=NOW,
+    )
+    assert [m.role for m in facts.messages if m.message_id == message_id] == [Role.AUTOMATIC]
+    # The customer's turn is still open: the acknowledgement answered nothing.
+    assert all(turn.reply.message_id != message_id for turn in response_turns(facts))
+    first = first_response(facts)
+    assert first is None or first.reply.message_id != message_id

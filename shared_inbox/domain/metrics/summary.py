@@ -114,7 +114,14 @@ def summarise(
     def inside(moment: datetime) -> bool:
         return start <= moment < end
 
-    position = measure.position
+    known: dict[datetime, float] = {}  # the period's bounds end many spans: look each moment up once
+
+    def position(moment: datetime) -> float:
+        found = known.get(moment)
+        if found is None:
+            found = known[moment] = measure.position(moment)
+        return found
+
     wait_end = min(end, now)
 
     def seconds(earlier: datetime, later: datetime) -> float:

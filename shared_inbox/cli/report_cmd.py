@@ -129,7 +129,12 @@ def report_json(report: Report) -> dict[str, Any]:
         for day in report.days
     ]
     doc["busiest_hours"] = [list(row) for row in report.busiest]
-    if report.by is not None:
+    if report.by is Breakdown.AGENT:
+        doc["breakdown"] = {
+            "by": report.by.value,
+            "rows": [{"key": row["agent"], **row} for row in doc["agents"]],
+        }
+    elif report.by is not None:
         doc["breakdown"] = {
             "by": report.by.value,
             "rows": [{"key": key, **summary.to_json()} for key, summary in report.breakdown],

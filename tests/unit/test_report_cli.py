@@ -88,6 +88,17 @@ def test_calendar_hours_and_a_comparison(config: Path, capsys: pytest.CaptureFix
     assert doc["previous"]["volume"]["conversations_created"] == 0
 
 
+def test_breakdown_by_agent_lists_the_agents(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(config, capsys, *WEEK, "--json", "--by", "agent")
+    breakdown = json.loads(out)["breakdown"]
+    assert breakdown["by"] == "agent"
+    assert [(row["key"], row["replies"]) for row in breakdown["rows"]] == [
+        (ALICE, 1),
+        (BOB, 1),
+        ("unattributed", 1),
+    ]
+
+
 def test_breakdown_by_tag(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run(config, capsys, *WEEK, "--json", "--by", "tag")
     rows = json.loads(out)["breakdown"]["rows"]

@@ -23,6 +23,7 @@ from shared_inbox.domain.events import Event, EventError, event_from_json
 from shared_inbox.domain.message_kinds import KindSummary, summarise
 from shared_inbox.domain.model import Conversation, MessageKind, MessageMeta, Status
 from shared_inbox.domain.query import parse_query, search_text
+from shared_inbox.domain.merged_index import MergedIndex
 from shared_inbox.domain.threading import ThreadIndex
 from shared_inbox.store import Store
 
@@ -88,7 +89,8 @@ class Inbox:
         self.our_addresses = our_addresses
         self.bulk_starts_clocks = bulk_starts_clocks
         self.me = me
-        self.index = ThreadIndex(subject_merge=subject_merge, window=subject_merge_window)
+        threads = ThreadIndex(subject_merge=subject_merge, window=subject_merge_window)
+        self.index = MergedIndex(threads, store.message_table())  # threading plus the team's merges
         self.events: list[Event] = []
         self._event_ids: set[str] = set()
         self._conversations: dict[str, Conversation] | None = None
@@ -126,6 +128,7 @@ class Inbox:
             self.index.add_many(metas)
             for raw in self.store.events():
                 self._take_event(raw)
+            self.index.take_events(self.events)
             self._conversations = None
             self._changed()
             # Now, while the caller may hold off the garbage collector (see session.py), rather
@@ -227,7 +230,7 @@ class Inbox:
     def add_events(self, events: Iterable[Event]) -> None:
         """Take in many events (a teammate's batch) and rebuild each conversation they touch once."""
         touched: set[str] = set()
-        took = False
+        took: list[Event] = []
         with self._settle_lock:
             self._settle()
             for event in events:
@@ -235,17 +238,32 @@ class Inbox:
                     continue
                 self._event_ids.add(event.id)
                 self.events.append(event)
-                took = True
+                took.append(event)
                 conv_id = self.index.conversation_of(event.anchor)
                 if conv_id is not None:
                     touched.add(conv_id)
                 if self._conversations is not None and conv_id is not None:
                     self._events_by_conv.setdefault(conv_id, []).append(event)
+            regrouped = self.index.take_events(took)
+            if regrouped:
+                touched |= regrouped
+                self._regrouped(regrouped)
             if self._conversations is not None:
                 for conv_id in touched:
                     self._rebuild(conv_id)
         if took:
             self._tell(InboxChange(conversation_ids=frozenset(touched)))
+
+    def _regrouped(self, conv_ids: frozenset[str]) -> None:
+        """A merge, split or undo moved messages between these conversations: regroup events,
+        forget the conversations that no longer exist (their rebuild follows)."""
+        self._changed()
+        if self._conversations is None:
+            return
+        self._events_by_conv = group_events(self.index, self.events)
+        for conv_id in conv_ids:
+            self._conversations.pop(conv_id, None)
+            self._search_texts.pop(conv_id, None)
 
     def _changed(self) -> None:
         self._ordered = None
@@ -257,7 +275,7 @@ class Inbox:
         self._changed()
         self._search_texts.pop(conv_id, None)
         metas = [self.messages[m] for m in self.index.members(conv_id) if m in self.messages]
-        if not metas:
+        if not metas or self.index.resolve(conv_id) != conv_id:  # gone, or merged into another
             self._conversations.pop(conv_id, None)
             return
         events = self._events_by_conv.get(conv_id, ())

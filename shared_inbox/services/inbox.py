@@ -20,10 +20,10 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 from shared_inbox.domain.conversations import assemble, assemble_one, group_events
 from shared_inbox.domain.events import Event, EventError, event_from_json
+from shared_inbox.domain.merged_index import MergedIndex
 from shared_inbox.domain.message_kinds import KindSummary, summarise
 from shared_inbox.domain.model import Conversation, MessageKind, MessageMeta, Status
 from shared_inbox.domain.query import parse_query, search_text
-from shared_inbox.domain.merged_index import MergedIndex
 from shared_inbox.domain.threading import ThreadIndex
 from shared_inbox.store import Store
 

@@ -63,6 +63,8 @@ KEYMAP: tuple[KeySpec, ...] = (
     KeySpec("undo", "U", "Undo the last change", "triage", "undo"),
     KeySpec("select", "x", "Select for bulk action", "list", "select"),
     KeySpec("select_range", "X", "Select from the last selected to here", "list", "select_range"),
+    KeySpec("merge", "&", "Merge conversations (the selected ones, or pick one)", "triage", "merge"),
+    KeySpec("split", "%", "Split the message at the cursor and its replies off", "reader", "split"),
     KeySpec("toggle_unread", "M", "Mark read or unread", "triage", "toggle_unread"),
     KeySpec("compose", "C", "New conversation", "list", "compose"),
     KeySpec("view_unassigned", "1", "Show Unassigned", "list", "show_view('unassigned')"),

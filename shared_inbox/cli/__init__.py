@@ -63,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_regroup_parsers(sub)
 
+    from shared_inbox.cli.customer_cmd import add_customer_parser
+
+    add_customer_parser(sub)
+
     from shared_inbox.cli.demo_cmd import add_demo_parser
 
     add_demo_parser(sub)

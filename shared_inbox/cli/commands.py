@@ -87,6 +87,10 @@ def dispatch(args: argparse.Namespace, session: Session) -> int:
         from shared_inbox.cli.conversation_cmd import run_regroup
 
         return run_regroup(args, session)
+    if args.command == "customer":
+        from shared_inbox.cli.customer_cmd import run_customer
+
+        return run_customer(args, session)
     if args.command == "team":
         from shared_inbox.cli.team_cmd import run_team_command
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from shared_inbox.canned import reply_context
 from shared_inbox.domain.model import Conversation
-from shared_inbox.services.notes import customer_record
+from shared_inbox.services.customer_links import person_record
 
 if TYPE_CHECKING:
     from shared_inbox.services.session import Session
@@ -15,7 +15,8 @@ __all__ = ["reply_variables"]
 
 
 def reply_variables(session: Session, conversation: Conversation | None) -> dict[str, object]:
-    """Customer, agent, company and conversation, with what the team recorded in the customer's profile."""
+    """Customer, agent, company and conversation, with what the team recorded about the customer
+    (under any of their linked addresses)."""
     customer = conversation.customer if conversation is not None else None
-    profile = customer_record(session.inbox, customer.email) if customer is not None else None
+    profile = person_record(session.inbox, customer.email) if customer is not None else None
     return reply_context(session.config, conversation, profile)

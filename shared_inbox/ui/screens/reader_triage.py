@@ -126,3 +126,4 @@ class ReaderTriage:
         if screen is not None:
             screen.action_undo()
             self.reload_conversation()
+            self.refresh_customer()  # type: ignore[attr-defined]  # an undone link shows at once

@@ -27,6 +27,7 @@ class MergedIndex:
         self._messages = messages
         self._events: dict[str, Event] = {}
         self._fold: Regrouping | None = Regrouping()
+        self.regroupings = 0  # merge, split and undo events taken: what changes groups besides mail
 
     # -- feeding -----------------------------------------------------------------
 
@@ -48,6 +49,7 @@ class MergedIndex:
         for event in fresh:
             self._events[event.id] = event
         self._fold = None
+        self.regroupings += len(fresh)
         return before | self._regrouping().touched()
 
     def _regrouping(self) -> Regrouping:

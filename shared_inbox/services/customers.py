@@ -3,7 +3,8 @@
 Built from the inbox's conversations only, so it needs no store of its own. Matching on every
 message's sender, not just the conversation's customer, finds a customer's mail in threads a
 colleague of theirs started. The address -> conversations index is built once per inbox size
-(threads only change membership when messages are added) and reused while the agent reads.
+(threads only change membership when messages are added, merged or split) and reused while the
+agent reads.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ class CustomerProfile:
 
 @dataclass(frozen=True, slots=True)
 class _Index:
-    messages_seen: int
+    messages_seen: tuple[int, int]  # messages, and merges or splits, when built
     conversation_ids: dict[str, tuple[str, ...]]  # email -> conversation ids
     names: dict[str, str]  # email -> the latest display name seen
 
@@ -102,12 +103,14 @@ def _build_index(inbox: Inbox) -> _Index:
                 names[meta.sender.email] = meta.sender.name
         for email in emails:
             ids.setdefault(email, []).append(conv.id)
-    return _Index(len(inbox.messages), {e: tuple(c) for e, c in ids.items()}, names)
+    return _Index(
+        (len(inbox.messages), inbox.index.regroupings), {e: tuple(c) for e, c in ids.items()}, names
+    )
 
 
 def _index_for(inbox: Inbox) -> _Index:
     index = _INDEXES.get(inbox)
-    if index is None or index.messages_seen != len(inbox.messages):
+    if index is None or index.messages_seen != (len(inbox.messages), inbox.index.regroupings):
         index = _build_index(inbox)
         _INDEXES[inbox] = index
     return index

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from textual.containers import VerticalScroll
 from textual.pilot import Pilot
+from textual.widgets import OptionList
 
 from shared_inbox.services.session import Session
 from shared_inbox.ui.app import InboxApp
 from shared_inbox.ui.dialogs.prompts import ChoicePrompt
+from shared_inbox.ui.screens.reader import MessageView
 from tests.ui.test_app import NOW, drive, inbox_of, session
 from tests.ui.test_reader_triage import open_row
 
@@ -104,5 +107,27 @@ def test_split_of_a_one_message_conversation_says_there_is_nothing_to_split(sess
         await pilot.pause()
         assert pilot.app.screen is reader
         assert session.store.events() == []
+
+    drive(InboxApp(session, sync=False, now=lambda: NOW), scenario)
+
+
+def test_split_offers_first_the_message_being_read_not_one_scrolled_past(
+    session: Session,
+) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        listing = inbox_of(pilot.app).conversation_list
+        row = next(n for n, conv in enumerate(listing.rows) if len(conv.message_ids) >= 3)
+        reader = await open_row(pilot, row)
+        views = list(reader.query(MessageView))
+        second = views[1].virtual_region
+        thread = reader.query_one("#thread", VerticalScroll)
+        thread.scroll_to(y=second.y + second.height - 2, animate=False)  # its last two lines still show
+        await pilot.pause()
+        await pilot.press("percent_sign")
+        await pilot.pause()
+        prompt = pilot.app.screen
+        assert isinstance(prompt, ChoicePrompt)
+        assert prompt.query_one(OptionList).highlighted == 1  # the third message: the one being read
+        assert prompt.choices[1][0] == views[2].meta.message_id
 
     drive(InboxApp(session, sync=False, now=lambda: NOW), scenario)

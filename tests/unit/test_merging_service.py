@@ -13,6 +13,7 @@ from shared_inbox.domain.model import Address, MessageMeta
 from shared_inbox.domain.threading import conversation_id_for
 from shared_inbox.services import merging
 from shared_inbox.services.commands import CommandError, Commands
+from shared_inbox.services.customers import customer_profile
 from shared_inbox.services.inbox import Inbox
 from shared_inbox.services.session import open_session
 from shared_inbox.store import Store
@@ -90,6 +91,16 @@ def test_split_moves_a_message_and_its_replies_and_undo_puts_them_back(tmp_path:
         assert inbox.conversation(A).message_ids == ["a1@home.test", "a2@home.test"]  # type: ignore[union-attr]
         merging.undo(inbox, commands, done.event)
         assert len(inbox.conversation(A).message_ids) == 4  # type: ignore[union-attr]
+
+
+def test_the_customer_panel_lists_a_conversation_split_off_a_moment_ago(tmp_path: Path) -> None:
+    fill(tmp_path / "store")
+    with Store.open(tmp_path / "store") as store:
+        inbox, commands = open_inbox(store)
+        assert len(customer_profile(inbox, ANN.email).conversations) == 2  # the panel as it was
+        done = merging.split(inbox, commands, "n1@home.test")
+        ids = {conv.id for conv in customer_profile(inbox, ANN.email).conversations}
+        assert ids == {A, B, done.conversation_id}
 
 
 @pytest.mark.parametrize(

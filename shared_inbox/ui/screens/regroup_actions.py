@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from shared_inbox.ui.widgets.conversation_list import ConversationList
 
 CANDIDATES = 30  # conversations offered to merge with; typing an id reaches any other
+READ_PAST = 3  # a message with no more than this many lines left at the top of the view has been read
 
 
 def merge_candidates(
@@ -153,13 +154,13 @@ class ReaderRegroup:
         top = self.query_one("#thread", VerticalScroll).scroll_y  # type: ignore[attr-defined]
         for view in views:
             region = view.virtual_region
-            if region.y + region.height > top:
+            if region.y + region.height > top + READ_PAST:
                 return view.meta.message_id
-        return None
+        return views[-1].meta.message_id if views else None
 
     def _message_label(self, meta: MessageMeta) -> str:
         when = meta.date.astimezone(self.zone).strftime("%d %b %H:%M")
-        return inert(f"{when} · {meta.sender.display()} · {meta.subject or '(no subject)'}")
+        return inert(f"{when} · {meta.sender.name or meta.sender.email}")
 
     def _split(self, picked: Picked | None) -> None:
         if picked is None or not picked.choice:
@@ -171,7 +172,8 @@ class ReaderRegroup:
             self.app.notify(str(exc), title="Split", severity="error", markup=False)
             return
         moved = inbox.conversation(done.conversation_id)
-        what = f"Split {done.moved} message(s) off into {which([moved]) if moved else done.conversation_id}"
+        count = f"{done.moved} message" + ("" if done.moved == 1 else "s")
+        what = f"Split {count} off into {which([moved]) if moved else done.conversation_id}"
         undo: Callable[[], object] = partial(merging.undo, inbox, commands, done.event)
         if self.list_triage is not None:
             self.list_triage.remember_undo(UndoStep(what, [undo]))

@@ -6,10 +6,12 @@ from textual.containers import VerticalScroll
 from textual.pilot import Pilot
 from textual.widgets import OptionList
 
+from shared_inbox.domain.subjects import base_subject
 from shared_inbox.services.session import Session
 from shared_inbox.ui.app import InboxApp
 from shared_inbox.ui.dialogs.prompts import ChoicePrompt
 from shared_inbox.ui.screens.reader import MessageView
+from shared_inbox.ui.screens.regroup_actions import merge_candidates
 from tests.ui.test_app import NOW, drive, inbox_of, session
 from tests.ui.test_reader_triage import open_row
 
@@ -131,3 +133,25 @@ def test_split_offers_first_the_message_being_read_not_one_scrolled_past(
         assert prompt.choices[1][0] == views[2].meta.message_id
 
     drive(InboxApp(session, sync=False, now=lambda: NOW), scenario)
+
+
+def test_merge_offers_the_customers_conversations_then_those_with_the_same_subject(session: Session) -> None:
+    rows = session.inbox.conversations()
+    conv = next(
+        c
+        for c in rows
+        if base_subject(c.subject)
+        and any(o.customer != c.customer and base_subject(o.subject) == base_subject(c.subject) for o in rows)
+    )
+    offered = [conv_id for conv_id, _ in merge_candidates(session, conv, rows)]
+    assert conv.id not in offered
+    by_id = {c.id: c for c in rows}
+    subject = base_subject(conv.subject)
+
+    def rank(other: str) -> int:
+        if by_id[other].customer == conv.customer:
+            return 0
+        return 1 if base_subject(by_id[other].subject) == subject else 2
+
+    ranks = [rank(other) for other in offered]
+    assert ranks == sorted(ranks) and 1 in ranks

@@ -18,6 +18,7 @@ from textual.containers import VerticalScroll
 
 from shared_inbox.display.text import inert
 from shared_inbox.domain.model import Conversation, MessageMeta
+from shared_inbox.domain.subjects import base_subject
 from shared_inbox.services import merging
 from shared_inbox.services.commands import CommandError
 from shared_inbox.services.customers import customer_profile
@@ -39,17 +40,20 @@ READ_PAST = 3  # a message with no more than this many lines left at the top of 
 def merge_candidates(
     session: Session, conv: Conversation, shown: Sequence[Conversation]
 ) -> list[tuple[str, str]]:
-    """(id, label) of conversations to merge ``conv`` with: the same customer's first, then the list's."""
+    """(id, label) of conversations to merge ``conv`` with: the same customer's first, then those
+    with the same subject (a reply that lost its headers), then the rest of the list."""
     same = customer_profile(session.inbox, conv.customer.email).conversations if conv.customer else ()
+    subject = base_subject(conv.subject)
+    alike = [other for other in shown if subject and base_subject(other.subject) == subject]
     picked: dict[str, Conversation] = {}
-    for other in (*same, *shown):
+    for other in (*same, *alike, *shown):
         if other.id != conv.id and other.id not in picked and len(picked) < CANDIDATES:
             picked[other.id] = other
     return [(other.id, _label(other)) for other in picked.values()]
 
 
 def _label(conv: Conversation) -> str:
-    who = conv.customer.display() if conv.customer else "no customer"
+    who = (conv.customer.name or conv.customer.email) if conv.customer else "no customer"
     return inert(f"{conv.subject or '(no subject)'} · {who} · {conv.id}")
 
 

@@ -115,6 +115,7 @@ class ChoicePrompt(ModalScreen[Picked | None]):
     def on_mount(self) -> None:
         choices = self.query_one(OptionList)
         choices.highlighted = self.first_highlighted if self.choices else None
+        choices.display = bool(self.choices) or self.typed_hint is None  # no empty box above the line
         if self.typed_hint is None:
             choices.focus()
         else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
+from shared_inbox.display.text import inert
 from shared_inbox.services import customer_links
 from shared_inbox.services.commands import CommandError
 from shared_inbox.services.customers import customer_profile, link_suggestions
@@ -47,7 +48,9 @@ class ReaderLinks:
         ]
         choices += [(_UNLINK + address, f"Unlink {address}") for address in profile.linked]
         prompt = ChoicePrompt(
-            f"Addresses of {profile.display()}", choices, typed_hint="or type another address of theirs"
+            inert(f"Addresses of {profile.display()}"),
+            choices,
+            typed_hint="or type another address of theirs",
         )
         self.app.push_screen(prompt, partial(self._linked, profile.email))
 

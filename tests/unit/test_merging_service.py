@@ -9,7 +9,10 @@ import pytest
 
 from shared_inbox.cli import main
 from shared_inbox.config import load_config
+from shared_inbox.domain.clock import Hlc
+from shared_inbox.domain.events import Event
 from shared_inbox.domain.model import Address, MessageMeta
+from shared_inbox.domain.regrouping import merge_data
 from shared_inbox.domain.threading import conversation_id_for
 from shared_inbox.services import merging
 from shared_inbox.services.commands import CommandError, Commands
@@ -151,3 +154,19 @@ def test_cli_refusals_are_one_sentence(config_path: Path, capsys: pytest.Capture
     assert err.startswith("shared-inbox: Name at least two") and "Traceback" not in err
     assert main(["--config", str(config_path), "split", "a1@home.test"]) == 1
     assert "whole conversation" in capsys.readouterr().err
+
+
+def test_a_teammates_merge_waits_for_the_mail_it_names(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "store") as store:
+        store.upsert_messages(MAIL[:2])
+        inbox, commands = open_inbox(store)
+        assert [c.id for c in inbox.conversations()] == [A]
+        clock = Hlc(int(NOW.timestamp() * 1000), 0, "bob")
+        data = merge_data(["b1@home.test", "a1@home.test"])
+        made = Event("bob-merge", "merge", "b1@home.test", "bob@example.com", NOW, clock, data)
+        inbox.add_events([made])
+        assert [c.id for c in inbox.conversations()] == [A]
+        store.upsert_messages([MAIL[2]])  # b1 arrives with the next sync
+        [conv] = inbox.conversations()
+        assert conv.id == A and conv.message_ids == ["a1@home.test", "a2@home.test", "b1@home.test"]
+        assert inbox.conversation(B) is conv

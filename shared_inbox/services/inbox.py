@@ -244,26 +244,15 @@ class Inbox:
                     touched.add(conv_id)
                 if self._conversations is not None and conv_id is not None:
                     self._events_by_conv.setdefault(conv_id, []).append(event)
-            regrouped = self.index.take_events(took)
-            if regrouped:
-                touched |= regrouped
-                self._regrouped(regrouped)
+            regrouped = self.index.take_events(took)  # merges and splits: messages changed hands
+            if regrouped and self._conversations is not None:
+                self._events_by_conv = group_events(self.index, self.events)
+            touched |= regrouped
             if self._conversations is not None:
                 for conv_id in touched:
                     self._rebuild(conv_id)
         if took:
             self._tell(InboxChange(conversation_ids=frozenset(touched)))
-
-    def _regrouped(self, conv_ids: frozenset[str]) -> None:
-        """A merge, split or undo moved messages between these conversations: regroup events,
-        forget the conversations that no longer exist (their rebuild follows)."""
-        self._changed()
-        if self._conversations is None:
-            return
-        self._events_by_conv = group_events(self.index, self.events)
-        for conv_id in conv_ids:
-            self._conversations.pop(conv_id, None)
-            self._search_texts.pop(conv_id, None)
 
     def _changed(self) -> None:
         self._ordered = None

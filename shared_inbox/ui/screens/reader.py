@@ -32,7 +32,7 @@ from shared_inbox.domain.satisfaction import Rating, RatingFact
 from shared_inbox.mail.attachments import AttachmentInfo, open_with_system
 from shared_inbox.mail.compose import ReplyMode
 from shared_inbox.services.bodies import cached_body, fetch_bodies
-from shared_inbox.services.customers import customer_profile
+from shared_inbox.services.customers import customer_profile, link_suggestions
 from shared_inbox.services.flags import mark_read
 from shared_inbox.services.ratings import ratings_of
 from shared_inbox.services.replies import Replies
@@ -50,8 +50,10 @@ from shared_inbox.ui.screens.reader_attachments import (
 )
 from shared_inbox.ui.screens.reader_deadlines import ReaderDeadlines
 from shared_inbox.ui.screens.reader_history import ReaderHistory
+from shared_inbox.ui.screens.reader_links import ReaderLinks
 from shared_inbox.ui.screens.reader_notes import ReaderNotes
 from shared_inbox.ui.screens.reader_triage import ListTriage, ReaderTriage
+from shared_inbox.ui.screens.regroup_actions import ReaderRegroup
 from shared_inbox.ui.widgets.customer_panel import CustomerPanel
 from shared_inbox.ui.widgets.message_view import FOLDED, AttachmentRow, MessageView, message_heading, plain
 from shared_inbox.ui.widgets.presence_badges import follow_presence, report_activity
@@ -92,7 +94,9 @@ def header_line(conv: Conversation, message_count: int, ratings: Sequence[Rating
     return Content.assemble(*parts)
 
 
-class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, ReaderHistory, Screen[None]):
+class ReaderScreen(
+    ReaderDeadlines, ReaderNotes, ReaderLinks, ReaderRegroup, ReaderTriage, ReaderHistory, Screen[None]
+):
     """The thread view, pushed over the inbox."""
 
     # Defaults; the app's keymap applies the user's overrides by binding id.
@@ -152,7 +156,8 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, ReaderHistory, Sc
                 for other in (profile.conversations if profile is not None else ())
                 for fact in ratings_of(self.session.inbox, other)
             ]
-            panel = CustomerPanel(profile, conv.id, self.zone, given)
+            suggested = link_suggestions(self.session.inbox, profile) if profile else []
+            panel = CustomerPanel(profile, conv.id, self.zone, suggested, ratings=given)
             panel.display = self.panel_shown
             yield panel
         yield StatusBar()

@@ -23,6 +23,7 @@ from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from shared_inbox.display.text import inert
+from shared_inbox.domain.customer_links import Suggestion
 from shared_inbox.domain.model import Conversation
 from shared_inbox.domain.profiles import FIELD_LABELS, CustomerRecord
 from shared_inbox.domain.satisfaction import Rating
@@ -115,6 +116,7 @@ class CustomerPanel(VerticalScroll):
         profile: CustomerProfile | None,
         current_id: str,
         zone: tzinfo | None = None,
+        suggestions: Sequence[Suggestion] = (),
         ratings: Sequence[Rating] = (),
     ) -> None:
         super().__init__(id="customer-panel", can_focus=False)
@@ -122,6 +124,7 @@ class CustomerPanel(VerticalScroll):
         self.ratings = tuple(ratings)  # every rating the customer gave, in any conversation
         self.current_id = current_id
         self.zone = zone
+        self.suggestions = list(suggestions)
 
     @property
     def others(self) -> list[Conversation]:
@@ -145,6 +148,7 @@ class CustomerPanel(VerticalScroll):
         yield Static(plain(organisation), id="customer-organisation", markup=False)
         if self.ratings:
             yield Static(Content(ratings_summary(self.ratings)), id="customer-ratings")
+        yield from self._addresses(profile)
         recorded = recorded_lines(profile.record, self.zone)
         for line in recorded:
             yield Static(line, classes="customer-recorded", markup=False)
@@ -159,6 +163,20 @@ class CustomerPanel(VerticalScroll):
         if others:
             options = [Option(conversation_option(conv, self.zone), id=conv.id) for conv in others]
             yield OptionList(*options, id="customer-conversations")
+
+    def _addresses(self, profile: CustomerProfile) -> ComposeResult:
+        """The customer's linked addresses, then addresses that may be theirs (never linked unasked)."""
+        if profile.linked:
+            yield Static(Content("Also writes from"), classes="panel-muted")
+            for n, address in enumerate(profile.linked):
+                yield AddressLine(address, id=f"customer-linked-{n}")
+        if self.suggestions:
+            yield Static(Content("Maybe the same customer"), classes="panel-muted")
+            for n, suggestion in enumerate(self.suggestions):
+                line = Content.assemble(
+                    plain(suggestion.email), "\n", (inert(suggestion.reason), "$text-muted")
+                )
+                yield Static(line, id=f"customer-suggested-{n}", classes="customer-suggested", markup=False)
 
     def focus_conversations(self) -> bool:
         """Move the focus to the conversation list; False when there is none to focus."""

@@ -78,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     from shared_inbox.cli.team_cmd import add_team_parser
 
     add_team_parser(sub)
+
+    from shared_inbox.cli.auth_cmd import add_auth_parser
+
+    add_auth_parser(sub)
     return parser
 
 

@@ -142,6 +142,18 @@ def effective_settings(config: Config) -> list[tuple[str, str, str]]:
         if key == "account.provider" and config.account.provider is not Provider.GENERIC:
             origin = FROM_FILE
         rows.append((key, shown, origin))
+    client = config.oauth2
+    if client is not None:
+        settings = [
+            ("oauth2.client_id", client.client_id),
+            ("oauth2.token_url", client.token_url),
+            ("oauth2.device_url", client.device_url or "(none)"),
+            ("oauth2.authorize_url", client.authorize_url or "(none)"),
+            ("oauth2.scopes", " ".join(client.scopes)),
+            ("oauth2.token_store", client.token_store.value),
+        ]
+        rows.extend((key, value, config.origins.get(key, FROM_DEFAULT)) for key, value in settings)
+        return rows
     oauth = PRESETS[config.account.provider].oauth
     if oauth is not None and Auth.OAUTH2 in (imap.auth, smtp.auth):
         origin = f"provider {config.account.provider.value}"
@@ -185,7 +197,8 @@ def _describe_connection(conn: ConnectionConfig) -> str:
     login = f"as {conn.username}" if conn.username else "without login"
     parts = [f"{conn.host}:{conn.port}, security {conn.security}, {login}"]
     if conn.auth is Auth.OAUTH2:
-        parts.append(f"OAuth2 ({conn.oauth2_mechanism}), access token from oauth2_token_command")
+        source = "oauth2_token_command" if conn.token is not None else "the built-in sign-in ([oauth2])"
+        parts.append(f"OAuth2 ({conn.oauth2_mechanism}), access token from {source}")
     elif conn.password is not None:
         parts.append(f"password from {_describe_source(conn.password, conn.password_same_as_imap)}")
     if conn.tls_ca_file is not None:

@@ -101,7 +101,7 @@ def read_imap(root: Table, ctx: FileContext) -> ImapConfig:
     table = root.table("imap", IMAP_KEYS, elsewhere=dict.fromkeys(SMTP_ONLY_KEYS, "[smtp]"))
     host, port, security, ca_file = _endpoint(table, "imap", ctx)
     username = table.required_text("username", what="the login name of the support mailbox")
-    auth, mechanism, token = _oauth(table, None)
+    auth, mechanism, token = _oauth(table, None, built_in=root.has("oauth2"))
     password = None
     if auth is Auth.PASSWORD:
         password = _password_source(table, ctx, username, imap=None)
@@ -132,7 +132,7 @@ def read_smtp(root: Table, ctx: FileContext, imap: ImapConfig) -> SmtpConfig:
     host, port, security, ca_file = _endpoint(table, "smtp", ctx)
     same_as_imap = table.flag("password_same_as_imap", False)
     username = table.optional_text("username")
-    auth, mechanism, token = _oauth(table, imap)
+    auth, mechanism, token = _oauth(table, imap, built_in=root.has("oauth2"))
     if username is None and (same_as_imap or auth is Auth.OAUTH2) and not table.has("username"):
         username = imap.username
     imap_data = root.data.get("imap")
@@ -167,8 +167,13 @@ def read_smtp(root: Table, ctx: FileContext, imap: ImapConfig) -> SmtpConfig:
     )
 
 
-def _oauth(table: Table, imap: ImapConfig | None) -> tuple[Auth, OAuthMechanism, PasswordSource | None]:
-    """`auth`, the SASL mechanism and the token source; `imap` is given for SMTP, which shares its token."""
+def _oauth(
+    table: Table, imap: ImapConfig | None, *, built_in: bool
+) -> tuple[Auth, OAuthMechanism, PasswordSource | None]:
+    """`auth`, the SASL mechanism and the token source; `imap` is given for SMTP, which shares its token.
+
+    No token source (None) with `auth = "oauth2"` means the built-in sign-in of [oauth2] (`built_in`).
+    """
     auth = table.choice("auth", Auth, Auth.PASSWORD)
     mechanism = table.choice("oauth2_mechanism", OAuthMechanism, OAuthMechanism.AUTO)
     if auth is Auth.PASSWORD:
@@ -188,12 +193,14 @@ def _oauth(table: Table, imap: ImapConfig | None) -> tuple[Auth, OAuthMechanism,
         return auth, mechanism, PasswordSource(PasswordKind.COMMAND, dotted, argv=argv) if argv else None
     if imap is not None and imap.token is not None:
         return auth, mechanism, imap.token
-    table.problem(
-        None,
-        'auth = "oauth2" needs a token source',
-        "set oauth2_token_command to a program that prints an access token "
-        "(oama, mutt_oauth2.py, pizauth, ...)",
-    )
+    if not built_in:
+        table.problem(
+            None,
+            'auth = "oauth2" needs a token source',
+            "add an [oauth2] section with the client_id you registered (then run `shared-inbox auth login`), "
+            "or set oauth2_token_command to a program that prints an access token "
+            "(oama, mutt_oauth2.py, pizauth, ...)",
+        )
     return auth, mechanism, None
 
 

@@ -23,12 +23,21 @@ OAUTHBEARER = "OAUTHBEARER"
 TokenSource = Callable[[], str]  # each call yields a current access token; raises PasswordError
 
 
+def _ignore(token: str) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class OAuthLogin:
-    """How a connection signs in with OAuth2: `mechanism` is "auto", "xoauth2" or "oauthbearer"."""
+    """How a connection signs in with OAuth2: `mechanism` is "auto", "xoauth2" or "oauthbearer".
+
+    `refused` is told of a token the server rejected, so a source that caches tokens
+    hands out a fresh one on the next call.
+    """
 
     tokens: TokenSource = field(repr=False)
     mechanism: str = "auto"
+    refused: Callable[[str], None] = field(default=_ignore, repr=False)
 
 
 def oauth_login_for(conn: ConnectionConfig) -> OAuthLogin | None:

@@ -7,6 +7,7 @@ import re
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -223,3 +224,42 @@ def test_the_browser_sign_in_uses_pkce_and_a_loopback_redirect(
     assert "code_challenge_method=S256" in url and "redirect_uri=http%3A%2F%2F127.0.0.1%3A" in url
     assert status.identity == box.user
     close_quietly(connect_imap(imap_endpoint(config)))
+
+
+def test_no_token_in_process_arguments_or_environment(
+    box: RigMailbox, oauth_server: OAuthServer, tmp_path: Path
+) -> None:
+    config = signin_config(tmp_path, box, oauth_server)
+    device_login(load_config(config), oauth_server, box.user)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "shared_inbox", "--config", str(config), "-v", "sync", "--watch"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        signed_in = f"Login: user=<{box.user}>, method=OAUTHBEARER"
+        while signed_in not in box.server.log_tail(400):
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            time.sleep(0.2)
+        secrets = oauth_server.refresh_tokens_of(box.user) + oauth_server.access_tokens_of(box.user)
+        shown = b"\0".join(
+            readable(pid / name) for pid in Path("/proc").glob("[0-9]*") for name in PROC_FILES
+        )
+        assert str(process.pid).encode() and readable(Path(f"/proc/{process.pid}/environ"))  # ours: readable
+        assert secrets and not [secret for secret in secrets if secret.encode() in shown]
+    finally:
+        process.terminate()
+        output, errors = process.communicate(timeout=30)
+    for secret in secrets:
+        assert secret not in output + errors
+
+
+PROC_FILES = ("cmdline", "environ")
+
+
+def readable(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:  # another user's process, or one that just ended
+        return b""

@@ -133,3 +133,18 @@ def test_an_unused_client_is_a_warning() -> None:
         'device_url = "https://t.example/d"\nscopes = ["s"]\n'
     )
     assert any("no connection uses it" in warning for warning in config.warnings)
+
+
+def test_a_token_command_wins_over_the_built_in_sign_in() -> None:
+    from shared_inbox.auth.tokens import oauth_login
+
+    config = parse(
+        GENERIC.replace(
+            'auth = "oauth2"\n', 'auth = "oauth2"\noauth2_token_command = "printf %s from-helper"\n', 1
+        )
+        + '[oauth2]\nclient_id = "x"\ntoken_url = "https://t.example/t"\n'
+        'device_url = "https://t.example/d"\nscopes = ["s"]\n'
+    )
+    login = oauth_login(config, config.smtp)
+    assert login is not None and login.tokens() == "from-helper"
+    assert any("no connection uses it" in warning for warning in config.warnings)

@@ -261,6 +261,8 @@ def _password_outcome(
             else:
                 seen[token_key] = "ok (access token)"
         return seen[token_key]
+    if conn.auth is Auth.OAUTH2:
+        return "from the built-in sign-in (`shared-inbox auth login`); tried with the logins"
     if conn.password is None:
         return "not needed (no login)"
     key = id(conn.password)

@@ -23,7 +23,8 @@ from shared_inbox.outbox import smtp_endpoint
 from shared_inbox.services.signin import sign_in
 from shared_inbox.smtp import SmtpSession
 from tests.integration.support import cli, list_json, write_config
-from tests.integration.test_oauth import one_sentence
+from tests.integration.test_oauth import TokenHelper, oauth_config, one_sentence
+from tests.integration.test_oauth import helper as helper  # the fixture
 from tests.integration.test_send import body_file, customer_mail, ok, queue_reply
 from tests.rig.dovecot import DovecotServer, RigMailbox
 from tests.rig.oauth import CLIENT_ID, OAuthServer
@@ -263,3 +264,43 @@ def readable(path: Path) -> bytes:
         return path.read_bytes()
     except OSError:  # another user's process, or one that just ended
         return b""
+
+
+def test_config_check_signs_in_with_a_token_command_on_both_servers(
+    box: RigMailbox,
+    oauth_server: OAuthServer,
+    helper: TokenHelper,
+    smtp_receiver_factory: Callable[..., SmtpReceiver],
+    tmp_path: Path,
+) -> None:
+    receiver = smtp_receiver_factory(oauth=oauth_server)
+    helper.will_print(oauth_server.issue(box.user))
+    config = oauth_config(tmp_path, box, helper.argv_toml, receiver=receiver)
+
+    report = ok(cli(config, "config", "check")).stdout
+
+    assert f"  imap      ok: logged in to 127.0.0.1 as {box.user}" in report
+    assert f"  smtp      ok: logged in to 127.0.0.1 as {box.user}" in report
+    assert receiver.token_attempts == ["OAUTHBEARER"]
+    assert report.rstrip().endswith("Result: ok.")
+
+
+def test_config_check_tries_the_built_in_sign_in_and_still_shows_the_settings(
+    box: RigMailbox,
+    oauth_server: OAuthServer,
+    smtp_receiver_factory: Callable[..., SmtpReceiver],
+    tmp_path: Path,
+) -> None:
+    receiver = smtp_receiver_factory(oauth=oauth_server)
+    config = signin_config(tmp_path, box, oauth_server, receiver=receiver)
+
+    before = cli(config, "config", "check")
+    assert before.returncode == 1
+    assert f"oauth2.token_url = {oauth_server.url}/token  (config file)" in before.stdout
+    assert f"imap      failed: Nobody is signed in to the mail provider yet; {LOGIN_AGAIN}." in before.stdout
+    assert "Traceback" not in before.stdout + before.stderr
+
+    device_login(load_config(config), oauth_server, box.user)
+    after = ok(cli(config, "config", "check")).stdout
+    assert f"  smtp      ok: logged in to 127.0.0.1 as {box.user}" in after
+    assert len(receiver.token_attempts) == 1

@@ -127,7 +127,12 @@ def effective_settings(config: Config) -> list[tuple[str, str, str]]:
     if imap.auth is Auth.OAUTH2:
         values.append(("imap.oauth2_mechanism", imap.oauth2_mechanism.value))
     values += [
-        ("imap.sent_folder", imap.sent_folder),
+        (
+            "imap.sent_folder",
+            imap.sent_folder
+            if "sent" in imap.special_folders
+            else f"the folder the server flags \\Sent (else {imap.sent_folder})",
+        ),
         ("smtp.host", smtp.host),
         ("smtp.port", smtp.port),
         ("smtp.security", smtp.security.value),
@@ -204,7 +209,8 @@ def _describe_connection(conn: ConnectionConfig) -> str:
     if conn.tls_ca_file is not None:
         parts.append(f"CA file {conn.tls_ca_file}")
     if isinstance(conn, ImapConfig):
-        parts.append(f"folders {', '.join(conn.folders)}; sent folder {conn.sent_folder}")
+        sent = conn.sent_folder if "sent" in conn.special_folders else "found by its flag"
+        parts.append(f"folders {', '.join(conn.folders)}; sent folder {sent}")
         parts.append(f"IDLE {'on' if conn.idle else 'off'}; batches of {conn.batch_size}")
     elif isinstance(conn, SmtpConfig):
         saves = conn.server_saves_sent

@@ -9,6 +9,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 from shared_inbox.config.lines import format_path
 from shared_inbox.config.model import (
@@ -38,7 +39,8 @@ CONNECTION_KEYS = frozenset(
         "oauth2_token_command",
     }
 )
-IMAP_ONLY_KEYS = frozenset({"folders", "sent_folder", "idle", "batch_size"})
+SPECIAL_FOLDER_KEYS = ("sent_folder", "drafts_folder", "junk_folder", "archive_folder", "trash_folder")
+IMAP_ONLY_KEYS = frozenset({"folders", "idle", "batch_size", *SPECIAL_FOLDER_KEYS})
 SMTP_ONLY_KEYS = frozenset({"server_saves_sent", "password_same_as_imap"})
 IMAP_KEYS = CONNECTION_KEYS | IMAP_ONLY_KEYS
 SMTP_KEYS = CONNECTION_KEYS | SMTP_ONLY_KEYS
@@ -119,6 +121,13 @@ def read_imap(root: Table, ctx: FileContext) -> ImapConfig:
         password=password,
         folders=table.text_list("folders", ("INBOX",)),
         sent_folder=table.text("sent_folder", "Sent"),
+        special_folders=MappingProxyType(
+            {
+                key.removesuffix("_folder"): name
+                for key in SPECIAL_FOLDER_KEYS
+                if (name := table.optional_text(key)) is not None
+            }
+        ),
         idle=table.flag("idle", True),
         batch_size=table.integer("batch_size", 500, minimum=1, maximum=10_000),
     )

@@ -137,7 +137,10 @@ class ImapConfig(ConnectionConfig):
 
     username: str
     folders: tuple[str, ...] = ("INBOX",)
-    sent_folder: str = "Sent"
+    sent_folder: str = "Sent"  # used as written when `special_folders` names it, else the fallback
+    # Folders the file names for a special use ("sent", "drafts", "junk", "archive", "trash");
+    # the others are found by the server's RFC 6154 flags.
+    special_folders: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     idle: bool = True
     batch_size: int = 500
 

@@ -60,7 +60,6 @@ PRESETS: Mapping[Provider, Preset] = MappingProxyType(
                 "security": "tls",
                 "auth": "oauth2",
                 "oauth2_mechanism": "xoauth2",
-                "sent_folder": "Sent Items",
             },
             smtp={
                 "host": "smtp.office365.com",
@@ -89,7 +88,6 @@ PRESETS: Mapping[Provider, Preset] = MappingProxyType(
                 "port": 993,
                 "security": "tls",
                 "auth": "oauth2",
-                "sent_folder": "[Gmail]/Sent Mail",
             },
             smtp={
                 "host": "smtp.gmail.com",
@@ -113,13 +111,7 @@ PRESETS: Mapping[Provider, Preset] = MappingProxyType(
             limits="sign in with an app password (Settings > Privacy & Security > App passwords)",
         ),
         Provider.ICLOUD: Preset(
-            imap={
-                "host": "imap.mail.me.com",
-                "port": 993,
-                "security": "tls",
-                "auth": "password",
-                "sent_folder": "Sent Messages",
-            },
+            imap={"host": "imap.mail.me.com", "port": 993, "security": "tls", "auth": "password"},
             smtp={"host": "smtp.mail.me.com", "port": 587, "security": "starttls", "auth": "password"},
             limits="sign in with an app-specific password made at account.apple.com",
         ),

@@ -53,4 +53,5 @@ def open_sender(
         search_folders=config.imap.folders,
         policy=policy,
         on_messages=on_messages,
+        find_sent="sent" not in config.imap.special_folders,
     )

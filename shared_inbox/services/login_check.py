@@ -8,8 +8,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import replace
 
+from imapclient.exceptions import IMAPClientAbortError
+
 from shared_inbox.config import Config, PasswordError
 from shared_inbox.imap.connection import close_quietly, connect_imap
+from shared_inbox.imap.special_use import SpecialFolders
+from shared_inbox.imap.special_use import discover as special_folders
 from shared_inbox.net.errors import MailServerError
 from shared_inbox.outbox import smtp_endpoint
 from shared_inbox.services.session import sync_plan
@@ -30,8 +34,13 @@ def _imap_login(config: Config, env: Mapping[str, str]) -> str:
         client = connect_imap(endpoint)
     except (MailServerError, PasswordError) as exc:
         return f"failed: {exc}"
+    try:
+        found = special_folders(client).overridden(config.imap.special_folders)
+    except (OSError, EOFError, IMAPClientAbortError):
+        found = SpecialFolders()
     close_quietly(client)
-    return f"ok: logged in to {config.imap.host} as {config.imap.username}"
+    folders = ", ".join(f"{use} = {name}" for use, name in found.named()) or "none flagged"
+    return f"ok: logged in to {config.imap.host} as {config.imap.username}; special folders: {folders}"
 
 
 def _smtp_login(config: Config, env: Mapping[str, str]) -> str:

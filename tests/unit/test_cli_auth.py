@@ -42,7 +42,8 @@ def test_a_token_command_config_points_at_its_helper(
     status, said = run(tmp_path, capsys, 'oauth2_token_command = "printf x"', "login")
     assert status == 1
     assert said == (
-        "shared-inbox: This configuration gets its tokens from oauth2_token_command; sign in with that helper."
+        "shared-inbox: This configuration gets its tokens from oauth2_token_command; "
+        "sign in with that helper."
     )
 
 

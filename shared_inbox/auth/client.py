@@ -108,7 +108,6 @@ class ProviderClient:
                 self.settings.token_url,
                 grant_type=DEVICE_CODE_GRANT,
                 device_code=device.device_code,
-                client_id=self.settings.client_id,
                 timeout=self.timeout,
             )
         except requests.RequestException:

@@ -109,4 +109,6 @@ def oauth_login(config: Config, conn: ConnectionConfig) -> OAuthLogin | None:
     if conn.token is not None:
         return oauth_login_for(conn)
     source = built_in_tokens(config)
-    return OAuthLogin(source, conn.oauth2_mechanism.value, refused=source.refused)
+    advice = "the server may not grant the scopes asked for, or the sign-in was made as someone else: "
+    advice += "sign in as {user} with `shared-inbox auth login`"
+    return OAuthLogin(source, conn.oauth2_mechanism.value, refused=source.refused, advice=advice)

@@ -30,7 +30,7 @@ def oauth_login(client: IMAPClient, user: str, login: OAuthLogin, where: str) ->
             login.refused(token)
             continue
         return
-    raise AuthError(rejected_twice("IMAP", user, said))
+    raise AuthError(rejected_twice("IMAP", user, said, login))
 
 
 def _words(exc: BaseException, token: str) -> str:

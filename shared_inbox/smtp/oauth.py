@@ -39,4 +39,4 @@ async def oauth_login(smtp: aiosmtplib.SMTP, user: str, login: OAuthLogin, host:
             return
         said = f"{reply.code} {clean_line(reply.message)}".strip()
         login.refused(token)
-    raise AuthError(rejected_twice("SMTP", user, said))
+    raise AuthError(rejected_twice("SMTP", user, said, login))

@@ -304,3 +304,17 @@ def test_config_check_tries_the_built_in_sign_in_and_still_shows_the_settings(
     after = ok(cli(config, "config", "check")).stdout
     assert f"  smtp      ok: logged in to 127.0.0.1 as {box.user}" in after
     assert len(receiver.token_attempts) == 1
+
+
+def test_a_sign_in_as_someone_else_is_refused_with_the_way_out(
+    box: RigMailbox, oauth_server: OAuthServer, tmp_path: Path
+) -> None:
+    config = signin_config(tmp_path, box, oauth_server)
+    device_login(load_config(config), oauth_server, "someone-else")
+
+    done = cli(config, "sync", "--once", "--quiet")
+
+    assert done.returncode != 0
+    sentence = one_sentence(done.stderr)
+    assert f"The IMAP server refused the OAuth2 access token for user {box.user}" in sentence
+    assert sentence.endswith(f"sign in as {box.user} with `shared-inbox auth login`.")

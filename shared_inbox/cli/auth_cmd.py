@@ -8,7 +8,14 @@ import webbrowser
 from typing import Any
 
 from shared_inbox.config import Config
-from shared_inbox.services.signin import SignInError, SignInStatus, sign_in, sign_in_status, sign_out
+from shared_inbox.services.signin import (
+    DeviceCode,
+    SignInError,
+    SignInStatus,
+    sign_in,
+    sign_in_status,
+    sign_out,
+)
 
 EXIT_OK, EXIT_FAILURE = 0, 1
 
@@ -50,8 +57,10 @@ def run_auth(args: argparse.Namespace, config: Config) -> int:
         return EXIT_FAILURE
 
 
-def _show_code(device: Any) -> None:
+def _show_code(device: DeviceCode) -> None:
     print(f"To sign in, open {device.verification_uri} and enter the code {device.user_code}")
+    if device.verification_uri_complete:
+        print(f"(or open {device.verification_uri_complete}, which carries the code)")
     print("Waiting for the sign-in to be approved (Ctrl+C to stop)...", flush=True)
 
 

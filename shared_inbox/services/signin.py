@@ -17,6 +17,8 @@ from shared_inbox.config.model import Auth
 from shared_inbox.net.errors import MailServerError
 from shared_inbox.wallclock import Now, utc_now
 
+__all__ = ["DeviceCode", "SignInError", "SignInStatus", "sign_in", "sign_in_status", "sign_out"]
+
 
 class SignInError(Exception):
     """One sentence saying why signing in (or out) did not work and what to do."""

@@ -3,6 +3,7 @@ then IMAP (Dovecot's oauth2 passdb) and SMTP (the receiver) with the tokens it k
 
 from __future__ import annotations
 
+import json
 import re
 import stat
 import subprocess
@@ -318,3 +319,30 @@ def test_a_sign_in_as_someone_else_is_refused_with_the_way_out(
     sentence = one_sentence(done.stderr)
     assert f"The IMAP server refused the OAuth2 access token for user {box.user}" in sentence
     assert sentence.endswith(f"sign in as {box.user} with `shared-inbox auth login`.")
+
+
+def test_a_reply_waits_in_the_outbox_while_the_sign_in_is_revoked(
+    box: RigMailbox,
+    oauth_server: OAuthServer,
+    smtp_receiver_factory: Callable[..., SmtpReceiver],
+    tmp_path: Path,
+) -> None:
+    receiver = smtp_receiver_factory(oauth=oauth_server)
+    config = signin_config(tmp_path, box, oauth_server, receiver=receiver)
+    device_login(load_config(config), oauth_server, box.user)
+    box.deliver(customer_mail(1, "Order problem"))
+    ok(cli(config, "sync", "--once", "--quiet"))
+    [conv] = list_json(config)
+    queue_reply(config, conv["id"], body_file(tmp_path), "--undo", "0")
+    oauth_server.revoke_user(box.user)
+
+    cli(config, "outbox", "--flush")
+
+    assert receiver.received == [] and receiver.token_attempts == []
+    [entry] = json.loads(ok(cli(config, "outbox", "--json")).stdout)
+    assert entry["state"] == "queued", entry  # kept, to be retried: nothing lost, nothing sent
+    assert entry["error"] == f"The refresh token was revoked or has expired; {LOGIN_AGAIN}."
+
+    device_login(load_config(config), oauth_server, box.user)  # the user signs in again
+    ok(cli(config, "outbox", "--flush"))
+    assert len(receiver.wait_for(1)) == 1

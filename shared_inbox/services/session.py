@@ -34,6 +34,7 @@ def sync_plan(config: Config, env: Mapping[str, str] | None = None, *, fetch_bod
         fetch_bodies=fetch_bodies,
         idle=imap.idle,
         find_sent="sent" not in imap.special_folders,
+        since_days=imap.sync_since_days,
     )
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import requests
 
 from shared_inbox.auth.storage import TokenStorage
 from shared_inbox.auth.tokens import REFRESH_MARGIN, built_in_tokens
@@ -210,8 +211,6 @@ def test_a_token_the_server_rejects_is_refreshed_once_for_imap_and_smtp(
 def test_the_browser_sign_in_uses_pkce_and_a_loopback_redirect(
     box: RigMailbox, oauth_server: OAuthServer, tmp_path: Path
 ) -> None:
-    import requests
-
     config = load_config(signin_config(tmp_path, box, oauth_server))
     oauth_server.consent_as(box.user)
     opened: list[str] = []
@@ -346,3 +345,35 @@ def test_a_reply_waits_in_the_outbox_while_the_sign_in_is_revoked(
     device_login(load_config(config), oauth_server, box.user)  # the user signs in again
     ok(cli(config, "outbox", "--flush"))
     assert len(receiver.wait_for(1)) == 1
+
+
+def test_auth_login_in_the_browser_from_the_command_line(
+    box: RigMailbox, oauth_server: OAuthServer, tmp_path: Path
+) -> None:
+    config = signin_config(tmp_path, box, oauth_server)
+    oauth_server.consent_as(box.user)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "shared_inbox",
+            "--config",
+            str(config),
+            "auth",
+            "login",
+            "--browser",
+            "--no-open",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line.startswith(f"Sign in at: {oauth_server.url}/authorize?"), line
+    requests.get(line.removeprefix("Sign in at: ").strip(), timeout=10)  # the user's browser
+    output, errors = process.communicate(timeout=60)
+
+    assert process.returncode == 0, errors
+    assert output.startswith(f"Signed in as {box.user}; the refresh token is kept in the file ")
+    ok(cli(config, "sync", "--once", "--quiet"))

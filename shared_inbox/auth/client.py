@@ -111,7 +111,9 @@ class ProviderClient:
                 timeout=self.timeout,
             )
         except requests.RequestException:
-            raise TokenUnavailable(self._unreachable("token")) from None
+            raise TokenUnavailable(self._unreachable("the token endpoint")) from None
+        except ValueError:
+            raise TokenUnavailable(not_json(self.settings.token_url)) from None
         return tokens_from(token)
 
     def exchange_code(self, session: OAuth2Session, code: str, verifier: str, redirect_uri: str) -> Tokens:
@@ -167,7 +169,7 @@ class ProviderClient:
             answer = None
         if not isinstance(answer, dict):
             response.raise_for_status()
-            raise TokenUnavailable(f"The provider's answer from {url} is not JSON; check the URL.")
+            raise TokenUnavailable(f"The provider's answer from {url} is not JSON; check oauth2.device_url.")
         if "error" in answer:
             raise OAuthError(error=answer["error"], description=answer.get("error_description"))
         return answer
@@ -186,6 +188,8 @@ class ProviderClient:
             ) from None
         except requests.RequestException:
             raise TokenUnavailable(self._unreachable(what)) from None
+        except ValueError:  # authlib: a 2xx answer that is not a JSON object (a portal, a wrong URL)
+            raise TokenUnavailable(not_json(self.settings.token_url)) from None
 
     def _unreachable(self, what: str) -> str:
         return f"The OAuth2 provider could not be reached at {what}; check the network and try again."
@@ -209,6 +213,10 @@ def provider_refused(exc: OAuthError, what: str, *, refreshing: bool = False) ->
     return SignInNeeded(
         f"{what.capitalize()} refused the sign-in ({error}{': ' + said if said else ''}); {LOGIN_ADVICE}."
     )
+
+
+def not_json(url: str) -> str:
+    return f"The provider's answer from {url} is not JSON; check oauth2.token_url."
 
 
 def tokens_from(token: Mapping[str, Any]) -> Tokens:

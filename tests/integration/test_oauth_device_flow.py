@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -145,3 +147,35 @@ def test_the_sign_in_file_is_private_from_its_first_byte(tmp_path: Path) -> None
     assert saved is not None and saved.refresh_token == "refresh-2"
     assert "refresh-2" not in repr(saved)
     assert storage.forget() and storage.load() is None
+
+
+def test_a_token_url_that_answers_a_web_page_is_one_sentence() -> None:
+    """A captive portal or a wrong URL: HTML with status 200 instead of the provider's JSON."""
+
+    class Page(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the http.server naming
+            body = b"<html>Sign in to the hotel Wi-Fi</html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet
+            return
+
+    server = HTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/token"
+        client = ProviderClient(
+            OAuthClientConfig(client_id="x", token_url=url, device_url=url, scopes=("s",))
+        )
+        for attempt in (client.start_device_sign_in, lambda: client.refresh("r")):
+            with pytest.raises(TokenUnavailable) as raised:
+                attempt()
+            assert "is not JSON" in str(raised.value) and "check oauth2." in str(raised.value)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -377,3 +377,22 @@ def test_auth_login_in_the_browser_from_the_command_line(
     assert process.returncode == 0, errors
     assert output.startswith(f"Signed in as {box.user}; the refresh token is kept in the file ")
     ok(cli(config, "sync", "--once", "--quiet"))
+
+
+def test_a_rotated_refresh_token_is_kept_for_the_next_run(
+    box: RigMailbox, oauth_server: OAuthServer, tmp_path: Path
+) -> None:
+    config = signin_config(tmp_path, box, oauth_server)
+    device_login(load_config(config), oauth_server, box.user)
+    [first] = oauth_server.refresh_tokens_of(box.user)
+    oauth_server.rotate = True  # each refresh retires the refresh token it was given
+    try:
+        for _ in range(2):  # two runs, each refreshing once: the second needs what the first kept
+            ok(cli(config, "sync", "--once", "--quiet"))
+    finally:
+        oauth_server.rotate = False
+    [kept] = oauth_server.refresh_tokens_of(box.user)
+    assert kept != first
+    saved = TokenStorage.for_config(load_config(config)).load()
+    assert saved is not None and saved.refresh_token == kept
+    assert stat.S_IMODE(TokenStorage.for_config(load_config(config)).path.stat().st_mode) == 0o600

@@ -60,7 +60,7 @@ class Counts:
 class OAuthServer:
     """The provider. `issue()` mints an access token directly; the endpoints do the rest."""
 
-    def __init__(self, *, access_lifetime: int = 3600, interval: int = 1) -> None:
+    def __init__(self, *, access_lifetime: int = 3600, interval: int = 1, rotate: bool = False) -> None:
         self._grants: dict[str, Grant] = {}
         self._refresh: dict[str, str] = {}  # live refresh token -> user
         self._devices: dict[str, DeviceRequest] = {}  # by device code
@@ -69,6 +69,9 @@ class OAuthServer:
         self._lock = threading.Lock()
         self.introspections = 0
         self.access_lifetime = access_lifetime
+        self.rotate = (
+            rotate  # each refresh answers a new refresh token and retires the old one (as Microsoft does)
+        )
         self.interval = interval
         self.counts = Counts()
         self.revocations: list[str] = []
@@ -233,10 +236,11 @@ class OAuthServer:
             return self._device_grant(form.get("device_code", ""))
         if grant == "refresh_token":
             with self._lock:
-                user = self._refresh.get(form.get("refresh_token", ""))
+                user = self._refresh.pop(form.get("refresh_token", ""), None) if self.rotate else None
+                user = user or self._refresh.get(form.get("refresh_token", ""))
             if user is None:
                 return 400, {"error": "invalid_grant", "error_description": "refresh token revoked"}
-            return 200, self._tokens_for(user, refresh=False)
+            return 200, self._tokens_for(user, refresh=self.rotate)
         if grant == "authorization_code":
             with self._lock:
                 request = self._codes.pop(form.get("code", ""), None)

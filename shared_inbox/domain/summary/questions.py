@@ -1,0 +1,55 @@
+"""Open questions: what the customer asked that no later agent reply speaks to.
+
+A question is a customer sentence ending in "?" (or the Japanese "？", or "か。"). It counts as
+answered when a later agent reply shares its key terms (:mod:`.terms`): one of them for a
+short question, two for a longer one. A question with fewer than two key terms of its own ("Any
+idea?") takes in those of the sentence before it in the same message; when it still has none
+("Any update?" opening a message), any later agent reply answers it. A reply that merely came
+later, about something else, answers nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from shared_inbox.domain.model import MessageKind
+from shared_inbox.domain.summary.model import ThreadMessage
+from shared_inbox.domain.summary.sentences import sentences
+from shared_inbox.domain.summary.terms import key_terms
+
+__all__ = ["is_question", "open_questions"]
+
+_QUESTION = re.compile(r"(?:[?？]|か。)[\s\"')\]]*$")
+_SHORT_QUESTION_TERMS = 4  # up to this many key terms, one shared term answers it
+
+
+def is_question(sentence: str) -> bool:
+    return _QUESTION.search(sentence) is not None
+
+
+def open_questions(messages: Sequence[ThreadMessage]) -> list[str]:
+    """The customer's unanswered questions, verbatim, oldest first, without repeats."""
+    ordered = sorted(messages, key=lambda m: m.when)
+    found: list[str] = []
+    for index, message in enumerate(ordered):
+        if message.kind is not MessageKind.CUSTOMER:
+            continue
+        replies = [key_terms(m.text) for m in ordered[index + 1 :] if m.kind is MessageKind.AGENT]
+        said = sentences(message.text)
+        for position, sentence in enumerate(said):
+            if not is_question(sentence) or sentence in found:
+                continue
+            terms = key_terms(sentence)
+            if len(terms) < 2 and position > 0:
+                terms |= key_terms(said[position - 1])
+            if not any(_answers(reply, terms) for reply in replies):
+                found.append(sentence)
+    return found
+
+
+def _answers(reply: frozenset[str], question: frozenset[str]) -> bool:
+    if not question:
+        return True
+    needed = 1 if len(question) <= _SHORT_QUESTION_TERMS else 2
+    return len(reply & question) >= needed

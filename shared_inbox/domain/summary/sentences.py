@@ -1,0 +1,84 @@
+"""Cutting a message's own words into sentences, without its greeting and sign-off.
+
+Greetings ("Hi Anna,", "Guten Tag,", "Bonjour à l'équipe,", "お世話になっております。") and
+sign-offs ("Thanks,\\nAnna", "Mit freundlichen Grüßen", "Cordialement,") carry nothing a reader
+of a summary needs. Sentences end at ".", "!", "?" followed by a space, at the Japanese "。",
+"！" and "？", and at paragraph breaks; lines inside a paragraph are joined.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["body_paragraphs", "first_line", "sentences"]
+
+MAX_SENTENCE_CHARS = 400
+_GREETING = re.compile(
+    r"^\s*(?:(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening)|greetings|hallo|servus|moin"
+    r"|guten\s+(?:tag|morgen|abend)|sehr\s+geehrte[rs]?|liebe[rs]?|bonjour|bonsoir|salut|madame|monsieur"
+    r"|cher|chère)\b[^\n.!?]{0,60}[,!:]?|thanks\s+for\s+(?:reaching\s+out|getting\s+back\s+to\s+us"
+    r"|your\s+(?:message|patience|email))[.!]?|お世話になっております。?|こんにちは。?)\s*$",
+    re.IGNORECASE,
+)
+_SIGN_OFF = re.compile(
+    r"^\s*(?:thanks|thank\s+you|many\s+thanks|thx|best|best\s+regards|kind\s+regards|regards|cheers"
+    r"|sincerely|yours|warm\s+regards|all\s+the\s+best|viele\s+grüße|mit\s+freundlichen\s+grüßen"
+    r"|beste\s+grüße|liebe\s+grüße|danke\s+und\s+grüße|grüße|lg|mfg|cordialement|bien\s+à\s+vous"
+    r"|merci\s+d'avance|bien\s+cordialement|salutations|amicalement|よろしくお願いいたします。?"
+    r"|何卒よろしくお願いいたします。?|よろしくお願いします。?)[\s,.!]*$",
+    re.IGNORECASE,
+)
+_PLEASANTRY = re.compile(
+    r"^\s*let\s+me\s+know\s+if\s+there\s+is\s+anything\s+else\s+i\s+can\s+do\.?\s*$", re.IGNORECASE
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)|(?<=[。！？])")
+_MAX_NAME_WORDS = 4
+
+
+def body_paragraphs(text: str) -> list[str]:
+    """The paragraphs of ``text`` between its greeting and its sign-off, lines joined."""
+    paragraphs = [_lines(block) for block in re.split(r"\n[ \t]*\n", text.replace("\r", ""))]
+    paragraphs = [lines for lines in paragraphs if lines]
+    if paragraphs:
+        first = paragraphs[0]
+        while first and _GREETING.match(first[0]):
+            first.pop(0)
+    kept: list[list[str]] = [lines for lines in paragraphs if lines]
+    for index, lines in enumerate(kept):
+        if _SIGN_OFF.match(lines[0]) and index > 0:
+            kept = kept[:index]
+            break
+    else:
+        if len(kept) > 1 and _looks_like_name(kept[-1]):
+            kept = kept[:-1]
+    kept = [lines for lines in kept if not (len(lines) == 1 and _PLEASANTRY.match(lines[0]))]
+    return [" ".join(lines) for lines in kept]
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of ``text``'s body, whitespace collapsed, in order."""
+    found: list[str] = []
+    for paragraph in body_paragraphs(text):
+        for piece in _SENTENCE_END.split(paragraph):
+            piece = " ".join(piece.split())
+            if piece and not _GREETING.match(piece):
+                found.append(piece[:MAX_SENTENCE_CHARS])
+    return found
+
+
+def first_line(text: str, limit: int = 90) -> str:
+    """The first sentence of the body, cut to ``limit`` characters, for a one-line timeline."""
+    found = sentences(text)
+    line = found[0] if found else ""
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "\u2026"
+
+
+def _lines(block: str) -> list[str]:
+    return [line.strip() for line in block.split("\n") if line.strip()]
+
+
+def _looks_like_name(lines: list[str]) -> bool:
+    """A last paragraph that is only a name or a name and a company: "Anna", "Bob\\nAcme"."""
+    return len(lines) <= 2 and all(
+        len(line.split()) <= _MAX_NAME_WORDS and not re.search(r"[.!?。？！,:;]$", line) for line in lines
+    )

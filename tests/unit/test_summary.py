@@ -20,6 +20,7 @@ from shared_inbox.domain.summary import (
     summarize,
 )
 from shared_inbox.domain.summary.ask import find_ask
+from shared_inbox.domain.summary.commitments import commitments
 from shared_inbox.domain.summary.facts import facts_in
 from shared_inbox.domain.summary.mood import mood_of
 from shared_inbox.domain.summary.questions import open_questions
@@ -217,3 +218,34 @@ def test_a_reply_promise_is_kept_by_a_later_reply_and_overdue_without_one() -> N
     assert [(p.state, p.source) for p in late.promises] == [("overdue", "reply")]
     kept = summarize(Thread("x", (*thread.messages, agent("Shipped.", 5))), now=MONDAY + timedelta(days=3))
     assert kept.promises == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The refund will be credited to your card.", ["The refund will be credited to your card."]),
+        ("I won't be able to send it.", []),
+        ("Will you send it?", []),
+        ("Ihr Paket wird morgen zugestellt.", ["Ihr Paket wird morgen zugestellt."]),
+        ("Das Paket wird nicht zugestellt.", []),
+        ("Le colis sera livré demain.", ["Le colis sera livré demain."]),
+        ("Le remboursement est en cours.", ["Le remboursement est en cours."]),
+        ("明日お届け予定です。\n\n何卒よろしくお願いいたします。", ["明日お届け予定です。"]),
+        ("We fixed it yesterday.", []),
+    ],
+)  # fmt: skip
+def test_commitments_without_a_deadline(text: str, expected: list[str]) -> None:
+    assert commitments(text) == expected
+
+
+def test_an_undated_commitment_stays_open_until_a_reply_speaks_of_it() -> None:
+    said = agent("The corrected invoice will be sent to your accounting team.", 1)
+    unrelated = agent("Thanks for the photo.", 2)
+    done = agent("Here is the corrected invoice for your accounting team.", 3)
+    open_now = summarize(Thread("x", (customer("Invoice?"), said, unrelated)), MONDAY + timedelta(days=1))
+    assert [(p.text, p.due, p.state) for p in open_now.promises] == [
+        ("The corrected invoice will be sent to your accounting team.", None, "open")
+    ]
+    assert (
+        summarize(Thread("x", (customer("Invoice?"), said, done)), MONDAY + timedelta(days=1)).promises == ()
+    )

@@ -1,8 +1,9 @@
 """The ask: what the customer wants, read from their first message.
 
-Extractive and short: the sentence that sets the scene (the first one) and the first sentence
-that asks for something (a question, "please", "I need", "können Sie", "pourriez-vous", "お願い").
-When the first sentence is itself the request, it is the whole ask.
+Extractive and short, two sentences at most: the sentence that sets the scene (the first one that
+is more than a pleasantry like "Love the product!") and the first sentence that asks for something
+(a question, "please", "I need", "können Sie", "pourriez-vous", "お願い"). When the scene is itself
+a request, the next request joins it ("Do you ship to Canada? And how long does it take?").
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from shared_inbox.domain.model import MessageKind
 from shared_inbox.domain.summary.model import ThreadMessage
 from shared_inbox.domain.summary.sentences import sentences
 
-__all__ = ["find_ask", "is_request"]
+__all__ = ["ask_sentences", "find_ask", "is_request"]
 
 MAX_ASK_CHARS = 400
 _REQUEST = re.compile(
@@ -27,20 +28,25 @@ _REQUEST = re.compile(
     re.IGNORECASE,
 )
 
+_PLEASANTRY = re.compile(r"^(?:\S+\s+){0,3}\S+!$")  # "Love the product!", "Great app!"
+
 
 def is_request(sentence: str) -> bool:
     return _REQUEST.search(sentence) is not None
 
 
-def find_ask(messages: Sequence[ThreadMessage]) -> str:
-    """The ask of the conversation's first customer message; "" when there is none."""
+def ask_sentences(messages: Sequence[ThreadMessage]) -> list[str]:
+    """The sentences of the ask, from the conversation's first customer message."""
     first = next((m for m in messages if m.kind is MessageKind.CUSTOMER and m.text.strip()), None)
-    if first is None:
-        return ""
-    found = sentences(first.text)
+    found = sentences(first.text) if first is not None else []
     if not found:
-        return ""
-    request = next((sentence for sentence in found if is_request(sentence)), None)
-    chosen = [found[0]] if request is None or request == found[0] else [found[0], request]
-    ask = " ".join(chosen)
+        return []
+    scene = next((index for index, sentence in enumerate(found) if not _PLEASANTRY.match(sentence)), 0)
+    requests = [sentence for sentence in found[scene + 1 :] if is_request(sentence)]
+    return [found[scene], *requests[:1]]
+
+
+def find_ask(messages: Sequence[ThreadMessage]) -> str:
+    """The ask as one line; "" when the customer has not written (yet)."""
+    ask = " ".join(ask_sentences(messages))
     return ask if len(ask) <= MAX_ASK_CHARS else ask[: MAX_ASK_CHARS - 1].rstrip() + "\u2026"

@@ -2,9 +2,10 @@
 
 A question is a customer sentence ending in "?" (or the Japanese "？", or "か。"). It counts as
 answered when a later agent reply shares its key terms (:mod:`.terms`): one of them for a
-short question, two for a longer one. A question with fewer than two key terms of its own ("Any
-idea?") takes in those of the sentence before it in the same message; when it still has none
-("Any update?" opening a message), any later agent reply answers it. A reply that merely came
+short question, two for a longer one. A vague question ("Any idea?", "Is that possible this
+month?") is also answered by a reply sharing a term with the sentence before it in the same
+message; when it has no terms at all ("Any update?" opening a message), any later agent reply
+answers it. A reply that merely came
 later, about something else, answers nothing.
 """
 
@@ -21,7 +22,8 @@ from shared_inbox.domain.summary.terms import key_terms
 __all__ = ["is_question", "open_questions"]
 
 _QUESTION = re.compile(r"(?:[?？]|か。)[\s\"')\]]*$")
-_SHORT_QUESTION_TERMS = 4  # up to this many key terms, one shared term answers it
+_SHORT_QUESTION_TERMS = 3  # up to this many key terms, one shared term answers it
+_VAGUE_TERMS = 2  # up to this many, the sentence before says what the question is about
 
 
 def is_question(sentence: str) -> bool:
@@ -35,21 +37,24 @@ def open_questions(messages: Sequence[ThreadMessage]) -> list[str]:
     for index, message in enumerate(ordered):
         if message.kind is not MessageKind.CUSTOMER:
             continue
-        replies = [key_terms(m.text) for m in ordered[index + 1 :] if m.kind is MessageKind.AGENT]
+        replies = [
+            key_terms(" ".join(sentences(m.text)))
+            for m in ordered[index + 1 :]
+            if m.kind is MessageKind.AGENT
+        ]
         said = sentences(message.text)
         for position, sentence in enumerate(said):
             if not is_question(sentence) or sentence in found:
                 continue
-            terms = key_terms(sentence)
-            if len(terms) < 2 and position > 0:
-                terms |= key_terms(said[position - 1])
-            if not any(_answers(reply, terms) for reply in replies):
+            own = key_terms(sentence)
+            context = key_terms(said[position - 1]) if position > 0 and len(own) <= _VAGUE_TERMS else own
+            if not any(_answers(reply, own, context | own) for reply in replies):
                 found.append(sentence)
     return found
 
 
-def _answers(reply: frozenset[str], question: frozenset[str]) -> bool:
-    if not question:
+def _answers(reply: frozenset[str], own: frozenset[str], context: frozenset[str]) -> bool:
+    if not context:
         return True
-    needed = 1 if len(question) <= _SHORT_QUESTION_TERMS else 2
-    return len(reply & question) >= needed
+    needed = 1 if len(own) <= _SHORT_QUESTION_TERMS else 2
+    return len(reply & own) >= needed or (context != own and bool(reply & context))

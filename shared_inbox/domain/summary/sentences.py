@@ -1,9 +1,10 @@
 """Cutting a message's own words into sentences, without its greeting and sign-off.
 
-Greetings ("Hi Anna,", "Guten Tag,", "Bonjour à l'équipe,", "お世話になっております。") and
-sign-offs ("Thanks,\\nAnna", "Mit freundlichen Grüßen", "Cordialement,") carry nothing a reader
-of a summary needs. Sentences end at ".", "!", "?" followed by a space, at the Japanese "。",
-"！" and "？", and at paragraph breaks; lines inside a paragraph are joined.
+Contact-form fields ("Name: Anna", "Message:"), greetings ("Hi Anna,", "Guten Tag,", "Bonjour à
+l'équipe,", "お世話になっております。") and sign-offs ("Thanks,\\nAnna", "Mit freundlichen Grüßen",
+"Cordialement,") carry nothing a reader of a summary needs. Sentences end at ".", "!", "?"
+followed by a space, at the Japanese "。", "！" and "？", and at paragraph breaks; lines inside a
+paragraph are joined.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ _SIGN_OFF = re.compile(
 _PLEASANTRY = re.compile(
     r"^\s*let\s+me\s+know\s+if\s+there\s+is\s+anything\s+else\s+i\s+can\s+do\.?\s*$", re.IGNORECASE
 )
+# The fields a contact form puts above the message: "Name: Anna", "Email: a@b.example", "Message:".
+_FORM_FIELD = re.compile(
+    r"^\s*(?:name|e-?mail|phone|telephone|company|subject|message|nachricht|nom|téléphone)\s*:", re.IGNORECASE
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)|(?<=[。！？])")
 _MAX_NAME_WORDS = 4
 
@@ -41,7 +46,7 @@ def body_paragraphs(text: str) -> list[str]:
     paragraphs = [lines for lines in paragraphs if lines]
     if paragraphs:
         first = paragraphs[0]
-        while first and _GREETING.match(first[0]):
+        while first and (_GREETING.match(first[0]) or _FORM_FIELD.match(first[0])):
             first.pop(0)
     kept: list[list[str]] = [lines for lines in paragraphs if lines]
     for index, lines in enumerate(kept):

@@ -1,6 +1,7 @@
 """Key terms of a sentence: what a reply must talk about to answer a question.
 
-Words are lower-cased and cut to a short stem ("refunded" and "refund" meet), common words of
+Words are lower-cased, lose an English ending ("-s", "-ed", "-ing") and are cut to a short stem
+("refunded" and "refund" meet, "ships" and "shipped"), common words of
 English, German and French are dropped, and numbers are kept whole (an order number answered is
 a question answered). Japanese has no spaces: runs of kanji or katakana give their two-character
 pieces ("配送状況" gives "配送", "送状", "状況"), which is enough to see a reply speak of the same thing.
@@ -14,6 +15,8 @@ __all__ = ["key_terms"]
 
 _STEM_CHARS = 5
 _WORD = re.compile(r"[^\W\d_]{3,}|\d[\d-]{2,}", re.UNICODE)
+_ENDING = re.compile(r"(?:ing|ed|(?<!s)s)$")
+_DOUBLED = re.compile(r"([b-df-hj-np-tv-z])\1$")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff\u30a0-\u30ff]{2,}")
 _STOP_WORDS = """
     the and for are but not you your yours with this that these those have has had was were will would
@@ -40,10 +43,14 @@ def key_terms(text: str) -> frozenset[str]:
     """The stems and numbers ``text`` is about."""
     lowered = text.lower().replace("\u2019", "'")
     terms = {
-        word if word[0].isdigit() else word[:_STEM_CHARS]
-        for word in _WORD.findall(lowered)
-        if word not in _STOP
+        word if word[0].isdigit() else _stem(word) for word in _WORD.findall(lowered) if word not in _STOP
     }
     for run in _CJK_RUN.findall(text):
         terms.update(run[i : i + 2] for i in range(len(run) - 1))
     return frozenset(terms)
+
+
+def _stem(word: str) -> str:
+    bare = _ENDING.sub("", word) if len(word) > 4 else word
+    bare = _DOUBLED.sub(r"\1", bare)
+    return bare[:_STEM_CHARS]

@@ -33,7 +33,7 @@ from shared_inbox.services.notes import conversation_notes
 if TYPE_CHECKING:
     from shared_inbox.services.session import Session
 
-__all__ = ["own_words", "summary_of", "thread_of"]
+__all__ = ["missing_bodies", "own_words", "summary_of", "thread_of"]
 
 NOT_DOWNLOADED = ""  # a message whose body is not here yet says nothing, rather than guessing
 
@@ -48,7 +48,7 @@ def thread_of(
 ) -> Thread:
     """Everything :func:`summarize` reads about ``conv``; ``raws`` adds bodies the cache lacks."""
     inbox = session.inbox
-    metas = sorted(inbox.messages_of(conv), key=lambda m: (m.arrived, m.message_id))
+    metas = sorted(inbox.messages_of(conv), key=lambda m: (m.date, m.message_id))  # as the reader shows them
     messages = tuple(_message(session, meta, (raws or {}).get(meta.message_id)) for meta in metas)
     events = inbox.events_of(conv.id)
     by_time = {event.at: event.author for event in events if event.kind is EventKind.STATUS}
@@ -70,13 +70,18 @@ def summary_of(
     return summarize(thread_of(session, conv, now, raws), now)
 
 
+def missing_bodies(session: Session, conv: Conversation) -> list[str]:
+    """The messages of ``conv`` whose bodies the sync has not downloaded yet."""
+    return [m.message_id for m in session.inbox.messages_of(conv) if not session.store.has_raw(m.message_id)]
+
+
 def _message(session: Session, meta: MessageMeta, fetched: bytes | None) -> ThreadMessage:
     raw = fetched if fetched is not None else session.store.load_raw(meta.message_id)
     kind = kind_of(meta, session.inbox.our_addresses)
     author = meta.sender.name or meta.sender.email
     if raw is None:
-        return ThreadMessage(meta.message_id, meta.arrived, kind, author, NOT_DOWNLOADED)
+        return ThreadMessage(meta.message_id, meta.date, kind, author, NOT_DOWNLOADED)
     read = read_message(raw)
     names = tuple(info.filename for info in read.attachments)
     text = "".join(segment.text for segment in read.segments if segment.kind == "text")
-    return ThreadMessage(meta.message_id, meta.arrived, kind, author, text, names)
+    return ThreadMessage(meta.message_id, meta.date, kind, author, text, names)

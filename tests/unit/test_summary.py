@@ -24,7 +24,7 @@ from shared_inbox.domain.summary.commitments import commitments
 from shared_inbox.domain.summary.facts import facts_in
 from shared_inbox.domain.summary.mood import mood_of
 from shared_inbox.domain.summary.questions import open_questions
-from shared_inbox.domain.summary.sentences import sentences
+from shared_inbox.domain.summary.sentences import first_line, sentences
 
 MONDAY = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
@@ -54,6 +54,8 @@ def agent(text: str, hours: float) -> ThreadMessage:
         ),
         ("Any update?\n\nAnna", ["Any update?"]),
         ("Order 123\nwas lost.", ["Order 123 was lost."]),
+        ("山田様\n\n交換品を発送いたしました。", ["交換品を発送いたしました。"]),
+        ("Name: Anna\nEmail: anna@example.net\nMessage:\nMy parcel is late.", ["My parcel is late."]),
     ],
 )
 def test_sentences_drop_greetings_and_sign_offs(text: str, expected: list[str]) -> None:
@@ -249,3 +251,17 @@ def test_an_undated_commitment_stays_open_until_a_reply_speaks_of_it() -> None:
     assert (
         summarize(Thread("x", (customer("Invoice?"), said, done)), MONDAY + timedelta(days=1)).promises == ()
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Sorry about that! The part ships today.", "The part ships today."),
+        ("Thanks Sam. The refund arrived.", "The refund arrived."),
+        ("お問い合わせありがとうございます。明日発送いたします。", "明日発送いたします。"),
+        ("Thanks!", "Thanks!"),
+        ("A very long sentence " * 10, "A very long sentence " * 4 + "A ver\u2026"),
+    ],
+)
+def test_a_timeline_line_is_the_first_sentence_that_says_something(text: str, expected: str) -> None:
+    assert first_line(text) == expected

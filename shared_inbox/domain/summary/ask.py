@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from shared_inbox.domain.model import MessageKind
 from shared_inbox.domain.summary.model import ThreadMessage
-from shared_inbox.domain.summary.sentences import sentences
+from shared_inbox.domain.summary.sentences import is_pleasantry, sentences
 
 __all__ = ["ask_sentences", "find_ask", "is_request"]
 
@@ -28,8 +28,6 @@ _REQUEST = re.compile(
     re.IGNORECASE,
 )
 
-_PLEASANTRY = re.compile(r"^(?:\S+\s+){0,3}\S+!$")  # "Love the product!", "Great app!"
-
 
 def is_request(sentence: str) -> bool:
     return _REQUEST.search(sentence) is not None
@@ -41,7 +39,7 @@ def ask_sentences(messages: Sequence[ThreadMessage]) -> list[str]:
     found = sentences(first.text) if first is not None else []
     if not found:
         return []
-    scene = next((index for index, sentence in enumerate(found) if not _PLEASANTRY.match(sentence)), 0)
+    scene = next((index for index, sentence in enumerate(found) if not is_pleasantry(sentence)), 0)
     requests = [sentence for sentence in found[scene + 1 :] if is_request(sentence)]
     return [found[scene], *requests[:1]]
 

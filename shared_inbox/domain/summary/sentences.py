@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["body_paragraphs", "first_line", "sentences"]
+__all__ = ["body_paragraphs", "first_line", "is_pleasantry", "sentences"]
 
 MAX_SENTENCE_CHARS = 400
 _GREETING = re.compile(
     r"^\s*(?:(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening)|greetings|hallo|servus|moin"
     r"|guten\s+(?:tag|morgen|abend)|sehr\s+geehrte[rs]?|liebe[rs]?|bonjour|bonsoir|salut|madame|monsieur"
     r"|cher|chère)\b[^\n.!?]{0,60}[,!:]?|thanks\s+for\s+(?:reaching\s+out|getting\s+back\s+to\s+us"
-    r"|your\s+(?:message|patience|email))[.!]?|お世話になっております。?|こんにちは。?)\s*$",
+    r"|your\s+(?:message|patience|email))[.!]?|お世話になっております。?|こんにちは。?|\S{1,20}様)\s*$",
     re.IGNORECASE,
 )
 _SIGN_OFF = re.compile(
@@ -35,6 +35,13 @@ _PLEASANTRY = re.compile(
 # The fields a contact form puts above the message: "Name: Anna", "Email: a@b.example", "Message:".
 _FORM_FIELD = re.compile(
     r"^\s*(?:name|e-?mail|phone|telephone|company|subject|message|nachricht|nom|téléphone)\s*:", re.IGNORECASE
+)
+_SHORT_EXCLAMATION = re.compile(r"^(?:\S+\s+){0,3}\S+!$")
+_COURTESY = re.compile(
+    r"^(?:thanks|thank\s+you|many\s+thanks|sorry|apologies|my\s+apologies|vielen\s+dank|danke|merci"
+    r"|désolée?|toutes\s+nos\s+excuses)\b(?:\s+\S+){0,4}[.!]?$"
+    r"|^(?:お問い合わせ|ご連絡)ありがとうございます。$",
+    re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)|(?<=[。！？])")
 _MAX_NAME_WORDS = 4
@@ -72,10 +79,18 @@ def sentences(text: str) -> list[str]:
 
 
 def first_line(text: str, limit: int = 90) -> str:
-    """The first sentence of the body, cut to ``limit`` characters, for a one-line timeline."""
+    """The first sentence of the body that says something, cut to ``limit`` characters.
+
+    Thanks and apologies ("Sorry about that!", "Thanks Sam.") give way to the sentence after them.
+    """
     found = sentences(text)
-    line = found[0] if found else ""
+    line = next((sentence for sentence in found if not is_pleasantry(sentence)), found[0] if found else "")
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "\u2026"
+
+
+def is_pleasantry(sentence: str) -> bool:
+    """A short exclamation, thanks or apology: "Love the product!", "Thanks Sam.", "Sorry about that!"."""
+    return bool(_SHORT_EXCLAMATION.match(sentence) or _COURTESY.match(sentence))
 
 
 def _lines(block: str) -> list[str]:

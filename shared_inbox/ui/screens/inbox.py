@@ -393,6 +393,11 @@ class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
 
     # -- acting for the reader -------------------------------------------------------
 
+    def remember_change(self, what: str, undo: list[Undo]) -> None:
+        """A change the reader made by itself (an escalation note), taken back by the undo key."""
+        self._undo.append(UndoStep(what, undo))
+        self.tell(what)
+
     def run_pinned(self, conv: Conversation, action: str, done: Callable[[], None]) -> None:
         """Run a triage action on `conv` (open in the reader); `done` runs once the change is made.
 

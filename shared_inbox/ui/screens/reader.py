@@ -47,6 +47,7 @@ from shared_inbox.ui.screens.reader_attachments import (
 )
 from shared_inbox.ui.screens.reader_deadlines import ReaderDeadlines
 from shared_inbox.ui.screens.reader_notes import ReaderNotes
+from shared_inbox.ui.screens.reader_summary import ReaderSummary, SummaryPanel
 from shared_inbox.ui.screens.reader_triage import ListTriage, ReaderTriage
 from shared_inbox.ui.widgets.customer_panel import CustomerPanel
 from shared_inbox.ui.widgets.message_view import FOLDED, AttachmentRow, MessageView, message_heading, plain
@@ -83,7 +84,7 @@ def header_line(conv: Conversation, message_count: int) -> Content:
     return Content.assemble(*parts)
 
 
-class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
+class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderSummary, ReaderTriage, Screen[None]):
     """The thread view, pushed over the inbox."""
 
     # Defaults; the app's keymap applies the user's overrides by binding id.
@@ -131,6 +132,7 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
         yield self.deadlines_panel()
         with Horizontal(id="reader-body"):
             with VerticalScroll(id="thread"):
+                yield SummaryPanel()
                 for widget in self.note_widgets():  # the messages, with the team's notes at their times
                     if isinstance(widget, MessageView):
                         widget.preload(cached_body(self.session, widget.meta.message_id))
@@ -268,6 +270,7 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
         await self.recompose()
         if not self.taken_down:
             self._load_bodies()
+            self.show_summary()
 
     @property
     def taken_down(self) -> bool:

@@ -112,6 +112,12 @@ class ReaderNotes:
             return
         self.relayout_notes()
 
+    def refresh_notes(self) -> None:
+        """Lay the notes out again when the inbox's differ from those on screen."""
+        shown = [view.note for view in self.query(NoteView)]  # type: ignore[attr-defined]
+        if shown != conversation_notes(self.session.inbox, self.conversation.id):
+            self.relayout_notes()
+
     def relayout_notes(self) -> None:
         """Put the thread's notes back as the inbox has them now, each at its time."""
         thread = self.query_one("#thread", VerticalScroll)  # type: ignore[attr-defined]

@@ -92,6 +92,7 @@ KEYMAP: tuple[KeySpec, ...] = (
     KeySpec("clear_search", "escape", "Clear the search", "list", "clear_search"),
     KeySpec("back", "q,escape", "Back to the list", "reader", "back", show=True),
     KeySpec("toggle_quotes", "z", "Show or hide quoted text", "reader", "toggle_quotes", show=True),
+    KeySpec("expand_all", "X", "Open or fold the older messages of a long thread", "reader", "expand_all"),
     KeySpec("reply", "r", "Reply", "triage", "reply", show=True),
     KeySpec("reply_all", "R", "Reply to all", "reader", "reply_all"),
     KeySpec("forward", "f", "Forward", "reader", "forward"),

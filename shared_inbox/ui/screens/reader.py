@@ -46,6 +46,7 @@ from shared_inbox.ui.screens.reader_attachments import (
     save_into,
 )
 from shared_inbox.ui.screens.reader_deadlines import ReaderDeadlines
+from shared_inbox.ui.screens.reader_density import ReaderDensity
 from shared_inbox.ui.screens.reader_notes import ReaderNotes
 from shared_inbox.ui.screens.reader_summary import ReaderSummary, SummaryPanel
 from shared_inbox.ui.screens.reader_triage import ListTriage, ReaderTriage
@@ -57,7 +58,7 @@ from shared_inbox.ui.widgets.steady_footer import SteadyFooter
 if TYPE_CHECKING:
     from shared_inbox.services.session import Session
 
-__all__ = ["FOLDED", "MessageView", "ReaderScreen", "header_line", "message_heading", "plain"]
+__all__ = ["FOLDED", "MessageView", "ReaderScreen", "header_line", "message_heading", "plain", "unread_in"]
 
 NOT_DOWNLOADED = "Not downloaded yet; fetching it from the server…"
 UNAVAILABLE = "Not downloaded yet, and the server could not be reached; it will appear after the next sync."
@@ -84,7 +85,12 @@ def header_line(conv: Conversation, message_count: int) -> Content:
     return Content.assemble(*parts)
 
 
-class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderSummary, ReaderTriage, Screen[None]):
+def unread_in(session: Session, conv: Conversation) -> frozenset[str]:
+    """The messages of `conv` nobody has read yet: the reader opens them whole."""
+    return frozenset(meta.message_id for meta in session.inbox.messages_of(conv) if meta.unread)
+
+
+class ReaderScreen(ReaderDeadlines, ReaderDensity, ReaderNotes, ReaderSummary, ReaderTriage, Screen[None]):
     """The thread view, pushed over the inbox."""
 
     # Defaults; the app's keymap applies the user's overrides by binding id.
@@ -112,7 +118,9 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderSummary, ReaderTriage, Sc
         zone: tzinfo | None = None,
         opener: Opener = open_with_system,
         list_triage: ListTriage | None = None,
+        unread: frozenset[str] | None = None,
     ) -> None:
+        """`unread`: the messages that were unread before opening marked them read (opened whole)."""
         super().__init__()
         self.session = session
         self.list_triage = list_triage
@@ -121,6 +129,7 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderSummary, ReaderTriage, Sc
         self.opener = opener
         self.panel_shown = True
         self.presence_line: Content | None = None  # who else is here; set by the app's presence display
+        self.unread_on_open = unread if unread is not None else unread_in(session, conversation)
 
     def compose(self) -> ComposeResult:
         conv = self.conversation
@@ -147,6 +156,7 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderSummary, ReaderTriage, Sc
 
     def on_mount(self) -> None:
         self._load_bodies()
+        self.arrange_density()
         self.follow_inbox_changes()
         follow_presence(self, lambda shown: self.show_presence(shown.line_for(self.conversation.id)))
         self.report_viewing()
@@ -259,6 +269,7 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderSummary, ReaderTriage, Sc
 
     def show_conversation(self, conv: Conversation) -> None:
         """Replace the conversation on screen (the next one, or one picked in the customer panel)."""
+        self.unread_on_open, self.expanded_all = unread_in(self.session, conv), False
         self.conversation = mark_read(self.session.inbox, conv)
         self.report_viewing()
         self.call_later(self._show_current)
@@ -270,6 +281,7 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderSummary, ReaderTriage, Sc
         await self.recompose()
         if not self.taken_down:
             self._load_bodies()
+            self.arrange_density()
             self.show_summary()
 
     @property

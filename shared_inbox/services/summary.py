@@ -51,9 +51,15 @@ def thread_of(
     metas = sorted(inbox.messages_of(conv), key=lambda m: (m.date, m.message_id))  # as the reader shows them
     messages = tuple(_message(session, meta, (raws or {}).get(meta.message_id)) for meta in metas)
     events = inbox.events_of(conv.id)
-    by_time = {event.at: event.author for event in events if event.kind is EventKind.STATUS}
+    names = {member.email: member.name or member.email for member in session.config.team.members}
+    by_time = {
+        event.at: names.get(event.author, event.author) for event in events if event.kind is EventKind.STATUS
+    }
     changes = tuple(StatusChange(at, status, by_time.get(at, "")) for at, status in status_history(events))
-    notes = tuple(ThreadNote(n.created_at, n.author, n.text) for n in conversation_notes(inbox, conv.id))
+    notes = tuple(
+        ThreadNote(n.created_at, names.get(n.author, n.author), n.text)
+        for n in conversation_notes(inbox, conv.id)
+    )
     deadlines = tracker_for(session).of(conv, now)
     tracked = tuple(
         TrackedPromise(item.text, item.due, item.state)

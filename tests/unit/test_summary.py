@@ -167,6 +167,8 @@ def test_facts(text: str, expected: list[tuple[FactKind, str]]) -> None:
          ("無事に届きました", "ありがとうございました")),
         ("WHERE IS MY ORDER", MoodLabel.FRUSTRATED, ("WHERE", "ORDER")),
         ("The JSON export and HTML view.", MoodLabel.NEUTRAL, ()),
+        # The latest word counts: a thanks after the trouble is the mood now.
+        ("Got it, I'm in. Thanks!\n\nBob", MoodLabel.HAPPY, ("I'm in", "Thanks!")),
     ],
 )  # fmt: skip
 def test_mood_shows_the_words_that_decided_it(text: str, label: MoodLabel, words: tuple[str, ...]) -> None:

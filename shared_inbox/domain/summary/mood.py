@@ -30,6 +30,7 @@ _HAPPY = (
     r"thanks\s+(?:so|very)\s+much|thank\s+you\s+(?:so|very)\s+much|thanks\s+for\s+(?:your|the)\s+help"
     r"|great|perfect|awesome|excellent|wonderful|brilliant|amazing|love\s+it|much\s+appreciated"
     r"|works\s+(?:now|again|fine|perfectly)|problem\s+solved|finally\s+arrived|all\s+good|happy"
+    r"|thanks!|thank\s+you!|that\s+worked|it\s+worked|i'm\s+in|sorted"
     r"|vielen\s+dank|danke\s+schön|perfekt|super|wunderbar|toll|passt"
     r"|merci\s+beaucoup|parfait|génial|formidable|c'est\s+réglé|bien\s+reçu"
 )

@@ -103,7 +103,10 @@ class ReaderSummary:
         if event.conversation_id != self.conversation.id or not self.summary_shown:
             return  # the agent moved on, or hid it meanwhile
         panel = self.summary_panel
-        panel.update(Content(summary_text(event.summary, self.zone)))
+        heading = Content("Summary").stylize("bold")
+        panel.update(
+            Content.assemble(heading, "  (S hides it)\n", Content(summary_text(event.summary, self.zone)))
+        )
         panel.scroll_visible(animate=False)
 
     # -- escalation --------------------------------------------------------------------

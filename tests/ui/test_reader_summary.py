@@ -158,3 +158,23 @@ def test_a_note_written_elsewhere_shows_in_the_open_reader(session: Session) -> 
         )
 
     drive(app_for(session), scenario)
+
+
+def test_the_summary_takes_in_a_body_that_arrives_while_it_is_shown(session: Session) -> None:
+    raw = mail(
+        7, "Nina Park <nina@customer.test>", "Hi,\n\nParcel 55123 is lost. Can you resend it?\n", hours_ago=1
+    )
+    meta = parse_header_block(raw, size=len(raw), location=Location("INBOX", 1, 9100), our_addresses=OURS)
+    session.store.upsert_messages([meta])  # headers only: the body is not downloaded yet
+    conv = session.inbox.conversation(meta.message_id)
+    assert conv is not None
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        reader = await open_reader(pilot, conv)
+        text = await shown_summary(pilot, reader)
+        assert "Parcel 55123" not in text and "(no text)" in text
+        session.store.save_raw(meta.message_id, raw)  # as the body service does, then it tells the reader
+        reader.post_message(ReaderScreen.BodyFetched(meta.message_id, raw))
+        await until(pilot, lambda: "Ask: Parcel 55123 is lost. Can you resend it?" in panel_text(reader))
+
+    drive(app_for(session), scenario)

@@ -207,6 +207,8 @@ class ReaderScreen(ReaderDeadlines, ReaderDensity, ReaderNotes, ReaderSummary, R
                     view.show_text(UNAVAILABLE)
                 else:
                     view.show_body(event.raw)
+        if event.raw is not None and self.summary_shown:
+            self.show_summary()  # with the words that just arrived
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide keys whose feature this screen does not offer, instead of showing dead keys.

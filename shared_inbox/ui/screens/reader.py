@@ -46,7 +46,7 @@ from shared_inbox.ui.screens.reader_attachments import (
     save_into,
 )
 from shared_inbox.ui.screens.reader_deadlines import ReaderDeadlines
-from shared_inbox.ui.screens.reader_density import ReaderDensity
+from shared_inbox.ui.screens.reader_density import ReaderDensity, unread_in
 from shared_inbox.ui.screens.reader_notes import ReaderNotes
 from shared_inbox.ui.screens.reader_summary import ReaderSummary, SummaryPanel
 from shared_inbox.ui.screens.reader_triage import ListTriage, ReaderTriage
@@ -83,11 +83,6 @@ def header_line(conv: Conversation, message_count: int) -> Content:
         parts += ["  ", plain(tags)]
     parts += ["\n", plain(customer), " · ", count]
     return Content.assemble(*parts)
-
-
-def unread_in(session: Session, conv: Conversation) -> frozenset[str]:
-    """The messages of `conv` nobody has read yet: the reader opens them whole."""
-    return frozenset(meta.message_id for meta in session.inbox.messages_of(conv) if meta.unread)
 
 
 class ReaderScreen(ReaderDeadlines, ReaderDensity, ReaderNotes, ReaderSummary, ReaderTriage, Screen[None]):

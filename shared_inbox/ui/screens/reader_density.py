@@ -11,12 +11,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from shared_inbox.domain.model import Conversation
 from shared_inbox.ui.widgets.message_view import MessageView
 
 if TYPE_CHECKING:
     from textual.app import App
 
+    from shared_inbox.services.session import Session
+
 COLLAPSE_OVER = 3  # threads with more messages than this open with the older ones folded
+
+
+def unread_in(session: Session, conv: Conversation) -> frozenset[str]:
+    """The messages of `conv` nobody has read yet: the reader opens them whole."""
+    return frozenset(meta.message_id for meta in session.inbox.messages_of(conv) if meta.unread)
 
 
 class ReaderDensity:

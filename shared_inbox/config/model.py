@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
 
-from shared_inbox.config.levels import CannedConfig, HoursConfig
+from shared_inbox.config.levels import AutomationConfig, CannedConfig, HoursConfig
 from shared_inbox.domain.sla import SlaPolicy
 
 KEYRING_SERVICE = "shared-inbox"
@@ -114,6 +114,7 @@ class ImapConfig(ConnectionConfig):
     sent_folder: str = "Sent"
     idle: bool = True
     batch_size: int = 500
+    sync_since_days: int | None = None  # keep only this many recent days locally; None: everything
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -238,6 +239,7 @@ class Config:
     interface: InterfaceConfig = field(default_factory=InterfaceConfig)
     business_hours: HoursConfig = field(default_factory=HoursConfig)
     sla: tuple[SlaPolicy, ...] = ()  # the first policy that covers a conversation applies
+    automation: AutomationConfig = field(default_factory=AutomationConfig)
     keys: Mapping[str, str] = field(default_factory=_empty_keys)  # action id -> key, checked by the UI
     theme: str | None = None  # checked by the UI
     source: Path | None = None

@@ -60,6 +60,7 @@ def test_minimal_file_gets_every_default() -> None:
     assert config.imap.port == 993 and config.imap.security is Security.TLS
     assert config.imap.folders == ("INBOX",) and config.imap.sent_folder == "Sent"
     assert config.imap.idle is True and config.imap.batch_size == 500
+    assert config.imap.sync_since_days is None  # everything, unless a window is asked for
     assert config.smtp.port == 465 and config.smtp.server_saves_sent is False
     assert config.smtp.username == config.imap.username  # borrowed along with the password
     assert config.smtp.password is config.imap.password
@@ -141,6 +142,20 @@ BROKEN = [
         build(imap=SECTIONS["imap"] + "batch_size = true  # <-\n"),
         "imap.batch_size",
         "expected an integer, got a boolean",
+        None,
+    ),
+    (
+        "a sync window that is no time span",
+        build(imap=SECTIONS["imap"] + 'sync_since = "last year"  # <-\n'),
+        "imap.sync_since",
+        'is not a time span; write it like "365d"',
+        None,
+    ),
+    (
+        "a sync window of no days",
+        build(imap=SECTIONS["imap"] + 'sync_since = "0d"  # <-\n'),
+        "imap.sync_since",
+        "is not a time span",
         None,
     ),
     (
@@ -559,3 +574,11 @@ def test_thread_order_is_read_and_defaults_to_oldest_first() -> None:
     assert parse_config(build()).interface.thread_order is ThreadOrder.OLDEST_FIRST
     newest = parse_config(build(extra='[interface]\nthread_order = "newest_first"\n'))
     assert newest.interface.thread_order is ThreadOrder.NEWEST_FIRST
+
+
+@pytest.mark.parametrize(
+    ("text", "days"), [("365d", 365), ("26w", 182), ("12m", 360), ("2y", 730), (" 90 D ", 90)]
+)
+def test_sync_window_spans(text: str, days: int) -> None:
+    config = parse_config(build(imap=SECTIONS["imap"] + f'sync_since = "{text}"\n'))
+    assert config.imap.sync_since_days == days

@@ -25,6 +25,7 @@ from shared_inbox.domain.summary.facts import facts_in
 from shared_inbox.domain.summary.mood import mood_of
 from shared_inbox.domain.summary.questions import open_questions
 from shared_inbox.domain.summary.sentences import first_line, sentences
+from shared_inbox.domain.summary.terms import key_terms
 
 MONDAY = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
@@ -267,3 +268,17 @@ def test_an_undated_commitment_stays_open_until_a_reply_speaks_of_it() -> None:
 )
 def test_a_timeline_line_is_the_first_sentence_that_says_something(text: str, expected: str) -> None:
     assert first_line(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Avez-vous des nouvelles ?", frozenset()),  # words joined by a hyphen are words of their own
+        ("Gibt's schon Neuigkeiten?", frozenset()),
+        ("I shipped the ships", frozenset({"ship"})),
+        ("配送状況", frozenset({"配送", "送状", "状況"})),
+        ("order 48213", frozenset({"order", "48213"})),
+    ],
+)
+def test_key_terms(text: str, expected: frozenset[str]) -> None:
+    assert key_terms(text) == expected

@@ -14,7 +14,7 @@ import re
 __all__ = ["key_terms"]
 
 _STEM_CHARS = 5
-_WORD = re.compile(r"[^\W\d_]{3,}|\d[\d-]{2,}", re.UNICODE)
+_WORD = re.compile(r"(?:(?![\u3040-\u30ff\u4e00-\u9fff])[^\W\d_]){3,}|\d[\d-]{2,}", re.UNICODE)
 _ENDING = re.compile(r"(?:ing|ed|(?<!s)s)$")
 _DOUBLED = re.compile(r"([b-df-hj-np-tv-z])\1$")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff\u30a0-\u30ff]{2,}")
@@ -25,16 +25,15 @@ _STOP_WORDS = """
     out off over under here been being does did doing done get got getting let know tell thanks thank
     please pls hello dear team support help update updates news anything something nothing everything
     one two three four five more most much many lot lots way ways thing things make made sure like want
-    need needed wanted able its it's i'm i've i'd you're we're isn't aren't don't doesn't didn't can't
-    won't wouldn't couldn't hasn't haven't yes now today tomorrow yesterday week weeks day days time
+    need needed wanted able its yes now today tomorrow yesterday week weeks day days time
     hasn haven isn aren wasn weren don doesn didn won wouldn couldn shouldn
     der die das den dem des ein eine einen einem einer und oder aber nicht noch schon bitte danke mit
     von für auf aus bei nach über unter ich sie wir ihr ihre ihren ihnen mein meine meinen mir mich
-    ist sind war waren wird werden kann können könnten habe haben hat gibt gibt's neuigkeiten wie was
+    ist sind war waren wird werden kann können könnten habe haben hat gibt neuigkeiten wie was
     wann warum wer seit dass sehr auch nur mal hier heute morgen
     les des une est sont pas plus pour par avec dans sur que qui quoi quand comment pourquoi vous nous
     mon mes votre vos notre nos être avoir été fait faire merci bonjour encore toujours déjà aussi
-    très bien avez-vous pouvez-vous pourriez-vous nouvelles aujourd'hui demain
+    très bien avez pouvez pourriez nouvelles aujourd demain
     """
 _STOP = frozenset(_STOP_WORDS.split())
 

@@ -99,6 +99,10 @@ def dispatch(args: argparse.Namespace, session: Session) -> int:
         from shared_inbox.cli.summary_cmd import run_summary
 
         return run_summary(args, session)
+    if args.command == "history":
+        from shared_inbox.cli.history_cmd import run_history
+
+        return run_history(args, session)
     if args.command in ("reply", "compose", "outbox"):
         from shared_inbox.cli.outbox_cmd import run_outbox_command
 

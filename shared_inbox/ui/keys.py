@@ -107,6 +107,7 @@ KEYMAP: tuple[KeySpec, ...] = (
     KeySpec("add_note", "n", "Write an internal note", "reader", "add_note", show=True),
     KeySpec("edit_note", "e", "Edit or delete the selected note", "reader", "edit_note", show=True),
     KeySpec("edit_customer", "I", "Edit the customer's profile and notes", "reader", "edit_customer"),
+    KeySpec("older_mail", "H", "Fetch the customer's older mail from the server", "reader", "older_mail"),
     # the conversation summary
     KeySpec("toggle_summary", "S", "Show or hide the summary", "reader", "toggle_summary", show=True),
     KeySpec(

@@ -47,6 +47,7 @@ from shared_inbox.ui.screens.reader_attachments import (
 )
 from shared_inbox.ui.screens.reader_deadlines import ReaderDeadlines
 from shared_inbox.ui.screens.reader_density import ReaderDensity, unread_in
+from shared_inbox.ui.screens.reader_history import ReaderHistory
 from shared_inbox.ui.screens.reader_notes import ReaderNotes
 from shared_inbox.ui.screens.reader_summary import ReaderSummary, SummaryPanel
 from shared_inbox.ui.screens.reader_triage import ListTriage, ReaderTriage
@@ -85,7 +86,9 @@ def header_line(conv: Conversation, message_count: int) -> Content:
     return Content.assemble(*parts)
 
 
-class ReaderScreen(ReaderDeadlines, ReaderDensity, ReaderNotes, ReaderSummary, ReaderTriage, Screen[None]):
+class ReaderScreen(
+    ReaderDeadlines, ReaderDensity, ReaderNotes, ReaderSummary, ReaderTriage, ReaderHistory, Screen[None]
+):
     """The thread view, pushed over the inbox."""
 
     # Defaults; the app's keymap applies the user's overrides by binding id.

@@ -8,7 +8,7 @@ The customer panel's profile is edited in a form and redrawn the same way.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import tzinfo
 from functools import partial
 from typing import TYPE_CHECKING
@@ -40,6 +40,7 @@ def thread_items(
     members: Sequence[Member],
     me: str,
     zone: tzinfo | None,
+    guessed: Callable[[str], bool] = lambda _message_id: False,
     *,
     newest_first: bool = False,
 ) -> Iterator[Widget]:
@@ -53,7 +54,7 @@ def thread_items(
         while pending and pending[0].created_at < meta.date:
             note = pending.pop(0)
             items.append(NoteView(note, members, zone, mine=note.author == me))
-        items.append(MessageView(meta, zone))
+        items.append(MessageView(meta, zone, guessed=guessed(meta.message_id)))
     items += [NoteView(note, members, zone, mine=note.author == me) for note in pending]
     yield from reversed(items) if newest_first else items
 
@@ -80,7 +81,9 @@ class ReaderNotes:
         notes = conversation_notes(inbox, self.conversation.id)
         me = self.session.config.team.me
         metas = inbox.messages_of(self.conversation)
-        yield from thread_items(metas, notes, self.members, me, self.zone, newest_first=self.newest_first)
+        yield from thread_items(
+            metas, notes, self.members, me, self.zone, inbox.joined_by_subject, newest_first=self.newest_first
+        )
         yield Button("+ Internal note (n)", id="add-note", compact=True)
 
     @property

@@ -63,6 +63,8 @@ KEYMAP: tuple[KeySpec, ...] = (
     KeySpec("undo", "U", "Undo the last change", "triage", "undo"),
     KeySpec("select", "x", "Select for bulk action", "list", "select"),
     KeySpec("select_range", "X", "Select from the last selected to here", "list", "select_range"),
+    KeySpec("merge", "&", "Merge conversations (the selected ones, or pick one)", "triage", "merge"),
+    KeySpec("split", "%", "Split the message at the cursor and its replies off", "reader", "split"),
     KeySpec("toggle_unread", "M", "Mark read or unread", "triage", "toggle_unread"),
     KeySpec("compose", "C", "New conversation", "list", "compose"),
     KeySpec("view_unassigned", "1", "Show Unassigned", "list", "show_view('unassigned')"),
@@ -108,6 +110,7 @@ KEYMAP: tuple[KeySpec, ...] = (
     KeySpec("edit_note", "e", "Edit or delete the selected note", "reader", "edit_note", show=True),
     KeySpec("edit_customer", "I", "Edit the customer's profile and notes", "reader", "edit_customer"),
     KeySpec("older_mail", "H", "Fetch the customer's older mail from the server", "reader", "older_mail"),
+    KeySpec("link_customer", "L", "Link or unlink an address of the customer", "reader", "link_customer"),
     # the conversation summary
     KeySpec("toggle_summary", "S", "Show or hide the summary", "reader", "toggle_summary", show=True),
     KeySpec(

@@ -25,7 +25,9 @@ from shared_inbox.services.replies import Replies
 from shared_inbox.services.summary import summary_of
 from shared_inbox.services.summary_text import summary_text
 from shared_inbox.ui.dialogs.prompts import ChoicePrompt, Picked
+from shared_inbox.ui.keys import shown_key
 from shared_inbox.ui.screens.composer import ComposerScreen
+from shared_inbox.ui.screens.inbox_triage import UndoStep
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -147,11 +149,11 @@ class ReaderSummary:
             return
         note_id = str(event.data["note"])
         what = f"{self.ESCALATION_PREFIX} {name} in an internal note"
-        triage = self.list_triage
-        if triage is not None:
-            triage.remember_change(what, [lambda: commands.delete_note(conv_id, note_id)])
-        else:
-            self.app.notify(f"{what}.", markup=False)
+        hint = ""
+        if self.list_triage is not None:
+            self.list_triage.remember_undo(UndoStep(what, [lambda: commands.delete_note(conv_id, note_id)]))
+            hint = f"  ·  {shown_key(self.app, self.session.config.keys, 'undo')} undoes"
+        self.app.notify(f"{what}{hint}", markup=False)
         self.relayout_notes()  # type: ignore[attr-defined]
 
     def _forward_with(self, text: str) -> None:

@@ -111,6 +111,10 @@ def dispatch(args: argparse.Namespace, session: Session) -> int:
         from shared_inbox.cli.report_cmd import run_report
 
         return run_report(args, session)
+    if args.command == "summary":
+        from shared_inbox.cli.summary_cmd import run_summary
+
+        return run_summary(args, session)
     if args.command == "history":
         from shared_inbox.cli.history_cmd import run_history
 

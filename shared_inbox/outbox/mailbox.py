@@ -22,6 +22,7 @@ from shared_inbox.imap.sync import FolderSync
 from shared_inbox.mail.headers import parse_header_block
 from shared_inbox.mail.sanitize import clean_line
 from shared_inbox.net.errors import MailServerError, describe_os_error
+from shared_inbox.net.folder_names import personal_namespace
 from shared_inbox.store import Store
 from shared_inbox.store.pending_flags import FlagChange, PendingFlags
 
@@ -44,8 +45,9 @@ class ServerMailbox:
     ) -> None:
         self._endpoint = endpoint
         self._connect = connect
-        self.sent_folder = sent_folder
-        self.search_folders = tuple(dict.fromkeys((sent_folder, *search_folders)))
+        self._configured = (sent_folder, *search_folders)
+        self.sent_folder = sent_folder  # the server's spelling once connected (net.folder_names)
+        self.search_folders = tuple(dict.fromkeys(self._configured))
         self._client: IMAPClient | None = None
         self._server: tuple[str, int] | None = None
         self.problem: str | None = None  # why the server could not be used this round
@@ -57,11 +59,22 @@ class ServerMailbox:
                 endpoint = self._endpoint()
                 self._server = (endpoint.host, endpoint.port)
                 self._client = self._connect(endpoint)
+                self._use_server_names(self._client)
             except MailServerError as exc:
                 self.problem = str(exc)
             except Exception as exc:  # e.g. a password command that failed: reported, never raised
                 self.problem = f"Cannot reach the IMAP server: {clean_line(str(exc))}"
         return self._client
+
+    def _use_server_names(self, client: IMAPClient) -> None:
+        names = personal_namespace(client)
+        self.sent_folder = names.server_name(self._configured[0])
+        self.search_folders = tuple(dict.fromkeys(names.server_name(name) for name in self._configured))
+
+    def is_sent_folder(self, folder: str) -> bool:
+        """Whether `folder` (a server's name, as the store keeps it) is the Sent folder."""
+        self.client()  # learns the server's spelling of the configured name
+        return folder == self.sent_folder
 
     def find(self, message_id: str, *, sent_only: bool = False) -> Location | None:
         """Where the server holds a message with this Message-ID (Sent first), if anywhere."""

@@ -259,7 +259,7 @@ class OutboxSender:
                     location=location,
                 )
                 changed.append(entry.message_id)
-            in_sent = any(loc.folder == self._sent_folder for loc in locations)
+            in_sent = any(mailbox.is_sent_folder(loc.folder) for loc in locations)
             steps = self._steps(entry, copy_exists=in_sent) - {Step.RECORD}  # the store has it now
             report.confirmed.append(self.outbox.delivered(entry.id, now, note, steps))
 

@@ -20,6 +20,7 @@ from shared_inbox.domain.events import Event
 from shared_inbox.imap.connection import Endpoint, close_quietly, connect_imap, imap_failure
 from shared_inbox.imap.idle import wait_for_change
 from shared_inbox.imap.sync import FolderReport, FolderSync, Progress
+from shared_inbox.net.folder_names import server_name
 from shared_inbox.services.flags import PendingFlags
 from shared_inbox.services.reconnect import keep_connected
 from shared_inbox.store import Store
@@ -109,7 +110,7 @@ class SyncService:
             client,
             self.store,
             our_addresses=self.plan.our_addresses,
-            sent_folder=self.plan.sent_folder,
+            sent_folder=server_name(client, self.plan.sent_folder),
             batch_size=self.plan.batch_size,
             progress=self.progress,
         )
@@ -126,7 +127,7 @@ class SyncService:
                     log.warning("flag change for %s dropped: the message is not on the server", change[0])
                 self.pending.clear(pending)
                 result.pushed_flags = len(pending)
-            names = list(folders or self.plan.folders)
+            names = list(dict.fromkeys(server_name(client, name) for name in folders or self.plan.folders))
             existing = self._existing_folders(client)
             for name in names:
                 if existing is not None and name not in existing:

@@ -124,11 +124,7 @@ def test_edits_made_offline_merge_on_reconnect(dovecot, mailbox, tmp_path):
     assert (conv["assignee"], conv["status"], conv["tags"]) == ("alice@example.com", "pending", ["offline"])
 
 
-def test_set_ships_at_once_and_sync_brings_it_in(any_mailbox, tmp_path, request):
-    if any_mailbox.server.kind == "cyrus":
-        request.applymarker(
-            pytest.mark.xfail(strict=True, reason="events folder outside the personal namespace")
-        )
+def test_set_ships_at_once_and_sync_brings_it_in(any_mailbox, tmp_path):
     any_mailbox.deliver(customer_mail(1))
     config_a = write_config(tmp_path / "a", any_mailbox, me="alice@example.com")
     config_b = write_config(tmp_path / "b", any_mailbox, me="bob@example.com")

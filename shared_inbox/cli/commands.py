@@ -116,7 +116,7 @@ def conversation_ref(session: Session, ref: str) -> str:
 def sync(args: argparse.Namespace, session: Session) -> int:
     from shared_inbox.cli.progress import SyncProgress
     from shared_inbox.cli.team_cmd import team_sync_service
-    from shared_inbox.services.team import apply_remote
+    from shared_inbox.services.team import TEAM_OFF, TEAM_ON, apply_remote
 
     with SyncProgress(quiet=args.quiet) as progress:
         plain = session.sync_service(progress, fetch_bodies=not args.headers_only)
@@ -127,6 +127,8 @@ def sync(args: argparse.Namespace, session: Session) -> int:
             except ConnectionLost as exc:
                 return fail(f"{exc} What was synced before is kept; run the sync again to go on.")
             apply_remote(session.inbox, session.commands, result.team_events)
+            for alert in result.alerts:
+                print(f"[alert] {alert}", file=sys.stderr)
             if not args.quiet:
                 print(summary(result, session), file=sys.stderr)
             return EXIT_OK
@@ -143,13 +145,15 @@ def sync(args: argparse.Namespace, session: Session) -> int:
         def on_round(result: SyncRound) -> None:
             with inbox_lock:
                 apply_remote(session.inbox, session.commands, result.team_events)
+            for alert in result.alerts:
+                say(f"[alert] {alert}")  # the server wants the user to read it, quiet or not
             if not args.quiet and result.changed:
                 say(summary(result, session))
 
         def on_state(state: str, detail: str) -> None:
             if state == "auth-failed":
                 failure.append(detail)
-            if state in {"offline", "auth-failed"} or (state == "idle" and not args.quiet):
+            if state in {"offline", "auth-failed", TEAM_OFF, TEAM_ON} or (state == "idle" and not args.quiet):
                 say(f"[{state}] {detail}")
 
         from shared_inbox.cli.signals import stop_on_signals

@@ -192,7 +192,7 @@ def _describe_connection(conn: ConnectionConfig) -> str:
         parts.append(f"CA file {conn.tls_ca_file}")
     if isinstance(conn, ImapConfig):
         parts.append(f"folders {', '.join(conn.folders)}; sent folder {conn.sent_folder}")
-        parts.append(f"IDLE {'on' if conn.idle else 'off'}; batches of {conn.batch_size}")
+        parts.append(f"IDLE {_describe_idle(conn)}; batches of {conn.batch_size}")
     elif isinstance(conn, SmtpConfig):
         saves = conn.server_saves_sent
         parts.append("the server files sent mail" if saves else "sent mail is filed by shared-inbox")
@@ -263,3 +263,14 @@ def _password_outcome(
 
 def _row(label: str, text: str) -> str:
     return f"  {label:<{_LABEL_WIDTH}}{text}"
+
+
+def _describe_idle(conn: ImapConfig) -> str:
+    if not conn.idle:
+        return "off"
+    poll = (
+        "checked every 15 s on servers with lazy IDLE"
+        if conn.idle_poll is None
+        else (f"checked every {conn.idle_poll} s" if conn.idle_poll else "never checked in between")
+    )
+    return f"on (renewed every {conn.idle_renew} s; {poll})"

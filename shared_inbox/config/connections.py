@@ -38,9 +38,10 @@ CONNECTION_KEYS = frozenset(
         "oauth2_token_command",
     }
 )
-IMAP_ONLY_KEYS = frozenset({"folders", "sent_folder", "idle", "batch_size"})
+IMAP_ONLY_KEYS = frozenset({"folders", "sent_folder", "idle", "idle_renew", "idle_poll", "batch_size"})
 SMTP_ONLY_KEYS = frozenset({"server_saves_sent", "password_same_as_imap"})
 IMAP_KEYS = CONNECTION_KEYS | IMAP_ONLY_KEYS
+DEFAULT_IDLE_RENEW = 8 * 60  # seconds: some providers end an IDLE after about 10 minutes
 SMTP_KEYS = CONNECTION_KEYS | SMTP_ONLY_KEYS
 
 DEFAULT_PORTS = {
@@ -120,6 +121,8 @@ def read_imap(root: Table, ctx: FileContext) -> ImapConfig:
         folders=table.text_list("folders", ("INBOX",)),
         sent_folder=table.text("sent_folder", "Sent"),
         idle=table.flag("idle", True),
+        idle_renew=table.integer("idle_renew", DEFAULT_IDLE_RENEW, minimum=5, maximum=29 * 60),
+        idle_poll=table.integer("idle_poll", 0, minimum=0, maximum=3600) if table.has("idle_poll") else None,
         batch_size=table.integer("batch_size", 500, minimum=1, maximum=10_000),
     )
 

@@ -113,6 +113,10 @@ class ImapConfig(ConnectionConfig):
     folders: tuple[str, ...] = ("INBOX",)
     sent_folder: str = "Sent"
     idle: bool = True
+    idle_renew: int = 8 * 60  # seconds between re-issued IDLEs
+    idle_poll: int | None = (
+        None  # seconds between checks while idling; None: only where IDLE is lazy, 0: never
+    )
     batch_size: int = 500
 
 

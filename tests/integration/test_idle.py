@@ -66,3 +66,33 @@ def test_a_quiet_mailbox_times_out_and_stays_usable(any_mailbox: RigMailbox, cli
     since = synced(client)
     assert not wait_for_change(client, "INBOX", 1.5, threading.Event(), since=since)
     assert len(client.search("ALL")) == 1
+
+
+def test_idle_is_renewed_on_time_and_still_hears_new_mail(
+    any_mailbox: RigMailbox, client: IMAPClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Renewed every second here (every 8 minutes by default): before a server that limits IDLE ends it."""
+    since = synced(client)
+    issued = threading.Semaphore(0)
+    idle = client.idle
+
+    def counted_idle() -> Any:
+        answer = idle()
+        issued.release()
+        return answer
+
+    monkeypatch.setattr(client, "idle", counted_idle)
+
+    def deliver_after_two_renewals() -> None:
+        for _ in range(3):
+            assert issued.acquire(timeout=NO_PUSH_FOR)
+        any_mailbox.deliver(mail(1))
+
+    delivery = threading.Thread(target=deliver_after_two_renewals)
+    delivery.start()
+    try:
+        assert wait_for_change(client, "INBOX", 3 * NO_PUSH_FOR, threading.Event(), since=since, renew=1.0)
+    finally:
+        delivery.join()
+    monkeypatch.undo()
+    assert len(client.search("ALL")) == 1

@@ -267,6 +267,23 @@ class CyrusServer:
                 client.append(folder, raw, flags=tuple(f for f in flags if f != b"\\Recent"), msg_time=when)
             return int(client.folder_status(folder, ["UIDVALIDITY"])[b"UIDVALIDITY"])
 
+    def set_alert(self, text: str | None) -> None:
+        """Cyrus's message of the day: sent as `* OK [ALERT] text` after every login (None: none)."""
+        motd = self.layout.config_dir / "msg" / "motd"
+        if text is None:
+            motd.unlink(missing_ok=True)
+            return
+        motd.parent.mkdir(exist_ok=True)
+        motd.write_text(text + "\n")
+        self._hand_over(motd.parent)
+        self._hand_over(motd)
+
+    def set_rights(self, user: str, folder: str, rights: str) -> None:
+        """The admin sets `user`'s rights on their folder (server spelling, e.g. "INBOX.Sent")."""
+        internal = f"user.{user}" + folder[len("INBOX") :]
+        with self.imap(ADMIN, self._users[ADMIN]) as admin:
+            admin.setacl(internal, user, rights)
+
     def kick(self, user: str) -> bool:
         """Drop every IMAP connection (Cyrus serves each in its own imapd process)."""
         pids = [pid for pid in _children(self._process.pid if self._process else -1) if _is_imapd(pid)]

@@ -118,6 +118,7 @@ class ImapConfig(ConnectionConfig):
         None  # seconds between checks while idling; None: only where IDLE is lazy, 0: never
     )
     batch_size: int = 500
+    sync_since_days: int | None = None  # keep only this many recent days locally; None: everything
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -51,3 +51,32 @@ def test_only_servers_known_for_lazy_idle_are_polled_by_default(lazy_cyrus, dove
             assert _idle_poll_for(plan, client) == expected
         finally:
             client.logout()
+
+
+@pytest.fixture
+def short_idle_cyrus(rig_tls: TlsFiles) -> Iterator[CyrusServer]:
+    """A server that ends every IDLE after one minute, as some providers do after about ten."""
+    with CyrusServer(tls=rig_tls, idle_timeout_minutes=1) as server:
+        yield server
+
+
+@pytest.mark.slow
+def test_idle_renewed_before_the_server_ends_it_keeps_the_connection(short_idle_cyrus, tmp_path):
+    box = short_idle_cyrus.new_mailbox("t")
+    box.deliver(mail(1))
+    config = write_config(tmp_path, box)
+    config.write_text(
+        config.read_text().replace("batch_size = 500", "batch_size = 500\nidle_renew = 20\nidle_poll = 0")
+    )
+    proc = start_cli(config, "sync", "--watch")
+    reader = LineReader(proc)
+    try:
+        reader.wait_for("[idle] INBOX")
+        # Past the server's limit: a renewed IDLE was never ended, the connection never dropped.
+        with pytest.raises(AssertionError):
+            reader.wait_for("[offline]", timeout=75)
+        box.deliver(mail(2))
+        reader.wait_for("1 new")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
+import psutil
 from imapclient import IMAPClient
 
 from tests.rig import setup
@@ -65,13 +66,19 @@ class CyrusServer:
     kind = "cyrus"
 
     def __init__(
-        self, tls: TlsFiles | None = None, *, idled: bool = True, startup_timeout: float = 20.0
+        self,
+        tls: TlsFiles | None = None,
+        *,
+        idled: bool = True,
+        idle_timeout_minutes: int = 0,
+        startup_timeout: float = 20.0,
     ) -> None:
         if find_cyrus() is None:
             raise CyrusError(f"Cyrus IMAP is not unpacked; run: {setup.install_command()}")
         self.layout = CyrusLayout(Path(tempfile.mkdtemp(prefix="cyrus-rig-", dir=_scratch_parent())))
         self.tls = tls if tls is not None else make_tls_files(self.layout.root / "tls")
         self.idled = idled
+        self.idle_timeout_minutes = idle_timeout_minutes  # > 0: IDLE ends after this, as at some providers
         self.startup_timeout = startup_timeout
         self.host = HOST
         self.ports = CyrusPorts(*free_ports(3))
@@ -285,17 +292,14 @@ class CyrusServer:
             admin.setacl(internal, user, rights)
 
     def kick(self, user: str) -> bool:
-        """Drop every IMAP connection (Cyrus serves each in its own imapd process)."""
-        pids = [pid for pid in _children(self._process.pid if self._process else -1) if _is_imapd(pid)]
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        deadline = time.monotonic() + _STOP_TIMEOUT
-        while any(Path(f"/proc/{pid}").exists() and not _is_zombie(pid) for pid in pids):
-            if time.monotonic() > deadline:
-                raise CyrusError("imapd processes did not end")
-            time.sleep(0.01)
-        return bool(pids)
+        """Drop every IMAP connection (Cyrus serves each in an imapd process of its own)."""
+        master = psutil.Process(self._process.pid) if self._process is not None else None
+        imapds = [p for p in master.children(recursive=True) if p.name() == "imapd"] if master else []
+        for process in imapds:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+        psutil.wait_procs(imapds, timeout=_STOP_TIMEOUT)
+        return bool(imapds)
 
     def kill_connections(self) -> bool:
         return self.kick("*")
@@ -325,7 +329,12 @@ class CyrusServer:
 
     def _write_config(self) -> None:
         self.layout.imapd_conf.write_text(
-            render_imapd_conf(self.layout, self._owner.pw_name, idled=self.idled)
+            render_imapd_conf(
+                self.layout,
+                self._owner.pw_name,
+                idled=self.idled,
+                idle_timeout_minutes=self.idle_timeout_minutes,
+            )
         )
         self.layout.cyrus_conf.write_text(
             render_cyrus_conf(self.layout, setup.CYRUS_BIN, self.ports, idled=self.idled)
@@ -393,28 +402,3 @@ def _environment() -> dict[str, str]:
         filter(None, [str(setup.CYRUS_LIBS), env.get("LD_LIBRARY_PATH")])
     )
     return env
-
-
-def _children(parent: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                if int(fields[1]) == parent:
-                    found.append(int(entry.name))
-    return found
-
-
-def _is_imapd(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip() == "imapd"
-    except OSError:
-        return False
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except (OSError, IndexError):
-        return False

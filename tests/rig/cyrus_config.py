@@ -81,7 +81,9 @@ class CyrusLayout:
         return self.config_dir / "socket"
 
 
-def render_imapd_conf(layout: CyrusLayout, cyrus_user: str, *, idled: bool) -> str:
+def render_imapd_conf(
+    layout: CyrusLayout, cyrus_user: str, *, idled: bool, idle_timeout_minutes: int = 0
+) -> str:
     run = layout.run
     lines = {
         "configdirectory": layout.config_dir,
@@ -103,6 +105,7 @@ def render_imapd_conf(layout: CyrusLayout, cyrus_user: str, *, idled: bool) -> s
         "sasl_auxprop_plugin": "sasldb",
         "sasl_sasldb_path": layout.sasldb,
         "sasl_mech_list": "PLAIN LOGIN",
+        "failedloginpause": "0",  # tests try wrong passwords on purpose
         "tls_server_cert": layout.cert_file,
         "tls_server_key": layout.key_file,
         "autocreate_quota": "0",  # INBOX is created at the first login or delivery
@@ -114,6 +117,8 @@ def render_imapd_conf(layout: CyrusLayout, cyrus_user: str, *, idled: bool) -> s
         "syslog_prefix": "cyrus-rig",
         # Without idled an idling client hears of new mail at the next 60 s recheck.
         "imapidlepoll": "60",
+        # How long an IDLE may last before the server ends it (0: the general 30-minute timeout).
+        "imapidletimeout": str(idle_timeout_minutes),
     }
     text = "".join(f"{key}: {value}\n" for key, value in lines.items())
     text += "".join(f"xlist-{flag}: {name}\n" for name, flag in AUTOCREATED_FOLDERS.items())

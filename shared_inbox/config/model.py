@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
 
-from shared_inbox.config.levels import CannedConfig, HoursConfig
+from shared_inbox.config.levels import AutomationConfig, CannedConfig, HoursConfig
 from shared_inbox.domain.sla import SlaPolicy
 
 KEYRING_SERVICE = "shared-inbox"
@@ -207,6 +207,10 @@ class ThreadingConfig:
 
     subject_merge: bool = False
     subject_merge_window_days: int = 7
+    # A reply that lost its threading headers ("Re: <subject>", same customer, within the
+    # window) joins the conversation begun most recently before it; named in the reader.
+    reply_subjects: bool = True
+    reply_window_days: int = 30
     # Mailing lists, newsletters and no-reply notifications: by default labelled and kept
     # out of SLA clocks; on, they reopen conversations and start clocks like a customer.
     bulk_starts_clocks: bool = False
@@ -235,6 +239,7 @@ class Config:
     interface: InterfaceConfig = field(default_factory=InterfaceConfig)
     business_hours: HoursConfig = field(default_factory=HoursConfig)
     sla: tuple[SlaPolicy, ...] = ()  # the first policy that covers a conversation applies
+    automation: AutomationConfig = field(default_factory=AutomationConfig)
     keys: Mapping[str, str] = field(default_factory=_empty_keys)  # action id -> key, checked by the UI
     theme: str | None = None  # checked by the UI
     source: Path | None = None

@@ -11,6 +11,7 @@ from types import MappingProxyType
 
 import platformdirs
 
+from shared_inbox.config.automation import read_automation
 from shared_inbox.config.connections import FileContext, read_imap, read_smtp
 from shared_inbox.config.errors import ConfigError, Problem
 from shared_inbox.config.lines import LineIndex
@@ -52,6 +53,7 @@ TOP_KEYS = frozenset(
         "interface",
         "business_hours",
         "sla",
+        "automation",
     }
 )
 ACCOUNT_KEYS = frozenset({"name", "address", "from_style", "reply_to", "provider"})
@@ -59,7 +61,15 @@ OUTBOX_KEYS = frozenset({"undo_seconds", "retry_max_minutes", "give_up_after_hou
 TEAM_KEYS = frozenset({"me", "members", "events_folder"}) | KEY_KEYS
 MEMBER_KEYS = frozenset({"name", "email", "signature"})
 STORE_KEYS = frozenset({"path"})
-THREADING_KEYS = frozenset({"subject_merge", "subject_merge_window_days", "bulk_starts_clocks"})
+THREADING_KEYS = frozenset(
+    {
+        "subject_merge",
+        "subject_merge_window_days",
+        "bulk_starts_clocks",
+        "reply_subjects",
+        "reply_window_days",
+    }
+)
 
 # Keys users put at the top level by mistake, and the section they belong to.
 _MISPLACED = {
@@ -74,7 +84,9 @@ _MISPLACED = {
     "path": "[store]",
     "subject_merge": "[threading]",
     "subject_merge_window_days": "[threading]",
+    "reply_subjects": "[threading]",
     "bulk_starts_clocks": "[threading]",
+    "auto_reply_window": "[automation]",
 }
 _EMAIL = re.compile(r"[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+")
 _SYNTAX_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -124,6 +136,7 @@ def parse_config(
     )
     hours = read_hours(root)
     sla = read_sla(root)
+    automation = read_automation(root)
     keys = root.string_table("keys") if root.has("keys") else {}
     theme = root.optional_text("theme")
     if collector.problems:
@@ -140,6 +153,7 @@ def parse_config(
         interface=interface,
         business_hours=hours,
         sla=sla,
+        automation=automation,
         keys=MappingProxyType(dict(keys)),
         theme=theme,
         origins=MappingProxyType(origins),
@@ -249,6 +263,8 @@ def _threading(root: Table) -> ThreadingConfig:
         subject_merge=table.flag("subject_merge", False),
         subject_merge_window_days=table.integer("subject_merge_window_days", 7, minimum=1, maximum=365),
         bulk_starts_clocks=table.flag("bulk_starts_clocks", False),
+        reply_subjects=table.flag("reply_subjects", True),
+        reply_window_days=table.integer("reply_window_days", 30, minimum=1, maximum=365),
     )
 
 

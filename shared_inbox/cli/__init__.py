@@ -59,6 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
     change.add_argument("--untag", action="append", default=[], metavar="TAG")
     change.add_argument("--json", action="store_true", help="print the resulting conversation as JSON")
 
+    from shared_inbox.cli.conversation_cmd import add_regroup_parsers
+
+    add_regroup_parsers(sub)
+
+    from shared_inbox.cli.customer_cmd import add_customer_parser
+
+    add_customer_parser(sub)
+
     from shared_inbox.cli.demo_cmd import add_demo_parser
 
     add_demo_parser(sub)
@@ -78,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     from shared_inbox.cli.team_cmd import add_team_parser
 
     add_team_parser(sub)
+
+    from shared_inbox.cli.auth_cmd import add_auth_parser
+
+    add_auth_parser(sub)
 
     from shared_inbox.cli.history_cmd import add_history_parser
 

@@ -50,6 +50,10 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     config = load_or_explain(path, env)
     if config is None:
         return EXIT_FAILURE
+    if args.command == "auth":  # signs in before any store or mailbox is opened
+        from shared_inbox.cli.auth_cmd import run_auth
+
+        return run_auth(args, config)
     try:
         with open_session(config) as session:
             return dispatch(args, session)
@@ -83,6 +87,14 @@ def dispatch(args: argparse.Namespace, session: Session) -> int:
         return list_conversations(args, session)
     if args.command == "set":
         return set_state(args, session)
+    if args.command in ("merge", "split"):
+        from shared_inbox.cli.conversation_cmd import run_regroup
+
+        return run_regroup(args, session)
+    if args.command == "customer":
+        from shared_inbox.cli.customer_cmd import run_customer
+
+        return run_customer(args, session)
     if args.command == "team":
         from shared_inbox.cli.team_cmd import run_team_command
 

@@ -17,7 +17,8 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
 from shared_inbox.domain.model import ANSWERED, SEEN, Location, MessageMeta
-from shared_inbox.imap.connection import Endpoint, connect_imap
+from shared_inbox.imap.connection import Endpoint, connect_imap, imap_failure
+from shared_inbox.imap.special_use import discover as special_folders
 from shared_inbox.imap.sync import FolderSync
 from shared_inbox.mail.headers import parse_header_block
 from shared_inbox.mail.sanitize import clean_line
@@ -42,9 +43,12 @@ class ServerMailbox:
         sent_folder: str,
         search_folders: Sequence[str] = ("INBOX",),
         connect: Callable[[Endpoint], IMAPClient] = connect_imap,
+        find_sent: bool = False,
     ) -> None:
+        """With `find_sent`, the folder the server flags \\Sent replaces `sent_folder` once connected."""
         self._endpoint = endpoint
         self._connect = connect
+        self._find_sent = find_sent
         self._configured = (sent_folder, *search_folders)
         self.sent_folder = sent_folder  # the server's spelling once connected (net.folder_names)
         self.search_folders = tuple(dict.fromkeys(self._configured))
@@ -58,23 +62,39 @@ class ServerMailbox:
             try:
                 endpoint = self._endpoint()
                 self._server = (endpoint.host, endpoint.port)
-                self._client = self._connect(endpoint)
-                self._use_server_names(self._client)
+                client = self._connect(endpoint)
+                self._use_server_names(client)
+                if self._find_sent:
+                    self._use_flagged_sent(client, endpoint)
+                self._client = client
             except MailServerError as exc:
                 self.problem = str(exc)
             except Exception as exc:  # e.g. a password command that failed: reported, never raised
                 self.problem = f"Cannot reach the IMAP server: {clean_line(str(exc))}"
         return self._client
 
+    def sent_name(self) -> str:
+        """The Sent folder as the server names it: in its spelling, or the one it flags \\Sent."""
+        self.client()
+        return self.sent_folder
+
     def _use_server_names(self, client: IMAPClient) -> None:
         names = personal_namespace(client)
         self.sent_folder = names.server_name(self._configured[0])
         self.search_folders = tuple(dict.fromkeys(names.server_name(name) for name in self._configured))
 
-    def is_sent_folder(self, folder: str) -> bool:
-        """Whether `folder` (a server's name, as the store keeps it) is the Sent folder."""
-        self.client()  # learns the server's spelling of the configured name
-        return folder == self.sent_folder
+    def _use_flagged_sent(self, client: IMAPClient, endpoint: Endpoint) -> None:
+        try:
+            found = special_folders(client).sent
+        except (OSError, EOFError, IMAPClientAbortError) as exc:
+            with contextlib.suppress(Exception):  # the connection is already broken
+                client.shutdown()
+            raise imap_failure(endpoint, exc, "while listing folders") from None
+        if found is not None and found != self.sent_folder:
+            self.search_folders = tuple(
+                dict.fromkeys((found, *(f for f in self.search_folders if f != self.sent_folder)))
+            )
+            self.sent_folder = found
 
     def find(self, message_id: str, *, sent_only: bool = False) -> Location | None:
         """Where the server holds a message with this Message-ID (Sent first), if anywhere."""

@@ -35,6 +35,7 @@ def sync_plan(config: Config, env: Mapping[str, str] | None = None, *, fetch_bod
         idle=imap.idle,
         idle_renew=imap.idle_renew,
         idle_poll=imap.idle_poll,
+        find_sent="sent" not in imap.special_folders,
         since_days=imap.sync_since_days,
     )
 

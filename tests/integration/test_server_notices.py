@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
+from imapclient.exceptions import IMAPClientError
 
 from tests.integration.fault_support import RETRY, LineReader, mail, start_cli
 from tests.integration.support import cli, write_config
 from tests.rig.cyrus import CyrusServer
-from tests.rig.dovecot import DovecotServer
+from tests.rig.dovecot import DovecotServer, RigMailbox
 
 pytestmark = pytest.mark.integration
 
@@ -37,6 +39,7 @@ def test_a_login_refused_for_now_is_retried_with_backoff(dovecot: DovecotServer,
     os.chmod(passwd, 0)  # Dovecot answers: NO [UNAVAILABLE] Temporary authentication failure
     later = passwd.stat().st_mtime + 2
     os.utime(passwd, (later, later))  # ... once it sees the file changed (its mtime has one-second steps)
+    wait_until_refused_for_now(dovecot, box)
     proc = start_cli(write_config(tmp_path, box), "sync", "--watch")
     reader = LineReader(proc)
     try:
@@ -51,3 +54,15 @@ def test_a_login_refused_for_now_is_retried_with_backoff(dovecot: DovecotServer,
         proc.wait(timeout=10)
     assert "UNAVAILABLE" in first and "[auth-failed]" not in "".join(reader.seen)
     assert [int(RETRY.search(line).group(1)) for line in (first, second)] == [1, 2]
+
+
+def wait_until_refused_for_now(server: DovecotServer, box: RigMailbox) -> None:
+    """Dovecot looks at a changed passwd-file at most once a second: wait until it refuses (bounded)."""
+    for _ in range(300):
+        try:
+            server.imap(box.user, box.password).logout()
+        except IMAPClientError as exc:
+            if "UNAVAILABLE" in str(exc):
+                return
+        threading.Event().wait(0.02)
+    raise AssertionError("the server kept accepting the login")

@@ -141,7 +141,7 @@ def sync(args: argparse.Namespace, session: Session) -> int:
     from shared_inbox.cli.progress import SyncProgress
     from shared_inbox.cli.team_cmd import team_sync_service
     from shared_inbox.services.ratings import take_ratings
-    from shared_inbox.services.team import apply_remote
+    from shared_inbox.services.team import TEAM_OFF, TEAM_ON, apply_remote
 
     with SyncProgress(quiet=args.quiet) as progress:
         plain = session.sync_service(progress, fetch_bodies=not args.headers_only)
@@ -153,6 +153,8 @@ def sync(args: argparse.Namespace, session: Session) -> int:
                 return fail(f"{exc} What was synced before is kept; run the sync again to go on.")
             apply_remote(session.inbox, session.commands, result.team_events)
             take_ratings(session, result.new_ids)
+            for alert in result.alerts:
+                print(f"[alert] {alert}", file=sys.stderr)
             if not args.quiet:
                 print(summary(result, session), file=sys.stderr)
             return EXIT_OK
@@ -170,13 +172,15 @@ def sync(args: argparse.Namespace, session: Session) -> int:
             with inbox_lock:
                 apply_remote(session.inbox, session.commands, result.team_events)
                 take_ratings(session, result.new_ids)
+            for alert in result.alerts:
+                say(f"[alert] {alert}")  # the server wants the user to read it, quiet or not
             if not args.quiet and result.changed:
                 say(summary(result, session))
 
         def on_state(state: str, detail: str) -> None:
             if state == "auth-failed":
                 failure.append(detail)
-            if state in {"offline", "auth-failed"} or (state == "idle" and not args.quiet):
+            if state in {"offline", "auth-failed", TEAM_OFF, TEAM_ON} or (state == "idle" and not args.quiet):
                 say(f"[{state}] {detail}")
 
         from shared_inbox.cli.signals import stop_on_signals

@@ -43,8 +43,11 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     path = locate_config(args.config, env)
     if args.command == "config":
         from shared_inbox.services.login_check import try_logins
+        from shared_inbox.services.rule_book import rule_problems
 
-        ok, report = check_report(path, env, try_logins=lambda config: try_logins(config, env))
+        ok, report = check_report(
+            path, env, try_logins=lambda config: try_logins(config, env), rule_problems=rule_problems
+        )
         print(report)
         return EXIT_OK if ok else EXIT_FAILURE
     config = load_or_explain(path, env)

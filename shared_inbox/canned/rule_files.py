@@ -1,0 +1,389 @@
+"""Rule files: TOML in the ``rules`` directory beside the saved replies.
+
+A file holds one rule (keys at the top) or several (``[[rules]]``)::
+
+    [[rules]]
+    name = "vip-first"
+    trigger = "new_conversation"
+    if = "customer:bigcorp.example -tag:spam"
+    assign = "ann@example.com"
+    tag = ["vip"]
+
+Every file is read in one validating pass, like the configuration: each problem names
+the file, the line and, for a misspelt key, what was probably meant. A rule with a
+problem is left out; the others still run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from shared_inbox.config.errors import Problem
+from shared_inbox.config.lines import LineIndex
+from shared_inbox.config.reader import Collector, Table, did_you_mean
+from shared_inbox.domain.model import Status
+from shared_inbox.domain.query import Query, QueryError, parse_query
+from shared_inbox.domain.rules import (
+    NAME_PATTERN,
+    TIME_TRIGGERS,
+    Assignment,
+    AssignMode,
+    Rule,
+    RuleActions,
+    Trigger,
+)
+
+__all__ = ["RULES_DIRECTORY", "RuleFileProblem", "RuleSet", "load_rules", "parse_rules"]
+
+RULES_DIRECTORY = "rules"
+MAX_FILE_BYTES = 200_000
+MAX_FILES = 500
+TRIGGER_KEYS = frozenset(
+    {
+        "name",
+        "description",
+        "trigger",
+        "if",
+        "body",
+        "to",
+        "while",
+        "after",
+        "percent",
+        "business_hours",
+        "max_age",
+    }
+)
+ACTION_KEYS = frozenset(
+    {
+        "assign",
+        "group",
+        "tag",
+        "untag",
+        "status",
+        "snooze",
+        "note",
+        "mention",
+        "promise",
+        "follow_up",
+        "run",
+        "timeout",
+        "reply",
+    }
+)
+RULE_KEYS = TRIGGER_KEYS | ACTION_KEYS
+_DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*$")
+_SYNTAX_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+_OPEN = "open"  # `while = "open"`: active or pending
+
+
+@dataclass(frozen=True, slots=True)
+class RuleFileProblem:
+    """One thing wrong in a rule file, with its line when known."""
+
+    source: str
+    problem: Problem
+
+    def format(self) -> str:
+        return f"{self.source}: {self.problem.format()}"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    rules: tuple[Rule, ...] = ()
+    problems: tuple[RuleFileProblem, ...] = ()
+
+    def find(self, name: str) -> Rule | None:
+        return next((rule for rule in self.rules if rule.name == name.strip().lower()), None)
+
+
+def rules_directory(team_dir: Path | None, personal_dir: Path) -> Path:
+    """Rules live beside the team's saved replies (or this agent's, when the team has none)."""
+    return (team_dir if team_dir is not None else personal_dir) / RULES_DIRECTORY
+
+
+def load_rules(directory: Path, *, replies: Collection[str] | None = None) -> RuleSet:
+    """Every rule in the ``*.toml`` files of ``directory`` (a missing directory has none).
+
+    ``replies`` lists the saved replies' ids and names; a rule naming another is a problem.
+    """
+    try:
+        paths = sorted(p for p in directory.glob("*.toml") if not p.name.startswith(".") and p.is_file())
+    except OSError as exc:
+        problem = Problem("", None, f"cannot read the rules directory: {exc.strerror or exc}")
+        return RuleSet((), (RuleFileProblem(str(directory), problem),))
+    rules: list[Rule] = []
+    problems: list[RuleFileProblem] = []
+    for path in paths[:MAX_FILES]:
+        text, unreadable = _read(path)
+        if unreadable:
+            problems.append(RuleFileProblem(str(path), Problem("", None, unreadable)))
+            continue
+        found = parse_rules(text, source=str(path), default_name=path.stem, replies=replies)
+        rules.extend(found.rules)
+        problems.extend(found.problems)
+    seen: dict[str, Rule] = {}
+    for rule in rules:
+        if rule.name in seen:
+            where = f"{seen[rule.name].source} line {seen[rule.name].line}"
+            text = f"two rules are called {rule.name!r} (the other is in {where}); this one is left out"
+            problems.append(RuleFileProblem(rule.source, Problem("name", rule.line, text)))
+        else:
+            seen[rule.name] = rule
+    return RuleSet(tuple(seen.values()), tuple(problems))
+
+
+def parse_rules(
+    text: str, *, source: str, default_name: str = "", replies: Collection[str] | None = None
+) -> RuleSet:
+    """The rules of one file's text; problems are collected, never raised."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return RuleSet((), (RuleFileProblem(source, _syntax_problem(exc)),))
+    collector = Collector(LineIndex(text))
+    rules: list[Rule] = []
+    if "rules" in data:
+        root = Table(
+            collector, (), data, frozenset({"rules"}), elsewhere=dict.fromkeys(RULE_KEYS, "[[rules]]")
+        )
+        tables = list(root.tables("rules", RULE_KEYS))
+    else:
+        tables = [Table(collector, (), data, RULE_KEYS)]
+        if not data:
+            collector.problem((), "the file holds no rule", 'write e.g. trigger = "new_conversation"')
+    for table in tables:
+        before = len(collector.problems)
+        rule = _rule(table, source, default_name if len(tables) == 1 else "", replies)
+        if rule is not None and len(collector.problems) == before:
+            rules.append(rule)
+    ordered = sorted(collector.problems, key=lambda p: (p.line is None, p.line or 0))
+    return RuleSet(tuple(rules), tuple(RuleFileProblem(source, p) for p in ordered))
+
+
+# -- one rule -----------------------------------------------------------------------------
+
+
+def _rule(table: Table, source: str, default_name: str, replies: Collection[str] | None) -> Rule | None:
+    name = (table.optional_text("name") or default_name).strip().lower()
+    if not NAME_PATTERN.fullmatch(name):
+        shown = f"{name!r} is not" if name else "a rule needs"
+        table.problem(
+            "name",
+            f"{shown} a name of lower-case letters, digits, '-' and '_'",
+            'e.g. name = "nudge-pending"',
+        )
+    trigger = _trigger(table)
+    condition, condition_text = _condition(table)
+    status = _status(table, trigger)
+    after = _duration(table, "after")
+    if (
+        trigger in (Trigger.NO_CUSTOMER_REPLY, Trigger.UNASSIGNED)
+        and after is None
+        and not table.has("after")
+    ):
+        table.problem("after", f'the {trigger} trigger needs a time, e.g. after = "3d" or "2h"')
+    if table.has("after") and trigger not in (Trigger.NO_CUSTOMER_REPLY, Trigger.UNASSIGNED, None):
+        table.problem("after", "'after' only applies to the no_customer_reply and unassigned triggers")
+    if table.has("percent") and trigger not in (Trigger.SLA, None):
+        table.problem("percent", "'percent' only applies to the sla trigger")
+    if table.has("max_age") and trigger in TIME_TRIGGERS:
+        table.problem("max_age", "'max_age' only applies to triggers on events, not to waits")
+    actions = _actions(table, replies)
+    if actions.empty:
+        table.problem(None, "the rule does nothing; give it an action such as tag, assign, note or reply")
+    if trigger is None:
+        return None
+    return Rule(
+        name=name,
+        trigger=trigger,
+        actions=actions,
+        condition=condition,
+        condition_text=condition_text,
+        body=_words(table, "body"),
+        status=status,
+        after=after,
+        percent=table.integer("percent", 80, minimum=1, maximum=1000),
+        business_hours=table.flag("business_hours", True),
+        max_age=_duration(table, "max_age") or timedelta(days=1),
+        description=table.text("description", ""),
+        source=source,
+        line=_line(table),
+    )
+
+
+def _line(table: Table) -> int | None:
+    lines = table.collector.lines
+    if lines is None:
+        return None
+    return lines.nearest_line(table.path + ("name",)) or lines.nearest_line(table.path + ("trigger",))
+
+
+def _trigger(table: Table) -> Trigger | None:
+    text = table.required_text(
+        "trigger",
+        what="new_conversation, customer_reply, agent_reply, status_change, "
+        "no_customer_reply, unassigned or sla",
+    )
+    if not text:
+        return None
+    try:
+        return Trigger(text.strip().lower())
+    except ValueError:
+        allowed = [t.value for t in Trigger]
+        hint = did_you_mean(text, allowed) or "use one of " + ", ".join(allowed)
+        table.problem("trigger", f"{text!r} is not a trigger", hint)
+        return None
+
+
+def _condition(table: Table) -> tuple[Query, str]:
+    text = table.optional_text("if")
+    if text is None:
+        return Query(()), ""
+    try:
+        return parse_query(text, me=""), text
+    except QueryError as exc:
+        table.problem("if", str(exc))
+        return Query(()), ""
+
+
+def _status(table: Table, trigger: Trigger | None) -> Status | None:
+    """`to` for status_change, `while` for time conditions."""
+    key = "to" if trigger is Trigger.STATUS_CHANGE else "while"
+    for other in ("to", "while"):
+        if other != key and table.has(other) and trigger is not None:
+            table.problem(
+                other,
+                f"'{other}' does not apply to the {trigger} trigger",
+                f"did you mean '{key}'?" if trigger is not Trigger.SLA else None,
+            )
+    if trigger is Trigger.SLA or not table.has(key):
+        return None
+    text = (table.optional_text(key) or "").strip().lower()
+    if key == "while" and text == _OPEN:
+        return None
+    try:
+        return Status(text)
+    except ValueError:
+        allowed = [s.value for s in Status] + ([_OPEN] if key == "while" else [])
+        table.problem(
+            key, f"{text!r} is not a status", did_you_mean(text, allowed) or "use " + ", ".join(allowed)
+        )
+        return None
+
+
+def _actions(table: Table, replies: Collection[str] | None) -> RuleActions:
+    status = None
+    if table.has("status"):
+        text = (table.optional_text("status") or "").strip().lower()
+        try:
+            status = Status(text)
+        except ValueError:
+            allowed = [s.value for s in Status]
+            table.problem("status", f"{text!r} is not a status", did_you_mean(text, allowed))
+    reply = table.optional_text("reply")
+    if reply is not None and replies is not None and reply.strip() not in replies:
+        lowered = {r.casefold() for r in replies}
+        if reply.strip().casefold() not in lowered:
+            table.problem("reply", f"there is no saved reply {reply!r}", did_you_mean(reply, replies))
+    run = table.text_list("run", ()) if table.has("run") else ()
+    timeout = table.integer("timeout", 10, minimum=1, maximum=300)
+    if table.has("timeout") and not run:
+        table.problem("timeout", "'timeout' applies to 'run' only")
+    mentions = _words(table, "mention")
+    note = table.optional_text("note", multiline=True)
+    if mentions and note is None:
+        table.problem("mention", 'a mention is made in a note; add note = "..."')
+    return RuleActions(
+        assign=_assignment(table),
+        tags=tuple(w.lower() for w in _words(table, "tag")),
+        untags=tuple(w.lower() for w in _words(table, "untag")),
+        status=status,
+        snooze=table.optional_text("snooze"),
+        note=note,
+        mentions=tuple(m.lower() for m in mentions),
+        promise=table.optional_text("promise"),
+        follow_up=table.optional_text("follow_up"),
+        run=run,
+        run_timeout=float(timeout),
+        reply=reply.strip() if reply is not None else None,
+    )
+
+
+def _assignment(table: Table) -> Assignment | None:
+    group = tuple(g.lower() for g in _words(table, "group"))
+    text = table.optional_text("assign")
+    if text is None:
+        if group:
+            table.problem(
+                "group", '\'group\' chooses among agents for assign = "round-robin" or "least-loaded"'
+            )
+        return None
+    value = text.strip().lower()
+    for mode in (AssignMode.ROUND_ROBIN, AssignMode.LEAST_LOADED):
+        if value == mode.value:
+            return Assignment(mode, group=group)
+    if "@" not in value or any(c.isspace() for c in value):
+        modes = [AssignMode.ROUND_ROBIN.value, AssignMode.LEAST_LOADED.value]
+        table.problem(
+            "assign",
+            f"{text!r} is neither an email address nor a way to choose",
+            did_you_mean(value, modes) or 'write an address, "round-robin" or "least-loaded"',
+        )
+        return None
+    if group:
+        table.problem("group", "'group' does not apply when assigning to one person")
+    return Assignment(AssignMode.PERSON, person=value)
+
+
+def _words(table: Table, key: str) -> tuple[str, ...]:
+    """A string or an array of strings."""
+    if not table.has(key):
+        return ()
+    if isinstance(table.data[key], str):
+        text = table.optional_text(key)
+        return (text.strip(),) if text else ()
+    return tuple(item.strip() for item in table.text_list(key, ()))
+
+
+def _duration(table: Table, key: str) -> timedelta | None:
+    """ "2h", "30m", "1h30m" or "3d" (days of 24 counted hours), as in the SLA policies."""
+    text = table.optional_text(key)
+    if text is None:
+        return None
+    match = _DURATION.match(text.lower())
+    if not match or not any(match.groups()):
+        table.problem(key, f"{text!r} is not a duration", 'write e.g. "2h", "30m", "1h30m" or "3d"')
+        return None
+    days, hours, minutes = (int(group or 0) for group in match.groups())
+    span = timedelta(days=days, hours=hours, minutes=minutes)
+    if span <= timedelta():
+        table.problem(key, "must be longer than zero")
+        return None
+    return span
+
+
+def _read(path: Path) -> tuple[str, str]:
+    """The file's text, or "" and why it cannot be used."""
+    try:
+        if os.stat(path).st_size > MAX_FILE_BYTES:
+            return "", f"the file is larger than {MAX_FILE_BYTES // 1000} kB"
+        return path.read_text(encoding="utf-8"), ""
+    except UnicodeDecodeError:
+        return "", "the file is not UTF-8 text"
+    except OSError as exc:
+        return "", f"cannot read the file: {exc.strerror or exc}"
+
+
+def _syntax_problem(exc: tomllib.TOMLDecodeError) -> Problem:
+    message = str(exc)
+    position = _SYNTAX_POSITION.search(message)
+    line = int(position.group(1)) if position else None
+    if position:
+        message = message[: position.start()].rstrip() + f" (column {position.group(2)})"
+    return Problem("", line, f"TOML syntax error: {message}", "see https://toml.io for the file format")

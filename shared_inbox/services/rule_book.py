@@ -1,0 +1,25 @@
+"""The team's rules as configured: read from the rule files, saved-reply names checked."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from shared_inbox.canned.filling import open_library
+from shared_inbox.canned.rule_files import RuleSet, load_rules, rules_directory
+from shared_inbox.config import Config
+from shared_inbox.wallclock import utc_now
+
+__all__ = ["load_rule_book", "rule_problems"]
+
+
+def load_rule_book(config: Config, now: datetime | None = None) -> RuleSet:
+    """Every usable rule and every problem of the rule files beside the saved replies."""
+    library = open_library(config, now or utc_now())
+    names = [reply.id for reply in library.replies] + [reply.name for reply in library.replies]
+    return load_rules(rules_directory(config.canned.team_dir, config.canned.personal_dir), replies=names)
+
+
+def rule_problems(config: Config) -> tuple[int, list[str]]:
+    """For `config check`: how many rules can be used, and each problem as one located line."""
+    book = load_rule_book(config)
+    return len(book.rules), [problem.format().replace("\n", "\n  ") for problem in book.problems]

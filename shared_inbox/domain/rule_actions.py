@@ -70,7 +70,7 @@ def plan(rule: Rule, occurrence: Occurrence, facts: ConversationFacts, team: Tea
         who = choose_assignee(
             actions.assign, f"{rule.name}/{occurrence.conversation_id}/{occurrence.key}", team
         )
-        if who != state.assignee:
+        if who is None or who != state.assignee:
             steps.append(Step("assign", who or ""))
     steps += [Step("tag", tag) for tag in actions.tags if tag not in state.tags]
     steps += [Step("untag", tag) for tag in actions.untags if tag in state.tags]

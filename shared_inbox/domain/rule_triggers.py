@@ -14,7 +14,7 @@ that would answer.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from shared_inbox.domain.business_hours import BusinessCalendar
@@ -24,6 +24,9 @@ from shared_inbox.domain.rules import Rule, Trigger
 __all__ = ["ClockFact", "ConversationFacts", "MessageFact", "Occurrence", "StatusChange", "occurrences"]
 
 _ALWAYS_OPEN = BusinessCalendar.always_open()
+# A rule acts just after the message or change that triggered it: arrival times have whole
+# seconds, and a change in the same second as a customer's message is read as before it.
+REACTION = timedelta(seconds=1)
 _OPEN = frozenset({Status.ACTIVE, Status.PENDING})
 
 
@@ -73,7 +76,7 @@ class Occurrence:
 
     conversation_id: str
     key: str  # stable: "customer:<message-id>", "status:<event-id>", "wait:<start>", "sla:<clock>"
-    at: datetime  # when it happened; the rule's events carry this time
+    at: datetime  # when it happened (a second after a message or change); the rule's events carry this time
     why: str  # for people: "customer replied", "pending for 3 days without a reply"
 
 
@@ -90,7 +93,7 @@ def occurrences(
         found = _sla(rule, facts, now, calendar)
     else:
         since = now - rule.max_age
-        found = [occ for occ in _events(rule, facts) if since <= occ.at <= now]
+        found = [replace(occ, at=occ.at + REACTION) for occ in _events(rule, facts) if since <= occ.at <= now]
     return sorted(found, key=lambda occ: (occ.at, occ.key))
 
 

@@ -17,7 +17,7 @@ from shared_inbox.domain.model import (
     Status,
 )
 from shared_inbox.domain.query import parse_query
-from shared_inbox.domain.rule_actions import holds
+from shared_inbox.domain.rule_actions import TeamView, choose_assignee, holds, plan
 from shared_inbox.domain.rule_triggers import (
     ClockFact,
     ConversationFacts,
@@ -26,7 +26,7 @@ from shared_inbox.domain.rule_triggers import (
     StatusChange,
     occurrences,
 )
-from shared_inbox.domain.rules import Rule, RuleActions, Trigger
+from shared_inbox.domain.rules import Assignment, AssignMode, Rule, RuleActions, Trigger
 
 CALENDAR = BusinessCalendar.weekdays("UTC")  # Monday to Friday, 09:00-17:00
 MONDAY = datetime(2026, 11, 23, 9, tzinfo=UTC)
@@ -121,7 +121,7 @@ def test_event_triggers_ignore_occurrences_older_than_max_age() -> None:
         rule(Trigger.CUSTOMER_REPLY, max_age=timedelta(hours=2)), conversation, at(31), CALENDAR
     )
     assert keys(found) == ["customer:m3"]
-    assert found[0].at == at(30)
+    assert found[0].at == at(30) + timedelta(seconds=1)  # just after the message
     assert (
         occurrences(rule(Trigger.CUSTOMER_REPLY, max_age=timedelta(hours=2)), conversation, at(33), CALENDAR)
         == []
@@ -233,3 +233,49 @@ def test_conditions_use_the_search_language_and_body_words() -> None:
     assert not check("from:bob")
     assert check("", body=("refund", "order 42"))
     assert not check("", body=("invoice",))
+
+
+def test_round_robin_spreads_by_occurrence_and_every_copy_picks_the_same() -> None:
+    team = TeamView(("a@x", "b@x", "c@x"))
+    spread = {
+        choose_assignee(Assignment(AssignMode.ROUND_ROBIN), f"r/c{n}/new:m{n}", team) for n in range(30)
+    }
+    assert spread == {"a@x", "b@x", "c@x"}
+    picks = {choose_assignee(Assignment(AssignMode.ROUND_ROBIN), "r/c1/new:m1", team) for _ in range(5)}
+    assert len(picks) == 1
+
+
+def test_least_loaded_skips_the_away_and_a_group_narrows_the_choice() -> None:
+    team = TeamView(("a@x", "b@x", "c@x"), away=frozenset({"a@x"}), load={"a@x": 0, "b@x": 5, "c@x": 2})
+    assert choose_assignee(Assignment(AssignMode.LEAST_LOADED), "s", team) == "c@x"
+    assert choose_assignee(Assignment(AssignMode.LEAST_LOADED, group=("a@x", "b@x")), "s", team) == "b@x"
+    assert choose_assignee(Assignment(AssignMode.ROUND_ROBIN, group=("a@x",)), "s", team) is None
+    assert choose_assignee(Assignment(AssignMode.PERSON, "z@x"), "s", team) == "z@x"
+
+
+def test_the_plan_skips_what_is_already_so_and_keeps_the_order_of_actions() -> None:
+    conversation = facts(("m1", 0, C), assignee="a@x")
+    actions = RuleActions(
+        assign=Assignment(AssignMode.PERSON, "a@x"),
+        tags=("vip", "new"),
+        untags=("old",),
+        status=Status.ACTIVE,
+        snooze="in 1 day",
+        note="n",
+        mentions=("b@x",),
+        promise="by Friday",
+        follow_up="in 2 days",
+        run=("hook", "-v"),
+        reply="Thanks",
+    )
+    occurrence = Occurrence("c1", "new:m1", at(0), "new conversation")
+    steps = plan(rule(Trigger.NEW_CONVERSATION, actions), occurrence, conversation, TeamView(()))
+    assert [step.describe() for step in steps] == [
+        "tag new",
+        "snooze in 1 day",
+        "add a note mentioning b@x: n",
+        "promise by Friday",
+        "follow up in 2 days",
+        "run hook -v",
+        "send the saved reply 'Thanks'",
+    ]

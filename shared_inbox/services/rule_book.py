@@ -7,9 +7,11 @@ from datetime import datetime
 from shared_inbox.canned.filling import open_library
 from shared_inbox.canned.rule_files import RuleSet, load_rules, rules_directory
 from shared_inbox.config import Config
+from shared_inbox.services.rules import AutoReplySender, RuleRunner
+from shared_inbox.services.session import Session
 from shared_inbox.wallclock import utc_now
 
-__all__ = ["load_rule_book", "rule_problems"]
+__all__ = ["load_rule_book", "rule_problems", "rule_runner_for"]
 
 
 def load_rule_book(config: Config, now: datetime | None = None) -> RuleSet:
@@ -23,3 +25,21 @@ def rule_problems(config: Config) -> tuple[int, list[str]]:
     """For `config check`: how many rules can be used, and each problem as one located line."""
     book = load_rule_book(config)
     return len(book.rules), [problem.format().replace("\n", "\n  ") for problem in book.problems]
+
+
+def rule_runner_for(
+    session: Session, book: RuleSet | None = None, *, sender: AutoReplySender | None = None
+) -> RuleRunner:
+    """The runner of a session's rules: its commands, business hours, SLA policies and team."""
+    config = session.config
+    book = book if book is not None else load_rule_book(config)
+    members = config.team.members
+    return RuleRunner(
+        session.commands,
+        book.rules,
+        calendar=config.business_hours.calendar(),
+        policies=config.sla,
+        members=[member.email for member in members],
+        away=frozenset(member.email for member in members if member.away),
+        sender=sender,
+    )

@@ -156,9 +156,13 @@ class RuleRunner:
 
     def _candidates(self, oldest: datetime, waits: bool) -> Iterable[Conversation]:
         """Conversations that can hold an occurrence: recently active ones, and all open ones for waits."""
+        messages = self.inbox.messages
         for conv in self.inbox.conversations():
-            recent = conv.last_activity is not None and conv.last_activity >= oldest
-            if waits or recent or any(event.at >= oldest for event in self.inbox.events_of(conv.id)):
+            # Arrival, not the Date header the list sorts by: a sender's clock may be far off.
+            arrived = (messages[mid].arrived for mid in conv.message_ids if mid in messages)
+            if waits or any(at >= oldest for at in arrived):
+                yield conv
+            elif any(event.at >= oldest for event in self.inbox.events_of(conv.id)):
                 yield conv
 
     def _has_run(self, rule: Rule, conv: Conversation, occurrence: Occurrence) -> bool:

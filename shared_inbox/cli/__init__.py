@@ -78,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     from shared_inbox.cli.team_cmd import add_team_parser
 
     add_team_parser(sub)
+
+    from shared_inbox.cli.rules_cmd import add_rules_parser
+
+    add_rules_parser(sub)
     return parser
 
 

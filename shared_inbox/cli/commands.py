@@ -94,6 +94,10 @@ def dispatch(args: argparse.Namespace, session: Session) -> int:
         from shared_inbox.cli.canned_cmd import run_canned
 
         return run_canned(args, session)
+    if args.command == "rules":
+        from shared_inbox.cli.rules_cmd import run_rules_command
+
+        return run_rules_command(args, session)
     if args.command == "due":
         from shared_inbox.cli.deadlines_cmd import run_due
 
@@ -118,7 +122,9 @@ def conversation_ref(session: Session, ref: str) -> str:
 
 def sync(args: argparse.Namespace, session: Session) -> int:
     from shared_inbox.cli.progress import SyncProgress
+    from shared_inbox.cli.rules_cmd import say_outcomes
     from shared_inbox.cli.team_cmd import team_sync_service
+    from shared_inbox.services.rule_schedule import RuleSchedule
     from shared_inbox.services.team import apply_remote
 
     with SyncProgress(quiet=args.quiet) as progress:
@@ -132,6 +138,7 @@ def sync(args: argparse.Namespace, session: Session) -> int:
             apply_remote(session.inbox, session.commands, result.team_events)
             if not args.quiet:
                 print(summary(result, session), file=sys.stderr)
+            say_outcomes(RuleSchedule(session).tick(datetime.now(UTC)), quiet=args.quiet)
             return EXIT_OK
         stop = threading.Event()
         failure: list[str] = []
@@ -143,11 +150,14 @@ def sync(args: argparse.Namespace, session: Session) -> int:
                 sys.stderr.write(line + "\n")
                 sys.stderr.flush()
 
+        rules = RuleSchedule(session, lock=inbox_lock)
+
         def on_round(result: SyncRound) -> None:
             with inbox_lock:
                 apply_remote(session.inbox, session.commands, result.team_events)
             if not args.quiet and result.changed:
                 say(summary(result, session))
+            say_outcomes(rules.after_round(datetime.now(UTC)), quiet=args.quiet, say=say)
 
         def on_state(state: str, detail: str) -> None:
             if state == "auth-failed":
@@ -161,6 +171,17 @@ def sync(args: argparse.Namespace, session: Session) -> int:
             target=send_due_mail, args=(session, stop, inbox_lock, args.quiet), name="outbox", daemon=True
         )
         sender.start()
+        timer = threading.Thread(
+            target=rules.watch,
+            args=(
+                stop,
+                lambda: datetime.now(UTC),
+                lambda found: say_outcomes(found, quiet=args.quiet, say=say),
+            ),
+            name="rules",
+            daemon=True,
+        )
+        timer.start()
         try:
             with stop_on_signals(stop, "Stopping the sync"):
                 service.watch(stop, on_round, on_state)

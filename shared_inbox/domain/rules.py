@@ -101,6 +101,28 @@ class RuleActions:
     def empty(self) -> bool:
         return self == RuleActions(run_timeout=self.run_timeout)
 
+    def describe(self) -> list[str]:
+        """The actions as written, in the order they are applied."""
+        said: list[str] = []
+        if self.assign is not None:
+            group = ", ".join(self.assign.group) or "the team"
+            said.append(
+                f"assign to {self.assign.person}"
+                if self.assign.mode is AssignMode.PERSON
+                else f"assign {self.assign.mode.value} among {group}"
+            )
+        said += [f"tag {tag}" for tag in self.tags] + [f"untag {tag}" for tag in self.untags]
+        said += [f"set status {self.status}"] if self.status is not None else []
+        said += [f"snooze {self.snooze}"] if self.snooze else []
+        if self.note is not None:
+            mentions = f" mentioning {', '.join(self.mentions)}" if self.mentions else ""
+            said.append(f"add a note{mentions}")
+        said += [f"promise {self.promise}"] if self.promise else []
+        said += [f"follow up {self.follow_up}"] if self.follow_up else []
+        said += [f"run {' '.join(self.run)}"] if self.run else []
+        said += [f"send the saved reply {self.reply!r}"] if self.reply else []
+        return said
+
 
 @dataclass(frozen=True, slots=True)
 class Rule:
@@ -123,6 +145,23 @@ class Rule:
     def author(self) -> str:
         return rule_author(self.name)
 
+    def describe_trigger(self) -> str:
+        """The trigger and its conditions in words: "no customer reply for 3d while pending, if tag:vip"."""
+        when = self.trigger.value.replace("_", " ")
+        match self.trigger:
+            case Trigger.STATUS_CHANGE if self.status is not None:
+                when = f"status changes to {self.status}"
+            case Trigger.NO_CUSTOMER_REPLY | Trigger.UNASSIGNED:
+                wait = self.wait_status()
+                when += f" for {_span(self.after)} while {wait if wait is not None else 'open'}"
+            case Trigger.SLA:
+                when = f"an SLA clock used {self.percent} % of its time"
+        if self.trigger in TIME_TRIGGERS:
+            when += ", in business hours" if self.business_hours else ", in calendar time"
+        conditions = [self.condition_text] if self.condition_text else []
+        conditions += [f'body has "{word}"' for word in self.body]
+        return when + (f", if {' '.join(conditions)}" if conditions else "")
+
     def wait_status(self) -> Status | None:
         """The status a time condition requires; None means any open status."""
         return self.status if self.status is not None else DEFAULT_WAIT_STATUS.get(self.trigger)
@@ -141,3 +180,13 @@ def derived_id(*parts: object) -> str:
         ensure_ascii=True,
     )
     return hashlib.sha256(text.encode("ascii")).hexdigest()[:32]
+
+
+def _span(span: timedelta | None) -> str:
+    """A duration as a rule file writes it: "3d", "2h", "1h30m"."""
+    if span is None:
+        return "?"
+    minutes = int(span.total_seconds()) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    return "".join(f"{value}{unit}" for value, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if value)

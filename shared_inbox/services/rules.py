@@ -156,14 +156,17 @@ class RuleRunner:
 
     def _candidates(self, oldest: datetime, waits: bool) -> Iterable[Conversation]:
         """Conversations that can hold an occurrence: recently active ones, and all open ones for waits."""
-        messages = self.inbox.messages
         for conv in self.inbox.conversations():
-            # Arrival, not the Date header the list sorts by: a sender's clock may be far off.
-            arrived = (messages[mid].arrived for mid in conv.message_ids if mid in messages)
-            if waits or any(at >= oldest for at in arrived):
+            if waits or self._recent(conv, oldest):
                 yield conv
-            elif any(event.at >= oldest for event in self.inbox.events_of(conv.id)):
-                yield conv
+
+    def _recent(self, conv: Conversation, oldest: datetime) -> bool:
+        """Whether a message arrived or an event happened since ``oldest``."""
+        messages = self.inbox.messages
+        # Arrival, not the Date header the list sorts by: a sender's clock may be far off.
+        if any(messages[mid].arrived >= oldest for mid in conv.message_ids if mid in messages):
+            return True
+        return any(event.at >= oldest for event in self.inbox.events_of(conv.id))
 
     def _has_run(self, rule: Rule, conv: Conversation, occurrence: Occurrence) -> bool:
         return self.inbox.store.has_event(ran_event_id(rule.name, conv.id, occurrence.key))

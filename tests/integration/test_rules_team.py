@@ -1,4 +1,4 @@
-"""Rules in a team on one real Dovecot mailbox: every agent's copy evaluates them, the team sees one effect."""
+"""Rules in a team on one real Dovecot mailbox: every copy evaluates them, the team sees one effect."""
 
 from __future__ import annotations
 

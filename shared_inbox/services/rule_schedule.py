@@ -100,7 +100,8 @@ def outcome_lines(outcomes: Sequence[RuleOutcome]) -> tuple[list[str], list[str]
     done: list[str] = []
     problems: list[str] = []
     for outcome in outcomes:
-        where = f"rule {outcome.rule} on {clean_line(outcome.subject)[:80] or outcome.conversation_id!r}"
+        subject = clean_line(outcome.subject)[:80] or "(no subject)"
+        where = f'rule {outcome.rule} on "{subject}"'
         if outcome.done:
             done.append(f"{where}: {'; '.join(outcome.done)}")
         problems.extend(f"{where}: {problem}" for problem in outcome.problems)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,8 +14,9 @@ import pytest
 from shared_inbox.domain.events import event_from_json
 from shared_inbox.domain.notes import reduce_notes
 from shared_inbox.services.rule_book import rule_runner_for
-from tests.integration.support import write_config
+from tests.integration.support import cli, list_json, write_config
 from tests.integration.team_support import CAROL, Agent, customer_mail, open_agent
+from tests.integration.test_sync import LineReader
 
 pytestmark = pytest.mark.integration
 
@@ -81,3 +85,43 @@ def test_an_agent_who_heard_of_the_rule_acting_does_not_act_again(agents: list[A
     bob.exchange()
     assert rule_runner_for(bob.session).run(now) == []
     assert event_ids(alice) == event_ids(bob)
+
+
+def rule_config(mailbox, tmp_path: Path, rule: str) -> Path:
+    rules = tmp_path / "replies" / "rules"
+    rules.mkdir(parents=True)
+    (rules / "rule.toml").write_text(rule, encoding="utf-8")
+    return write_config(tmp_path / "me", mailbox, extra=f'\n[canned]\ndir = "{tmp_path / "replies"}"\n')
+
+
+def test_a_sync_runs_the_rules_on_what_it_brought_in(mailbox, tmp_path: Path) -> None:
+    mailbox.deliver(customer_mail(1))
+    config = rule_config(mailbox, tmp_path, RULE)
+    done = cli(config, "sync", "--once")
+    assert done.returncode == 0, done.stderr
+    assert '[rules] rule triage on "Question 1": assign to ' in done.stderr
+    (conv,) = list_json(config)
+    assert conv["tags"] == ["triaged"]
+
+
+def test_sync_watch_runs_the_rules_for_new_mail(mailbox, tmp_path: Path) -> None:
+    config = rule_config(mailbox, tmp_path, RULE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "shared_inbox", "--config", str(config), "sync", "--watch"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    reader = LineReader(proc)
+    try:
+        assert reader.wait_for("[idle]"), reader.seen
+        mailbox.deliver(customer_mail(2))
+        assert reader.wait_for('[rules] rule triage on "Question 2"'), reader.seen
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    (conv,) = list_json(config)
+    assert conv["tags"] == ["triaged"]

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from shared_inbox.domain.clock import Hlc, wall_ms
 from shared_inbox.domain.events import EventKind
-from shared_inbox.domain.rules import derived_id, rule_author
+from shared_inbox.domain.rules import RULE_RAN, derived_id, rule_author
 from shared_inbox.services.commands import Commands
 
 __all__ = ["RuleCommands", "ran_event_id"]
@@ -43,7 +43,7 @@ class RuleCommands(Commands):
     def record_ran(self, conversation_id: str, data: Mapping[str, object]) -> None:
         """Record that the rule acted (once-only marker, and what the reader shows)."""
         self._next_id = ran_event_id(*self._seed)
-        self._record(self._conversation(conversation_id), "rule.ran", data)
+        self._record(self._conversation(conversation_id), RULE_RAN, data)
 
     def _event_id(self, anchor: str, kind: EventKind | str, data: Mapping[str, object]) -> str:
         if self._next_id is not None:

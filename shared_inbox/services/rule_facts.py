@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from shared_inbox.domain.business_hours import BusinessCalendar
@@ -11,11 +12,12 @@ from shared_inbox.domain.message_kinds import kind_of, makes_customer_wait
 from shared_inbox.domain.model import Conversation, Status
 from shared_inbox.domain.rule_actions import TeamView
 from shared_inbox.domain.rule_triggers import ClockFact, ConversationFacts, MessageFact, StatusChange
+from shared_inbox.domain.rules import AUTHOR_PREFIX, RULE_RAN
 from shared_inbox.domain.sla import SlaPolicy, SlaState, choose_policy, sla_clocks
 from shared_inbox.services.deadlines import priority_of
 from shared_inbox.services.inbox import Inbox
 
-__all__ = ["conversation_facts", "team_view"]
+__all__ = ["RuleActed", "conversation_facts", "rules_that_acted", "team_view"]
 
 _OPEN = frozenset({Status.ACTIVE, Status.PENDING})
 
@@ -80,3 +82,31 @@ def team_view(inbox: Inbox, members: Sequence[str], away: frozenset[str]) -> Tea
         if assignee in load and conv.state.status in _OPEN:
             load[assignee] += 1
     return TeamView(tuple(members), away, load)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleActed:
+    """One time a rule acted on a conversation, as its `rule.ran` event records it."""
+
+    rule: str
+    at: datetime
+    why: str
+    did: tuple[str, ...]
+
+
+def rules_that_acted(inbox: Inbox, conversation_id: str) -> list[RuleActed]:
+    """What the team's rules did to a conversation, oldest first (for the reader)."""
+    found = []
+    for event in inbox.events_of(conversation_id):
+        if event.kind != RULE_RAN or not event.author.startswith(AUTHOR_PREFIX):
+            continue
+        why, did = event.data.get("why"), event.data.get("did")
+        found.append(
+            RuleActed(
+                rule=event.author.removeprefix(AUTHOR_PREFIX),
+                at=event.at,
+                why=why if isinstance(why, str) else "",
+                did=tuple(str(item) for item in did) if isinstance(did, list) else (),
+            )
+        )
+    return sorted(found, key=lambda acted: (acted.at, acted.rule))

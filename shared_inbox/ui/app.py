@@ -173,6 +173,7 @@ class InboxApp(App[None]):
         from shared_inbox.services.replies import Replies
         from shared_inbox.services.team import team_sync_for
         from shared_inbox.ui.deadline_watch import DeadlineWatch
+        from shared_inbox.ui.rule_watch import RuleWatch
         from shared_inbox.ui.screens.inbox import InboxScreen
 
         self.session = session
@@ -194,6 +195,8 @@ class InboxApp(App[None]):
         self._update_status()
         self.deadline_watch = DeadlineWatch(self, session, self._now, self._refresh_screens)
         self.deadline_watch.start()
+        self.rule_watch = RuleWatch(self, session, self._now)
+        self.rule_watch.start()
         self.presence.start()
         if self.sync_enabled:
             self._sync()
@@ -376,6 +379,7 @@ class InboxApp(App[None]):
         # The round's messages reached the inbox through the store; screens hear of them by `InboxChanged`.
         if event.result.team_events:
             self._teammates_changed(event.result.team_events)
+        self.rule_watch.after_round()
         if not first_round:
             # The first round brings in the backlog; announcing all of it would be noise.
             self._announce(event.result.new_ids)

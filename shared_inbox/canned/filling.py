@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from shared_inbox.canned.actions import action_problems
 from shared_inbox.canned.library import CannedReply, Library, LibraryProblem, load_library
-from shared_inbox.domain.model import Conversation, MessageMeta
+from shared_inbox.domain.model import Conversation, MessageKind, MessageMeta
 from shared_inbox.domain.profiles import CustomerRecord
 from shared_inbox.domain.templates import context_for, render
 from shared_inbox.mail.body import read_message
@@ -76,7 +76,7 @@ def render_reply(reply: CannedReply, context: Mapping[str, object], answers: Map
 
 def customer_message(inbox: Messages, store: Store, conversation: Conversation) -> str:
     """Subject and text of the customer's latest message (the text only when it is cached)."""
-    incoming = [meta for meta in inbox.messages_of(conversation) if not meta.outgoing]
+    incoming = [meta for meta in inbox.messages_of(conversation) if meta.kind is MessageKind.CUSTOMER]
     if not incoming:
         return conversation.subject
     latest = max(incoming, key=lambda meta: meta.arrived)

@@ -18,6 +18,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from shared_inbox.imap.oauth import oauth_login
+from shared_inbox.imap.qresync import enable_qresync
 from shared_inbox.net.errors import AuthError, ConnectionLost, MailServerError, describe_os_error
 from shared_inbox.net.oauth import OAuthLogin
 from shared_inbox.net.tls import tls_context
@@ -106,13 +107,14 @@ def imap_failure(endpoint: Endpoint, exc: BaseException, doing: str) -> MailServ
 
 
 def enable_condstore(client: IMAPClient) -> None:
-    """Ask for CONDSTORE so flag changes can be fetched incrementally (RFC 7162).
+    """Ask for QRESYNC, else CONDSTORE, so changes can be fetched incrementally (RFC 7162).
 
     ENABLE is only valid before a mailbox is selected, so it happens right after
     login; the outcome is remembered on the client for the sync engine.
     """
-    enabled = False
-    if client.has_capability("CONDSTORE"):
+    client.qresync_enabled = enable_qresync(client)
+    enabled = client.qresync_enabled  # QRESYNC implies CONDSTORE
+    if not enabled and client.has_capability("CONDSTORE"):
         try:
             client.enable("CONDSTORE")
             enabled = True

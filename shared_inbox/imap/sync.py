@@ -21,6 +21,7 @@ from imapclient import IMAPClient
 from shared_inbox.domain.model import MessageMeta
 from shared_inbox.imap.fast_fetch import fetch_headers
 from shared_inbox.imap.header_batches import fetched_row, normalise_flags, parse_rows, parser_pool
+from shared_inbox.imap.qresync import QuickSelect, select_quickly
 from shared_inbox.imap.second_look import identify_by_text, read_bounces, stored_identity
 from shared_inbox.mail.headers import WANTED_HEADERS
 from shared_inbox.store import FolderState, Store
@@ -104,6 +105,7 @@ class FolderSync:
         self._pool: ProcessPoolExecutor | None = None
         # ENABLE CONDSTORE is sent once per connection, by connect_imap.
         self.condstore = getattr(client, "condstore_enabled", False)
+        self.qresync = getattr(client, "qresync_enabled", False)
 
     def _parser_pool(self) -> ProcessPoolExecutor | None:
         """Started once and kept for every folder of this round: starting one costs ~0.3 s."""
@@ -125,20 +127,32 @@ class FolderSync:
         if stored is not None and self._unchanged(folder, stored):
             report.unchanged = True
             return report
-        selected = self.client.select_folder(folder)
-        uidvalidity = int(selected[b"UIDVALIDITY"])
-        uidnext = int(selected.get(b"UIDNEXT", 0))
-        exists = int(selected.get(b"EXISTS", 0))
-        modseq_raw = selected.get(b"HIGHESTMODSEQ")
-        modseq = int(modseq_raw) if modseq_raw is not None else None
+        quick = self._select_quickly(folder, stored)
+        if quick is not None:
+            uidvalidity, uidnext, exists, modseq = (
+                quick.uidvalidity,
+                quick.uidnext,
+                quick.exists,
+                quick.highestmodseq,
+            )
+        else:
+            selected = self.client.select_folder(folder)
+            uidvalidity = int(selected[b"UIDVALIDITY"])
+            uidnext = int(selected.get(b"UIDNEXT", 0))
+            exists = int(selected.get(b"EXISTS", 0))
+            modseq_raw = selected.get(b"HIGHESTMODSEQ")
+            modseq = int(modseq_raw) if modseq_raw is not None else None
 
         if stored is not None and stored.uidvalidity != uidvalidity:
             log.warning("UIDVALIDITY of %s changed; re-reading it, local state is kept", folder)
             self.store.drop_folder_locations(folder)
             report.uidvalidity_reset = True
             stored = None
+            quick = None  # the server's answer named no changes for a folder we must re-read
 
         known = self.store.uid_map(folder)
+        if quick is not None:
+            known = self._apply_quick_changes(folder, quick, known, report)
         highest = max(known, default=0)
         new_uids = [u for u in self.client.search(["UID", f"{highest + 1}:*"]) if u > highest]
         if len(known) + len(new_uids) != exists:
@@ -146,12 +160,12 @@ class FolderSync:
             gone = [u for u in known if u not in server_uids]
             if gone:
                 self.store.remove_locations(folder, gone)
-                report.expunged = len(gone)
+                report.expunged += len(gone)
                 known = {u: m for u, m in known.items() if u in server_uids}
             new_uids = sorted(u for u in server_uids if u not in known)
 
         self._fetch_headers(folder, uidvalidity, new_uids, report)
-        if known:
+        if known and quick is None:
             since = stored.highestmodseq if stored is not None else None
             report.flagged_ids = self._refresh_flags(known, since)
             report.flag_updates = len(report.flagged_ids)
@@ -165,6 +179,32 @@ class FolderSync:
             )
         )
         return report
+
+    def _select_quickly(self, folder: str, stored: FolderState | None) -> QuickSelect | None:
+        """A QRESYNC SELECT when the server offers it and we know where we left off."""
+        if not self.qresync or stored is None or stored.highestmodseq is None:
+            return None
+        return select_quickly(self.client, folder, stored.uidvalidity, stored.highestmodseq)
+
+    def _apply_quick_changes(
+        self, folder: str, quick: QuickSelect, known: dict[int, str], report: FolderReport
+    ) -> dict[int, str]:
+        """Apply the expunges and flag changes a QRESYNC SELECT named; return the UIDs still there."""
+        gone = [u for u in known if u in quick.vanished]
+        if gone:
+            self.store.remove_locations(folder, gone)
+            report.expunged = len(gone)
+            known = {u: m for u, m in known.items() if u not in quick.vanished}
+        changes: dict[str, frozenset[str]] = {}
+        response: dict[int, dict[bytes, object]] = {
+            uid: {b"FLAGS": flags} for uid, flags in quick.changed_flags.items()
+        }
+        self._collect_flag_changes(response, known, changes)
+        if changes:
+            self.store.update_flags(changes)
+        report.flagged_ids = list(changes)
+        report.flag_updates = len(changes)
+        return known
 
     def _unchanged(self, folder: str, stored: FolderState) -> bool:
         """A STATUS round trip tells whether anything moved since last time."""

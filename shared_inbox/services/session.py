@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from types import TracebackType
 
@@ -14,7 +14,7 @@ from shared_inbox.imap.settings import imap_endpoint
 from shared_inbox.imap.sync import Progress
 from shared_inbox.services.commands import Commands
 from shared_inbox.services.inbox import Inbox
-from shared_inbox.services.syncing import SyncPlan, SyncService
+from shared_inbox.services.syncing import BackgroundLoops, SyncPlan, SyncService
 from shared_inbox.store import Store, StoreError
 from shared_inbox.wallclock import Now, utc_now
 
@@ -36,6 +36,11 @@ def sync_plan(config: Config, env: Mapping[str, str] | None = None, *, fetch_bod
     )
 
 
+# A loop asked to stop ends within about a second (IDLE listens in one-second slices);
+# a server that stopped answering is given up on after this long, and the store closes anyway.
+CLOSE_WAIT_SECONDS = 10.0
+
+
 class SessionUnavailable(StoreError):
     """The local store cannot be opened (in use, damaged, written by a newer version); one sentence why."""
 
@@ -48,11 +53,15 @@ class Session:
     store: Store
     inbox: Inbox
     commands: Commands
+    loops: BackgroundLoops = field(default_factory=lambda: BackgroundLoops())
 
     def sync_service(self, progress: Progress | None = None, *, fetch_bodies: bool = True) -> SyncService:
-        return SyncService(sync_plan(self.config, fetch_bodies=fetch_bodies), self.store, progress)
+        plan = sync_plan(self.config, fetch_bodies=fetch_bodies)
+        return SyncService(plan, self.store, progress, loops=self.loops)
 
     def close(self) -> None:
+        """Let running sync loops (told to stop by their owner) finish their writes, then close."""
+        self.loops.wait_until_idle(CLOSE_WAIT_SECONDS)
         self.store.close()
 
     def __enter__(self) -> Session:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -84,6 +85,30 @@ class SyncRound:
         return any(not r.unchanged for r in self.reports) or self.pushed_flags > 0 or bool(self.team_events)
 
 
+class BackgroundLoops:
+    """Counts the sync loops running in threads, so the store is not closed under their writes."""
+
+    def __init__(self) -> None:
+        self._running = 0
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        with self._changed:
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._running -= 1
+                self._changed.notify_all()
+
+    def wait_until_idle(self, timeout: float) -> bool:
+        """Whether every loop ended within `timeout` seconds."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._running == 0, timeout)
+
+
 class SyncService:
     def __init__(
         self,
@@ -92,8 +117,10 @@ class SyncService:
         progress: Progress | None = None,
         *,
         team: TeamExchange | None = None,
+        loops: BackgroundLoops | None = None,
     ) -> None:
         self.plan = plan
+        self.loops = loops or BackgroundLoops()
         self.store = store
         self.progress = progress
         self.pending = PendingFlags(store)
@@ -175,14 +202,15 @@ class SyncService:
         An authentication failure stops the loop: retrying would only lock the account.
         """
         on_round = self._serialized(on_round)
-        team_stop = threading.Event()  # ends with this loop, whatever ended it
-        team_thread = self._start_team_watch(team_stop, on_round, on_state)
-        try:
-            self._watch(stop, on_round, on_state)
-        finally:
-            team_stop.set()
-            if team_thread is not None:
-                team_thread.join()
+        with self.loops.running():
+            team_stop = threading.Event()  # ends with this loop, whatever ended it
+            team_thread = self._start_team_watch(team_stop, on_round, on_state)
+            try:
+                self._watch(stop, on_round, on_state)
+            finally:
+                team_stop.set()
+                if team_thread is not None:
+                    team_thread.join()
 
     def _serialized(self, on_round: Callable[[SyncRound], None]) -> Callable[[SyncRound], None]:
         def deliver(result: SyncRound) -> None:

@@ -2,7 +2,8 @@
 
 When the composer opens it takes a :class:`Baseline` (the messages and notes the agent could
 see). At send, :func:`whats_new` lists what arrived since: a customer's message, a teammate's
-reply, a teammate's note. Anything there holds the reply: the draft and its recipients stay
+reply, a teammate's note, a report that earlier mail bounced (auto-replies and bulk mail are
+not news). Anything there holds the reply: the draft and its recipients stay
 in the store (the composer's draft setting) and :class:`HeldReplies` remembers the baseline,
 so the "Needs attention" view lists the conversation and reopening its composer offers the
 reply again with the same news, until the agent sends it anyway or discards it.
@@ -16,13 +17,15 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 from shared_inbox.domain.events import Event
-from shared_inbox.domain.model import Conversation, MessageMeta
+from shared_inbox.domain.model import Conversation, MessageKind, MessageMeta
 from shared_inbox.domain.notes import NOTE_ADD
 
 HELD_KEY = "traffic_cop.held"  # {conversation id: baseline document}
 MAX_SUMMARY = 80
 
-NewsKind = Literal["customer", "reply", "note"]
+NewsKind = Literal["customer", "reply", "note", "bounce"]
+# An out-of-office answer or a newsletter changes nothing the agent is about to say.
+_NOT_NEWS = frozenset({MessageKind.AUTO_REPLY, MessageKind.BULK})
 
 
 class ConversationSource(Protocol):
@@ -84,7 +87,12 @@ class News:
     summary: str
 
     def describe(self) -> str:
-        what = {"customer": "New message from", "reply": "Reply sent by", "note": "Note by"}[self.kind]
+        what = {
+            "customer": "New message from",
+            "reply": "Reply sent by",
+            "note": "Note by",
+            "bounce": "Delivery failure reported by",
+        }[self.kind]
         return f"{what} {self.who} ({self.at.astimezone():%a %H:%M}): {self.summary}"
 
 
@@ -103,9 +111,11 @@ def whats_new(inbox: ConversationSource, baseline: Baseline, me: str) -> list[Ne
     found: list[News] = []
     for message_id in conv.message_ids:
         meta = inbox.messages.get(message_id)
-        if message_id in baseline.message_ids or meta is None:
+        if message_id in baseline.message_ids or meta is None or meta.kind in _NOT_NEWS:
             continue
         kind: NewsKind = "reply" if meta.outgoing else "customer"
+        if meta.kind is MessageKind.BOUNCE:
+            kind = "bounce"
         found.append(News(kind, meta.sender.display(), meta.arrived, _short(meta.subject)))
     for event in _notes(inbox, conv.id):
         if event.id in baseline.note_ids or event.author == me:

@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.reactive import reactive
 
 from shared_inbox.display.text import inert
+from shared_inbox.domain.model import MessageKind
 from shared_inbox.ui.inbox_changes import InboxChange, InboxChanged, InboxFeed
 from shared_inbox.ui.keys import KeySpec, bindings_for, effective_keys, split_keys
 from shared_inbox.ui.palette import KeyActionsProvider, ThemesProvider
@@ -415,14 +416,21 @@ class InboxApp(App[None]):
         self.post_message(InboxChanged(InboxChange(everything=True)))
 
     def _announce(self, message_ids: list[str]) -> None:
-        """A notification for customer mail that just arrived; many at once are summed up."""
+        """A notification for customer mail that just arrived, and for bounces; many at once are summed up.
+
+        Out-of-office answers and bulk mail arrive silently: they ask nothing of the agent.
+        """
         ours = self.session.config.our_addresses
+        arrived = [meta for mid in message_ids if (meta := self.session.inbox.messages.get(mid)) is not None]
+        for meta in arrived:
+            if meta.kind is MessageKind.BOUNCE:
+                failed = ", ".join(f.recipient for f in meta.delivery_failures) or "a recipient"
+                line = f"Delivery failed to {inert(failed)}"
+                self.notify(line, title="Bounce", severity="warning", markup=False)
         fresh = [
             meta
-            for mid in message_ids
-            if (meta := self.session.inbox.messages.get(mid)) is not None
-            and not meta.outgoing
-            and meta.sender.email not in ours
+            for meta in arrived
+            if meta.kind is MessageKind.CUSTOMER and not meta.outgoing and meta.sender.email not in ours
         ]
         for meta in fresh[:NOTIFY_AT_MOST]:
             line = f"{inert(meta.sender.display())}: {inert(meta.subject or '(no subject)')}"

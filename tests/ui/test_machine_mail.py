@@ -125,3 +125,42 @@ def test_writing_again_after_a_bounce_takes_it_out_of_attention(session: Session
     )
     session.store.upsert_messages([again])
     assert session.inbox.delivery_failed() == frozenset()
+
+
+def test_an_auto_reply_is_no_news_for_a_reply_being_written_but_a_bounce_is(session: Session) -> None:
+    from shared_inbox.services.traffic_cop import take_baseline, whats_new
+
+    conv, ours = answered(session)
+    baseline = take_baseline(session.inbox, conv.id, NOW)
+    add_machine_mail(session, conv, ours)
+    news = whats_new(session.inbox, baseline, "sam@example.com")
+    assert [n.kind for n in news] == ["bounce"]
+    assert news[0].describe().startswith("Delivery failure reported by Mail Delivery System")
+
+
+def test_machine_mail_arrives_without_a_new_mail_notification(session: Session) -> None:
+    conv, ours = answered(session)
+    bounce_id, auto_id = add_machine_mail(session, conv, ours)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, InboxApp)
+        app._announce([auto_id, bounce_id])
+        await pilot.pause()
+        said = [f"{n.title}: {n.message}" for n in app._notifications]
+        assert not any(line.startswith("New mail") for line in said), said
+        assert any(line.startswith("Bounce: Delivery failed to ann@customer.example") for line in said), said
+
+    drive(app_for(session), scenario)
+
+
+def test_saved_replies_read_the_customers_words_not_their_auto_reply(session: Session) -> None:
+    from shared_inbox.canned.filling import customer_message
+
+    conv, ours = answered(session)
+    before = customer_message(session.inbox, session.store, conv)
+    add_machine_mail(session, conv, ours)
+    current = session.inbox.conversation(conv.id)
+    assert current is not None and len(current.message_ids) > len(conv.message_ids)
+    assert customer_message(session.inbox, session.store, current) == before
+    assert not before.startswith("Automatic reply")

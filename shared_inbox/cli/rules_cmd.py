@@ -14,7 +14,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from shared_inbox.mail.sanitize import clean_line
@@ -98,12 +98,16 @@ def _test(args: argparse.Namespace, session: Session, book: RuleSet) -> int:
     if args.json:
         print(json.dumps([outcome.to_json() for outcome in outcomes], ensure_ascii=False, indent=1))
         return EXIT_OK
-    for line in dry_run_lines(rule, outcomes, args.since.strip()):
+    zone = session.config.business_hours.calendar().zone
+    for line in dry_run_lines(rule, outcomes, args.since.strip(), zone):
         print(line)
     return EXIT_OK
 
 
-def dry_run_lines(rule: Rule, outcomes: Sequence[RuleOutcome], since: str) -> list[str]:
+def dry_run_lines(rule: Rule, outcomes: Sequence[RuleOutcome], since: str, zone: tzinfo) -> list[str]:
+    """The dry run for people: each conversation, then when and why the rule fires and what it does.
+
+    Times are in the business-hours zone, the one rules count in."""
     from shared_inbox.domain.rules import TIME_TRIGGERS
 
     looked = "as of now" if rule.trigger in TIME_TRIGGERS else f"over the last {since}"
@@ -111,7 +115,7 @@ def dry_run_lines(rule: Rule, outcomes: Sequence[RuleOutcome], since: str) -> li
     for outcome in outcomes:
         subject = clean_line(outcome.subject)[:70] or "(no subject)"
         lines.append(f"  {outcome.conversation_id}  {subject}")
-        when = outcome.occurrence.at.astimezone().strftime("%Y-%m-%d %H:%M")
+        when = outcome.occurrence.at.astimezone(zone).strftime("%a %d %b %H:%M")
         already = " (done already)" if outcome.already else ""
         lines.append(f"    {when} {outcome.occurrence.why}{already}: {'; '.join(outcome.done)}")
     count = len({outcome.conversation_id for outcome in outcomes})

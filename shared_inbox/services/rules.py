@@ -106,7 +106,8 @@ class RuleRunner:
     def dry_run(self, rule: Rule, now: datetime, since: timedelta) -> list[RuleOutcome]:
         """What ``rule`` would have done to which conversations in the last ``since``; changes nothing."""
         looked_at = dataclasses.replace(rule, max_age=since) if rule.trigger in EVENT_TRIGGERS else rule
-        return self._evaluate([looked_at], now, dry_run=True)
+        found = self._evaluate([looked_at], now, dry_run=True)
+        return sorted(found, key=lambda outcome: (outcome.occurrence.at, outcome.conversation_id))
 
     # -- evaluation ----------------------------------------------------------------------
 

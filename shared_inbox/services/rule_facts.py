@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from shared_inbox.domain.business_hours import BusinessCalendar
 from shared_inbox.domain.events import EventKind, standing_status_events
 from shared_inbox.domain.message_kinds import kind_of, makes_customer_wait
-from shared_inbox.domain.model import Conversation, Status
+from shared_inbox.domain.model import Conversation, MessageKind, MessageMeta, Status
 from shared_inbox.domain.rule_actions import TeamView
 from shared_inbox.domain.rule_triggers import ClockFact, ConversationFacts, MessageFact, StatusChange
 from shared_inbox.domain.rules import AUTHOR_PREFIX, RULE_RAN
@@ -33,7 +33,7 @@ def conversation_facts(
 ) -> ConversationFacts:
     metas = sorted(inbox.messages_of(conv), key=lambda meta: (meta.arrived, meta.message_id))
     our = inbox.our_addresses
-    messages = tuple(MessageFact(m.message_id, m.arrived.astimezone(UTC), kind_of(m, our)) for m in metas)
+    messages = tuple(MessageFact(m.message_id, m.arrived.astimezone(UTC), _kind(m, our)) for m in metas)
     events = inbox.events_of(conv.id)
     standing = standing_status_events(events)
     changes = tuple(
@@ -72,6 +72,13 @@ def conversation_facts(
         metas=metas,
         body=body,
     )
+
+
+def _kind(meta: MessageMeta, our_addresses: frozenset[str]) -> MessageKind:
+    """As the list counts it, except that what the team sent automatically is no agent's reply."""
+    if meta.outgoing and meta.kind is MessageKind.AUTO_REPLY:
+        return MessageKind.AUTO_REPLY
+    return kind_of(meta, our_addresses)
 
 
 def team_view(inbox: Inbox, members: Sequence[str], away: frozenset[str]) -> TeamView:

@@ -11,7 +11,7 @@ import pytest
 
 from shared_inbox.domain.business_hours import BusinessCalendar
 from shared_inbox.domain.events import Event, event_from_json
-from shared_inbox.domain.model import Address, MessageMeta, Status
+from shared_inbox.domain.model import Address, MessageKind, MessageMeta, Status
 from shared_inbox.domain.notes import reduce_notes
 from shared_inbox.domain.promise_events import reduce_promises
 from shared_inbox.domain.rules import Assignment, AssignMode, Rule, RuleActions, Trigger
@@ -238,3 +238,26 @@ def test_two_copies_evaluating_the_same_rule_write_the_same_events(tmp_path: Pat
     finally:
         alice.inbox.store.close()
         bob.inbox.store.close()
+
+
+def test_an_automatic_answer_of_ours_is_no_agent_reply(tmp_path: Path) -> None:
+    commands = open_commands(tmp_path / "store")
+    try:
+        store = commands.inbox.store
+        sent = ARRIVED + timedelta(minutes=1)
+        ack = MessageMeta(
+            "ack1@example.com", "Re: Refund for order 42", SUPPORT, (ANN,), (), sent,
+            in_reply_to=("q1@globex.test",), received=sent, outgoing=True, kind=MessageKind.AUTO_REPLY,
+        )  # fmt: skip
+        store.upsert_messages([ack])
+        rule = Rule(name="answered", trigger=Trigger.AGENT_REPLY, actions=RuleActions(status=Status.PENDING))
+        assert runner(commands, rule).run(NOW) == []
+        human = MessageMeta(
+            "r1@example.com", "Re: Refund for order 42", SUPPORT, (ANN,), (), NOW,
+            in_reply_to=("q1@globex.test",), received=NOW, outgoing=True,
+        )  # fmt: skip
+        store.upsert_messages([human])
+        (outcome,) = runner(commands, rule).run(NOW + timedelta(minutes=1))
+        assert outcome.occurrence.key == "agent:r1@example.com"
+    finally:
+        commands.inbox.store.close()

@@ -107,10 +107,13 @@ def rules_directory(team_dir: Path | None, personal_dir: Path) -> Path:
     return (team_dir if team_dir is not None else personal_dir) / RULES_DIRECTORY
 
 
-def load_rules(directory: Path, *, replies: Collection[str] | None = None) -> RuleSet:
+def load_rules(
+    directory: Path, *, replies: Collection[str] | None = None, agents: Collection[str] | None = None
+) -> RuleSet:
     """Every rule in the ``*.toml`` files of ``directory`` (a missing directory has none).
 
-    ``replies`` lists the saved replies' ids and names; a rule naming another is a problem.
+    ``replies`` lists the saved replies' ids and names and ``agents`` the team's addresses;
+    a rule naming another reply or agent is a problem.
     """
     try:
         paths = sorted(p for p in directory.glob("*.toml") if not p.name.startswith(".") and p.is_file())
@@ -124,7 +127,7 @@ def load_rules(directory: Path, *, replies: Collection[str] | None = None) -> Ru
         if unreadable:
             problems.append(RuleFileProblem(str(path), Problem("", None, unreadable)))
             continue
-        found = parse_rules(text, source=str(path), default_name=path.stem, replies=replies)
+        found = parse_rules(text, source=str(path), default_name=path.stem, replies=replies, agents=agents)
         rules.extend(found.rules)
         problems.extend(found.problems)
     seen: dict[str, Rule] = {}
@@ -139,7 +142,12 @@ def load_rules(directory: Path, *, replies: Collection[str] | None = None) -> Ru
 
 
 def parse_rules(
-    text: str, *, source: str, default_name: str = "", replies: Collection[str] | None = None
+    text: str,
+    *,
+    source: str,
+    default_name: str = "",
+    replies: Collection[str] | None = None,
+    agents: Collection[str] | None = None,
 ) -> RuleSet:
     """The rules of one file's text; problems are collected, never raised."""
     try:
@@ -159,7 +167,7 @@ def parse_rules(
             collector.problem((), "the file holds no rule", 'write e.g. trigger = "new_conversation"')
     for table in tables:
         before = len(collector.problems)
-        rule = _rule(table, source, default_name if len(tables) == 1 else "", replies)
+        rule = _rule(table, source, default_name if len(tables) == 1 else "", replies, agents)
         if rule is not None and len(collector.problems) == before:
             rules.append(rule)
     ordered = sorted(collector.problems, key=lambda p: (p.line is None, p.line or 0))
@@ -169,7 +177,13 @@ def parse_rules(
 # -- one rule -----------------------------------------------------------------------------
 
 
-def _rule(table: Table, source: str, default_name: str, replies: Collection[str] | None) -> Rule | None:
+def _rule(
+    table: Table,
+    source: str,
+    default_name: str,
+    replies: Collection[str] | None,
+    agents: Collection[str] | None,
+) -> Rule | None:
     name = (table.optional_text("name") or default_name).strip().lower()
     if not NAME_PATTERN.fullmatch(name):
         shown = f"{name!r} is not" if name else "a rule needs"
@@ -195,6 +209,8 @@ def _rule(table: Table, source: str, default_name: str, replies: Collection[str]
     if table.has("max_age") and trigger in TIME_TRIGGERS:
         table.problem("max_age", "'max_age' only applies to triggers on events, not to waits")
     actions = _actions(table, replies)
+    if agents is not None:
+        _check_agents(table, actions, agents)
     if actions.empty:
         table.problem(None, "the rule does nothing; give it an action such as tag, assign, note or reply")
     if trigger is None:
@@ -339,6 +355,18 @@ def _assignment(table: Table) -> Assignment | None:
     if group:
         table.problem("group", "'group' does not apply when assigning to one person")
     return Assignment(AssignMode.PERSON, person=value)
+
+
+def _check_agents(table: Table, actions: RuleActions, agents: Collection[str]) -> None:
+    """Whoever a rule assigns or mentions must be one of the team."""
+    named: list[tuple[str, str]] = [("mention", agent) for agent in actions.mentions]
+    if actions.assign is not None:
+        named += [("assign", actions.assign.person)] if actions.assign.person else []
+        named += [("group", agent) for agent in actions.assign.group]
+    for key, agent in named:
+        if agent not in agents:
+            hint = did_you_mean(agent, agents) or "add them to [[team.members]] in the configuration"
+            table.problem(key, f"{agent} is not one of the team", hint)
 
 
 def _words(table: Table, key: str) -> tuple[str, ...]:

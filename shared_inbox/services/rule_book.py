@@ -18,7 +18,9 @@ def load_rule_book(config: Config, now: datetime | None = None) -> RuleSet:
     """Every usable rule and every problem of the rule files beside the saved replies."""
     library = open_library(config, now or utc_now())
     names = [reply.id for reply in library.replies] + [reply.name for reply in library.replies]
-    return load_rules(rules_directory(config.canned.team_dir, config.canned.personal_dir), replies=names)
+    agents = [member.email for member in config.team.members]
+    directory = rules_directory(config.canned.team_dir, config.canned.personal_dir)
+    return load_rules(directory, replies=names, agents=agents)
 
 
 def rule_problems(config: Config) -> tuple[int, list[str]]:

@@ -194,3 +194,20 @@ def test_rules_are_read_from_the_rules_directory_beside_the_saved_replies(tmp_pa
 
 def test_a_missing_directory_has_no_rules(tmp_path: Path) -> None:
     assert load_rules(tmp_path / "nowhere").rules == ()
+
+
+def test_whoever_a_rule_assigns_or_mentions_must_be_of_the_team() -> None:
+    text = (
+        'trigger = "new_conversation"\nassign = "least-loaded"\n'
+        'group = ["ann@example.com", "bbo@example.com"]\n'
+        'note = "x"\nmention = "carl@elsewhere.test"\n'
+    )
+    found = parse_rules(
+        text, source="r.toml", default_name="r", agents=("ann@example.com", "bob@example.com")
+    )
+    assert [p.format() for p in found.problems] == [
+        "r.toml: line 3: group: bbo@example.com is not one of the team\n"
+        "    hint: did you mean 'bob@example.com'?",
+        "r.toml: line 5: mention: carl@elsewhere.test is not one of the team\n"
+        "    hint: add them to [[team.members]] in the configuration",
+    ]

@@ -80,7 +80,8 @@ class RuleSchedule:
     def _current_runner(self) -> RuleRunner:
         signature = _signature(self.directory)
         if self._runner is None or signature != self._signature:
-            self.book = load_rule_book(self.session.config)
+            # No rule files, no need to read the saved replies either.
+            self.book = load_rule_book(self.session.config) if signature else RuleSet()
             self._runner = rule_runner_for(self.session, self.book, sender=self.sender)
             self._signature = signature
         return self._runner

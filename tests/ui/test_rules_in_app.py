@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from shared_inbox.domain.clock import Hlc
+from shared_inbox.domain.events import Event
+from shared_inbox.domain.rules import RULE_RAN
 from shared_inbox.services.session import Session, open_session
 from shared_inbox.ui.app import InboxApp
 from shared_inbox.ui.screens.reader import ReaderScreen
+from shared_inbox.ui.widgets.rules_line import rules_text
 from tests.ui.test_app import NOW, drive, fill_store, inbox_of, make_config, until
 
 RULE = """
@@ -71,3 +76,20 @@ def test_the_reader_shows_no_rule_line_where_no_rule_acted(session: Session) -> 
         assert not reader.query_one("#reader-rules", Static).display
 
     drive(InboxApp(session, sync=False, now=lambda: NOW), scenario)
+
+
+def test_what_a_teammates_copy_recorded_is_shown_inert(session: Session) -> None:
+    conv = session.inbox.conversations()[0]
+    forged = Event(
+        id="f" * 32,
+        kind=RULE_RAN,
+        anchor=conv.message_ids[0],
+        author="rule:x",
+        at=NOW,
+        clock=Hlc(1, 0, "rule:x"),
+        data={"why": "bell\x07", "did": ["\x1b[2Jwiped", "[@click=app.quit]x[/]"]},
+    )
+    session.inbox.add_event(forged)
+    text = rules_text(session.inbox, conv.id, UTC)
+    assert "\x1b" not in text and "\x07" not in text
+    assert text.endswith("(bell ):  [2Jwiped; [@click=app.quit]x[/]")

@@ -6,6 +6,7 @@ from datetime import tzinfo
 
 from textual.widgets import Static
 
+from shared_inbox.display.text import inert
 from shared_inbox.services.inbox import Inbox
 from shared_inbox.services.rule_facts import rules_that_acted
 
@@ -21,7 +22,8 @@ def rules_text(inbox: Inbox, conversation_id: str, zone: tzinfo | None) -> str:
     for item in acted[-SHOWN_AT_MOST:]:
         when = item.at.astimezone(zone).strftime("%a %d %b %H:%M")
         did = "; ".join(item.did) or "nothing to change"
-        lines.append(f"Rule {item.rule}, {when} ({item.why}): {did}")
+        # What teammates' copies recorded travels through the mailbox: shown inert, like mail.
+        lines.append(inert(f"Rule {item.rule}, {when} ({item.why}): {did}"))
     if len(acted) > SHOWN_AT_MOST:
         lines.insert(0, f"{len(acted) - SHOWN_AT_MOST} earlier rule actions not shown")
     return "\n".join(lines)

@@ -1,0 +1,102 @@
+"""The actions part of a rule file: what a rule does, read and checked in the same pass as the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from shared_inbox.config.reader import Table, did_you_mean
+from shared_inbox.domain.model import Status
+from shared_inbox.domain.rules import Assignment, AssignMode, RuleActions
+
+__all__ = ["ACTION_KEYS", "check_agents", "read_actions", "words"]
+
+ACTION_KEYS = frozenset(
+    {"assign", "group", "tag", "untag", "status", "snooze", "note", "mention", "promise", "follow_up", "run",
+     "timeout", "reply"}
+)  # fmt: skip
+
+
+def read_actions(table: Table, replies: Collection[str] | None) -> RuleActions:
+    status = None
+    if table.has("status"):
+        text = (table.optional_text("status") or "").strip().lower()
+        try:
+            status = Status(text)
+        except ValueError:
+            allowed = [s.value for s in Status]
+            table.problem("status", f"{text!r} is not a status", did_you_mean(text, allowed))
+    reply = table.optional_text("reply")
+    if reply is not None and replies is not None and reply.strip() not in replies:
+        lowered = {r.casefold() for r in replies}
+        if reply.strip().casefold() not in lowered:
+            table.problem("reply", f"there is no saved reply {reply!r}", did_you_mean(reply, replies))
+    run = table.text_list("run", ()) if table.has("run") else ()
+    timeout = table.integer("timeout", 10, minimum=1, maximum=300)
+    if table.has("timeout") and not run:
+        table.problem("timeout", "'timeout' applies to 'run' only")
+    mentions = words(table, "mention")
+    note = table.optional_text("note", multiline=True)
+    if mentions and note is None:
+        table.problem("mention", 'a mention is made in a note; add note = "..."')
+    return RuleActions(
+        assign=_assignment(table),
+        tags=tuple(w.lower() for w in words(table, "tag")),
+        untags=tuple(w.lower() for w in words(table, "untag")),
+        status=status,
+        snooze=table.optional_text("snooze"),
+        note=note,
+        mentions=tuple(m.lower() for m in mentions),
+        promise=table.optional_text("promise"),
+        follow_up=table.optional_text("follow_up"),
+        run=run,
+        run_timeout=float(timeout),
+        reply=reply.strip() if reply is not None else None,
+    )
+
+
+def _assignment(table: Table) -> Assignment | None:
+    group = tuple(g.lower() for g in words(table, "group"))
+    text = table.optional_text("assign")
+    if text is None:
+        if group:
+            table.problem(
+                "group", '\'group\' chooses among agents for assign = "round-robin" or "least-loaded"'
+            )
+        return None
+    value = text.strip().lower()
+    for mode in (AssignMode.ROUND_ROBIN, AssignMode.LEAST_LOADED):
+        if value == mode.value:
+            return Assignment(mode, group=group)
+    if "@" not in value or any(c.isspace() for c in value):
+        modes = [AssignMode.ROUND_ROBIN.value, AssignMode.LEAST_LOADED.value]
+        table.problem(
+            "assign",
+            f"{text!r} is neither an email address nor a way to choose",
+            did_you_mean(value, modes) or 'write an address, "round-robin" or "least-loaded"',
+        )
+        return None
+    if group:
+        table.problem("group", "'group' does not apply when assigning to one person")
+    return Assignment(AssignMode.PERSON, person=value)
+
+
+def check_agents(table: Table, actions: RuleActions, agents: Collection[str]) -> None:
+    """Whoever a rule assigns or mentions must be one of the team."""
+    named: list[tuple[str, str]] = [("mention", agent) for agent in actions.mentions]
+    if actions.assign is not None:
+        named += [("assign", actions.assign.person)] if actions.assign.person else []
+        named += [("group", agent) for agent in actions.assign.group]
+    for key, agent in named:
+        if agent not in agents:
+            hint = did_you_mean(agent, agents) or "add them to [[team.members]] in the configuration"
+            table.problem(key, f"{agent} is not one of the team", hint)
+
+
+def words(table: Table, key: str) -> tuple[str, ...]:
+    """A string or an array of strings."""
+    if not table.has(key):
+        return ()
+    if isinstance(table.data[key], str):
+        text = table.optional_text(key)
+        return (text.strip(),) if text else ()
+    return tuple(item.strip() for item in table.text_list(key, ()))

@@ -250,28 +250,24 @@ def _condition(table: Table) -> tuple[Query, str]:
 
 
 def _status(table: Table, trigger: Trigger | None) -> Status | None:
-    """`to` for status_change, `while` for time conditions."""
-    key = "to" if trigger is Trigger.STATUS_CHANGE else "while"
+    """`to` for status_change, `while` for the waits (active, pending, or "open" for either)."""
+    waits = trigger in (Trigger.NO_CUSTOMER_REPLY, Trigger.UNASSIGNED)
+    key = "to" if trigger is Trigger.STATUS_CHANGE else "while" if waits else None
     for other in ("to", "while"):
         if other != key and table.has(other) and trigger is not None:
-            table.problem(
-                other,
-                f"'{other}' does not apply to the {trigger} trigger",
-                f"did you mean '{key}'?" if trigger is not Trigger.SLA else None,
-            )
-    if trigger is Trigger.SLA or not table.has(key):
+            hint = f"did you mean '{key}'?" if key else None
+            table.problem(other, f"'{other}' does not apply to the {trigger} trigger", hint)
+    if key is None or not table.has(key):
         return None
     text = (table.optional_text(key) or "").strip().lower()
     if key == "while" and text == _OPEN:
         return None
-    try:
-        return Status(text)
-    except ValueError:
-        allowed = [s.value for s in Status] + ([_OPEN] if key == "while" else [])
-        table.problem(
-            key, f"{text!r} is not a status", did_you_mean(text, allowed) or "use " + ", ".join(allowed)
-        )
+    allowed = [s.value for s in Status] if key == "to" else [Status.ACTIVE.value, Status.PENDING.value, _OPEN]
+    if text not in allowed:
+        hint = did_you_mean(text, allowed) or "use " + ", ".join(allowed)
+        table.problem(key, f"{text!r} is not a status a rule can {'wait in' if waits else 'watch for'}", hint)
         return None
+    return Status(text)
 
 
 def _duration(table: Table, key: str) -> timedelta | None:

@@ -20,7 +20,7 @@ from typing import Protocol
 from shared_inbox.canned.actions import promise_due
 from shared_inbox.canned.filling import customer_message
 from shared_inbox.domain.business_hours import BusinessCalendar
-from shared_inbox.domain.model import Conversation
+from shared_inbox.domain.model import Conversation, Status
 from shared_inbox.domain.promises import FollowUpError, parse_follow_up
 from shared_inbox.domain.rule_actions import Step, TeamView, holds, plan
 from shared_inbox.domain.rule_triggers import ConversationFacts, Occurrence, occurrences
@@ -33,6 +33,7 @@ from shared_inbox.services.rule_facts import conversation_facts, team_view
 
 __all__ = ["AutoReplySender", "RuleOutcome", "RuleRunner", "Which"]
 
+_OPEN = frozenset({Status.ACTIVE, Status.PENDING})  # the only statuses a time condition waits in
 RunCommand = Callable[[Sequence[str], dict[str, object], float], CommandOutcome]
 
 
@@ -158,7 +159,7 @@ class RuleRunner:
     def _candidates(self, oldest: datetime, waits: bool) -> Iterable[Conversation]:
         """Conversations that can hold an occurrence: recently active ones, and all open ones for waits."""
         for conv in self.inbox.conversations():
-            if waits or self._recent(conv, oldest):
+            if (waits and conv.state.status in _OPEN) or self._recent(conv, oldest):
                 yield conv
 
     def _recent(self, conv: Conversation, oldest: datetime) -> bool:

@@ -121,7 +121,15 @@ note = "Nudge them"
         ),
         (
             'trigger = "status_change"\nto = "closd"\ntag = "x"',
-            "line 2: to: 'closd' is not a status did you mean 'closed'?",
+            "line 2: to: 'closd' is not a status a rule can watch for did you mean 'closed'?",
+        ),
+        (
+            'trigger = "no_customer_reply"\nafter = "1d"\nwhile = "closed"\ntag = "x"',
+            "line 3: while: 'closed' is not a status a rule can wait in use active, pending, open",
+        ),
+        (
+            'trigger = "new_conversation"\nwhile = "active"\ntag = "x"',
+            "line 2: while: 'while' does not apply to the new_conversation trigger",
         ),
         (
             'trigger = "status_change"\nwhile = "closed"\ntag = "x"',

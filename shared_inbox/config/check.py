@@ -203,6 +203,8 @@ def _describe_connection(conn: ConnectionConfig) -> str:
     if isinstance(conn, ImapConfig):
         parts.append(f"folders {', '.join(conn.folders)}; sent folder {conn.sent_folder}")
         parts.append(f"IDLE {'on' if conn.idle else 'off'}; batches of {conn.batch_size}")
+        if conn.sync_since_days is not None:
+            parts.append(f"mail of the last {conn.sync_since_days} days kept locally")
     elif isinstance(conn, SmtpConfig):
         saves = conn.server_saves_sent
         parts.append("the server files sent mail" if saves else "sent mail is filed by shared-inbox")

@@ -38,7 +38,7 @@ CONNECTION_KEYS = frozenset(
         "oauth2_token_command",
     }
 )
-IMAP_ONLY_KEYS = frozenset({"folders", "sent_folder", "idle", "batch_size"})
+IMAP_ONLY_KEYS = frozenset({"folders", "sent_folder", "idle", "batch_size", "sync_since"})
 SMTP_ONLY_KEYS = frozenset({"server_saves_sent", "password_same_as_imap"})
 IMAP_KEYS = CONNECTION_KEYS | IMAP_ONLY_KEYS
 SMTP_KEYS = CONNECTION_KEYS | SMTP_ONLY_KEYS
@@ -121,7 +121,25 @@ def read_imap(root: Table, ctx: FileContext) -> ImapConfig:
         sent_folder=table.text("sent_folder", "Sent"),
         idle=table.flag("idle", True),
         batch_size=table.integer("batch_size", 500, minimum=1, maximum=10_000),
+        sync_since_days=_window_days(table, "sync_since"),
     )
+
+
+_WINDOW = re.compile(r"^\s*(\d{1,5})\s*([dwmy])\s*$")
+_WINDOW_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
+
+
+def _window_days(table: Table, key: str) -> int | None:
+    """``"365d"``, ``"52w"``, ``"12m"`` or ``"1y"`` as a number of days; absent means no limit."""
+    text = table.optional_text(key)
+    if text is None:
+        return None
+    match = _WINDOW.match(text.lower())
+    days = int(match.group(1)) * _WINDOW_DAYS[match.group(2)] if match else 0
+    if days < 1:
+        table.problem(key, f'{text!r} is not a time span; write it like "365d", "26w", "12m" or "2y"')
+        return None
+    return days
 
 
 def read_smtp(root: Table, ctx: FileContext, imap: ImapConfig) -> SmtpConfig:

@@ -114,6 +114,7 @@ class ImapConfig(ConnectionConfig):
     sent_folder: str = "Sent"
     idle: bool = True
     batch_size: int = 500
+    sync_since_days: int | None = None  # keep only this many recent days locally; None: everything
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

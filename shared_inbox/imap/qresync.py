@@ -19,6 +19,22 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 from imapclient.response_parser import parse_fetch_response
 
+# Servers cap a command line at about 8 KB (RFC 7162 asks for at least 8192 octets).
+MAX_KNOWN_TEXT = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class UidRanges:
+    """A set of UIDs as the server wrote it (``1:400000`` stays two numbers, not 400,000)."""
+
+    ranges: tuple[tuple[int, int], ...] = ()
+
+    def __contains__(self, uid: object) -> bool:
+        return isinstance(uid, int) and any(low <= uid <= high for low, high in self.ranges)
+
+    def __bool__(self) -> bool:
+        return bool(self.ranges)
+
 
 @dataclass(frozen=True, slots=True)
 class QuickSelect:
@@ -28,7 +44,7 @@ class QuickSelect:
     uidnext: int
     exists: int
     highestmodseq: int | None
-    vanished: frozenset[int] = frozenset()
+    vanished: UidRanges = UidRanges()
     # uid -> flags, for messages whose flags changed since the modseq we gave
     changed_flags: dict[int, tuple[bytes, ...]] = field(default_factory=dict)
 
@@ -46,8 +62,13 @@ def enable_qresync(client: IMAPClient) -> bool:
     return any(_word(item) == b"QRESYNC" for item in enabled)
 
 
-def select_quickly(client: IMAPClient, folder: str, uidvalidity: int, modseq: int) -> QuickSelect:
+def select_quickly(
+    client: IMAPClient, folder: str, uidvalidity: int, modseq: int, known: list[int] | None = None
+) -> QuickSelect:
     """SELECT `folder` with QRESYNC parameters (the UIDVALIDITY and HIGHESTMODSEQ last synced).
+
+    `known` (the UIDs we hold) limits VANISHED to messages we know, when it is short enough to
+    send; a server may otherwise report every UID ever expunged since `modseq`.
 
     When the folder's UIDVALIDITY differs the server sends no VANISHED or FETCH (RFC 7162),
     and the caller sees the new UIDVALIDITY and starts over as with a plain SELECT.
@@ -56,7 +77,11 @@ def select_quickly(client: IMAPClient, folder: str, uidvalidity: int, modseq: in
     imap.untagged_responses = {}
     imap.is_readonly = False
     mailbox = client._normalise_folder(folder)
-    typ, data = imap._simple_command("SELECT", mailbox, f"(QRESYNC ({uidvalidity} {modseq}))")
+    known_text = uid_set_text(known) if known else ""
+    if len(known_text) > MAX_KNOWN_TEXT:
+        known_text = f"1:{max(known or [1])}"  # still bounds the answer to UIDs we could hold
+    extra = f" {known_text}" if known_text else ""
+    typ, data = imap._simple_command("SELECT", mailbox, f"(QRESYNC ({uidvalidity} {modseq}{extra}))")
     if typ != "OK":
         imap.state = "AUTH"
         raise IMAPClientError(f"select failed: {_text(data)}")
@@ -75,9 +100,9 @@ def select_quickly(client: IMAPClient, folder: str, uidvalidity: int, modseq: in
     )
 
 
-def parse_uid_set(text: bytes) -> set[int]:
-    """``1:3,7,9:8`` -> {1, 2, 3, 7, 8, 9}; ranges may be written either way round (RFC 3501)."""
-    uids: set[int] = set()
+def parse_uid_set(text: bytes) -> UidRanges:
+    """``1:3,7,9:8`` -> the ranges 1-3, 7-7, 8-9; either end may come first (RFC 3501)."""
+    ranges: list[tuple[int, int]] = []
     for part in text.split(b","):
         part = part.strip()
         if not part:
@@ -85,21 +110,35 @@ def parse_uid_set(text: bytes) -> set[int]:
         low, _, high = part.partition(b":")
         first = int(low)
         last = int(high) if high else first
-        if first > last:
-            first, last = last, first
-        uids.update(range(first, last + 1))
-    return uids
+        ranges.append((min(first, last), max(first, last)))
+    return UidRanges(tuple(ranges))
 
 
-def _vanished(lines: list[bytes]) -> frozenset[int]:
-    uids: set[int] = set()
+def uid_set_text(uids: list[int]) -> str:
+    """Sorted UIDs in the compact form a command takes: [1, 2, 3, 7] -> ``1:3,7``."""
+    parts: list[str] = []
+    start = previous = None
+    for uid in sorted(uids):
+        if previous is not None and uid == previous + 1:
+            previous = uid
+            continue
+        if start is not None:
+            parts.append(f"{start}:{previous}" if previous != start else str(start))
+        start = previous = uid
+    if start is not None:
+        parts.append(f"{start}:{previous}" if previous != start else str(start))
+    return ",".join(parts)
+
+
+def _vanished(lines: list[bytes]) -> UidRanges:
+    ranges: list[tuple[int, int]] = []
     for line in lines:
         text = line if isinstance(line, bytes) else str(line).encode()
         text = text.strip()
         if text.upper().startswith(b"(EARLIER)"):
             text = text[len(b"(EARLIER)") :]
-        uids |= parse_uid_set(text.strip())
-    return frozenset(uids)
+        ranges.extend(parse_uid_set(text.strip()).ranges)
+    return UidRanges(tuple(ranges))
 
 
 def _flags_by_uid(lines: list[object]) -> dict[int, tuple[bytes, ...]]:

@@ -8,6 +8,7 @@ each batch asks the server once for just those, and only for a bounded prefix.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -95,3 +96,24 @@ def stored_identity(store: Store, meta: MessageMeta) -> MessageMeta:
         complete = len(text) < TEXT_PREFIX_BYTES
         same = with_text(meta.message_id, text, size=meta.size, complete=complete) == meta.message_id
     return replace(meta, message_id=legacy) if same else meta
+
+
+def distinct_identity(existing: MessageMeta | None, meta: MessageMeta) -> MessageMeta:
+    """Give a different message that reuses a known Message-ID an id of its own.
+
+    The same message seen twice (INBOX and Sent, or a copy) keeps its id; a
+    broken mailer that reuses an id for unrelated mail must not merge them.
+    """
+    if existing is None:
+        return meta
+    same = (
+        existing.sender.email == meta.sender.email
+        and existing.subject == meta.subject
+        and abs((existing.date - meta.date).total_seconds()) < 120
+    )
+    if same:
+        return meta
+    digest = hashlib.sha256(
+        f"{meta.sender.email}|{meta.subject}|{meta.date.isoformat()}".encode("utf-8", "replace")
+    ).hexdigest()[:10]
+    return replace(meta, message_id=f"{meta.message_id}#dup-{digest}")

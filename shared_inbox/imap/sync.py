@@ -9,11 +9,10 @@ find a message on the server.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from imapclient import IMAPClient
@@ -22,7 +21,8 @@ from shared_inbox.domain.model import MessageMeta
 from shared_inbox.imap.fast_fetch import fetch_headers
 from shared_inbox.imap.header_batches import fetched_row, normalise_flags, parse_rows, parser_pool
 from shared_inbox.imap.qresync import QuickSelect, select_quickly
-from shared_inbox.imap.second_look import identify_by_text, read_bounces, stored_identity
+from shared_inbox.imap.second_look import distinct_identity, identify_by_text, read_bounces, stored_identity
+from shared_inbox.imap.sync_window import count_from, uids_from, uids_since, window_start
 from shared_inbox.mail.headers import WANTED_HEADERS
 from shared_inbox.store import FolderState, Store
 
@@ -62,27 +62,6 @@ class FolderReport:
     flagged_ids: list[str] = field(default_factory=list)  # known messages whose flags changed on the server
 
 
-def distinct_identity(existing: MessageMeta | None, meta: MessageMeta) -> MessageMeta:
-    """Give a different message that reuses a known Message-ID an id of its own.
-
-    The same message seen twice (INBOX and Sent, or a copy) keeps its id; a
-    broken mailer that reuses an id for unrelated mail must not merge them.
-    """
-    if existing is None:
-        return meta
-    same = (
-        existing.sender.email == meta.sender.email
-        and existing.subject == meta.subject
-        and abs((existing.date - meta.date).total_seconds()) < 120
-    )
-    if same:
-        return meta
-    digest = hashlib.sha256(
-        f"{meta.sender.email}|{meta.subject}|{meta.date.isoformat()}".encode("utf-8", "replace")
-    ).hexdigest()[:10]
-    return replace(meta, message_id=f"{meta.message_id}#dup-{digest}")
-
-
 class FolderSync:
     """Syncs folders over one logged-in connection."""
 
@@ -95,8 +74,10 @@ class FolderSync:
         sent_folder: str,
         batch_size: int = 500,
         progress: Progress | None = None,
+        since_days: int | None = None,
     ) -> None:
         self.client = client
+        self.since_days = since_days
         self.store = store
         self.our_addresses = our_addresses
         self.sent_folder = sent_folder
@@ -127,7 +108,8 @@ class FolderSync:
         if stored is not None and self._unchanged(folder, stored):
             report.unchanged = True
             return report
-        quick = self._select_quickly(folder, stored)
+        known = self.store.uid_map(folder)
+        quick = self._select_quickly(folder, stored, known)
         if quick is not None:
             uidvalidity, uidnext, exists, modseq = (
                 quick.uidvalidity,
@@ -149,21 +131,11 @@ class FolderSync:
             report.uidvalidity_reset = True
             stored = None
             quick = None  # the server's answer named no changes for a folder we must re-read
+            known = {}
 
-        known = self.store.uid_map(folder)
         if quick is not None:
             known = self._apply_quick_changes(folder, quick, known, report)
-        highest = max(known, default=0)
-        new_uids = [u for u in self.client.search(["UID", f"{highest + 1}:*"]) if u > highest]
-        if len(known) + len(new_uids) != exists:
-            server_uids = set(self.client.search("ALL"))
-            gone = [u for u in known if u not in server_uids]
-            if gone:
-                self.store.remove_locations(folder, gone)
-                report.expunged += len(gone)
-                known = {u: m for u, m in known.items() if u in server_uids}
-            new_uids = sorted(u for u in server_uids if u not in known)
-
+        known, new_uids = self._find_new(folder, known, exists, report)
         self._fetch_headers(folder, uidvalidity, new_uids, report)
         if known and quick is None:
             since = stored.highestmodseq if stored is not None else None
@@ -180,11 +152,40 @@ class FolderSync:
         )
         return report
 
-    def _select_quickly(self, folder: str, stored: FolderState | None) -> QuickSelect | None:
+    def _find_new(
+        self, folder: str, known: dict[int, str], exists: int, report: FolderReport
+    ) -> tuple[dict[int, str], list[int]]:
+        """The UIDs still on the server of those we hold, and the ones to fetch.
+
+        Above the window's floor (everything, without a window) the server must hold
+        exactly what we know plus what is new; when the count disagrees, messages were
+        expunged, and one search names them.
+        """
+        since = window_start(self.since_days, datetime.now(UTC))
+        highest = max(known, default=0)
+        if not known and since is not None:
+            return known, uids_since(self.client, since)
+        new_uids = [u for u in self.client.search(["UID", f"{highest + 1}:*"]) if u > highest]
+        floor = min(known, default=0)
+        windowed = since is not None and floor > 1
+        on_server = count_from(self.client, floor, exists) if windowed else exists
+        if len(known) + len(new_uids) == on_server:
+            return known, new_uids
+        server_uids = uids_from(self.client, floor) if windowed else set(self.client.search("ALL"))
+        gone = [u for u in known if u not in server_uids]
+        if gone:
+            self.store.remove_locations(folder, gone)
+            report.expunged += len(gone)
+            known = {u: m for u, m in known.items() if u in server_uids}
+        return known, sorted(u for u in server_uids if u not in known)
+
+    def _select_quickly(
+        self, folder: str, stored: FolderState | None, known: dict[int, str]
+    ) -> QuickSelect | None:
         """A QRESYNC SELECT when the server offers it and we know where we left off."""
         if not self.qresync or stored is None or stored.highestmodseq is None:
             return None
-        return select_quickly(self.client, folder, stored.uidvalidity, stored.highestmodseq)
+        return select_quickly(self.client, folder, stored.uidvalidity, stored.highestmodseq, list(known))
 
     def _apply_quick_changes(
         self, folder: str, quick: QuickSelect, known: dict[int, str], report: FolderReport
@@ -218,6 +219,10 @@ class FolderSync:
             return False  # no cheap way to know flags did not change
         if int(status[b"HIGHESTMODSEQ"]) != stored.highestmodseq:
             return False
+        if self.since_days is not None:
+            # Older mail outside the window stays uncounted; a QRESYNC server moves
+            # HIGHESTMODSEQ on every expunge (RFC 7162), which is then enough to know.
+            return self.qresync
         return int(status[b"MESSAGES"]) == len(self.store.uid_map(folder))
 
     # -- headers ---------------------------------------------------------

@@ -42,6 +42,7 @@ class SyncPlan:
     batch_size: int = 500
     fetch_bodies: bool = True
     idle: bool = True
+    since_days: int | None = None  # the working set: mirror only this many recent days
 
 
 class TeamExchanged(Protocol):
@@ -139,6 +140,7 @@ class SyncService:
             sent_folder=self.plan.sent_folder,
             batch_size=self.plan.batch_size,
             progress=self.progress,
+            since_days=self.plan.since_days,
         )
 
     def run_round(self, client: IMAPClient, folders: Sequence[str] | None = None) -> SyncRound:

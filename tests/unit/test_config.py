@@ -60,6 +60,7 @@ def test_minimal_file_gets_every_default() -> None:
     assert config.imap.port == 993 and config.imap.security is Security.TLS
     assert config.imap.folders == ("INBOX",) and config.imap.sent_folder == "Sent"
     assert config.imap.idle is True and config.imap.batch_size == 500
+    assert config.imap.sync_since_days is None  # everything, unless a window is asked for
     assert config.smtp.port == 465 and config.smtp.server_saves_sent is False
     assert config.smtp.username == config.imap.username  # borrowed along with the password
     assert config.smtp.password is config.imap.password
@@ -141,6 +142,20 @@ BROKEN = [
         build(imap=SECTIONS["imap"] + "batch_size = true  # <-\n"),
         "imap.batch_size",
         "expected an integer, got a boolean",
+        None,
+    ),
+    (
+        "a sync window that is no time span",
+        build(imap=SECTIONS["imap"] + 'sync_since = "last year"  # <-\n'),
+        "imap.sync_since",
+        'is not a time span; write it like "365d"',
+        None,
+    ),
+    (
+        "a sync window of no days",
+        build(imap=SECTIONS["imap"] + 'sync_since = "0d"  # <-\n'),
+        "imap.sync_since",
+        "is not a time span",
         None,
     ),
     (
@@ -544,3 +559,11 @@ def test_section_of_the_wrong_type_is_one_problem_not_many() -> None:
     problems = problems_of(text)
     assert [(p.path, p.line) for p in problems] == [("imap", 1), ("team", 2)]
     assert all("expected a table" in p.message for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("text", "days"), [("365d", 365), ("26w", 182), ("12m", 360), ("2y", 730), (" 90 D ", 90)]
+)
+def test_sync_window_spans(text: str, days: int) -> None:
+    config = parse_config(build(imap=SECTIONS["imap"] + f'sync_since = "{text}"\n'))
+    assert config.imap.sync_since_days == days

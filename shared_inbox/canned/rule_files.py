@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -137,18 +137,26 @@ def parse_rules(
         return RuleSet((), (RuleFileProblem(source, _syntax_problem(exc)),))
     collector = Collector(LineIndex(text))
     rules: list[Rule] = []
+    tables: Iterator[Table]
     if "rules" in data:
         root = Table(
             collector, (), data, frozenset({"rules"}), elsewhere=dict.fromkeys(RULE_KEYS, "[[rules]]")
         )
-        tables = list(root.tables("rules", RULE_KEYS))
+        listed = data["rules"]
+        several = not isinstance(listed, list) or len(listed) != 1
+        tables = root.tables("rules", RULE_KEYS)
     else:
-        tables = [Table(collector, (), data, RULE_KEYS)]
+        several = False
+        tables = _one(collector, data)
         if not data:
             collector.problem((), "the file holds no rule", 'write e.g. trigger = "new_conversation"')
-    for table in tables:
+    while True:
+        # A table's unknown keys are found as it is made: count from before, so they leave it out too.
         before = len(collector.problems)
-        rule = _rule(table, source, default_name if len(tables) == 1 else "", replies, agents)
+        table = next(tables, None)
+        if table is None:
+            break
+        rule = _rule(table, source, "" if several else default_name, replies, agents)
         if rule is not None and len(collector.problems) == before:
             rules.append(rule)
     ordered = sorted(collector.problems, key=lambda p: (p.line is None, p.line or 0))
@@ -156,6 +164,11 @@ def parse_rules(
 
 
 # -- one rule -----------------------------------------------------------------------------
+
+
+def _one(collector: Collector, data: dict[str, object]) -> Iterator[Table]:
+    """The file as one rule, its table made only when asked for."""
+    yield Table(collector, (), data, RULE_KEYS)
 
 
 def _rule(

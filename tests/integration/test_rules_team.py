@@ -125,3 +125,12 @@ def test_sync_watch_runs_the_rules_for_new_mail(mailbox, tmp_path: Path) -> None
             proc.kill()
     (conv,) = list_json(config)
     assert conv["tags"] == ["triaged"]
+
+
+def test_config_check_names_rule_problems_with_file_and_line(mailbox, tmp_path: Path) -> None:
+    config = rule_config(mailbox, tmp_path, RULE.replace('tag = "triaged"', 'tga = "triaged"'))
+    check = cli(config, "config", "check")
+    assert check.returncode == 1
+    rule_file = tmp_path / "replies" / "rules" / "rule.toml"
+    assert f"  {rule_file}: line 6: tga: unknown key 'tga'\n      hint: did you mean 'tag'?" in check.stdout
+    assert "  rules     0 rules can be used" in check.stdout

@@ -219,3 +219,17 @@ def test_whoever_a_rule_assigns_or_mentions_must_be_of_the_team() -> None:
         "r.toml: line 5: mention: carl@elsewhere.test is not one of the team\n"
         "    hint: add them to [[team.members]] in the configuration",
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'trigger = "new_conversation"\ntag = "x"\ntga = "y"\n',
+        '[[rules]]\nname = "a"\ntrigger = "new_conversation"\ntag = "x"\ntga = "y"\n'
+        '[[rules]]\nname = "b"\ntrigger = "agent_reply"\ntag = "z"\n',
+    ],
+)
+def test_a_rule_with_a_misspelt_key_is_left_out_even_when_it_has_actions(text: str) -> None:
+    found = parse_rules(text, source="r.toml", default_name="r")
+    assert [rule.name for rule in found.rules] == (["b"] if "[[rules]]" in text else [])
+    assert [p.problem.message for p in found.problems] == ["unknown key 'tga'"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from shared_inbox.config.reader import Table, did_you_mean
+from shared_inbox.config.reader import Table, control_character, did_you_mean, type_name
 from shared_inbox.domain.model import Status
 from shared_inbox.domain.rules import Assignment, AssignMode, RuleActions
 
@@ -30,7 +30,7 @@ def read_actions(table: Table, replies: Collection[str] | None) -> RuleActions:
         lowered = {r.casefold() for r in replies}
         if reply.strip().casefold() not in lowered:
             table.problem("reply", f"there is no saved reply {reply!r}", did_you_mean(reply, replies))
-    run = table.text_list("run", ()) if table.has("run") else ()
+    run = _argv(table, "run")
     timeout = table.integer("timeout", 10, minimum=1, maximum=300)
     if table.has("timeout") and not run:
         table.problem("timeout", "'timeout' applies to 'run' only")
@@ -90,6 +90,34 @@ def check_agents(table: Table, actions: RuleActions, agents: Collection[str]) ->
         if agent not in agents:
             hint = did_you_mean(agent, agents) or "add them to [[team.members]] in the configuration"
             table.problem(key, f"{agent} is not one of the team", hint)
+
+
+def _argv(table: Table, key: str) -> tuple[str, ...]:
+    """A program and its arguments, as `subprocess` takes them: repeats allowed, control characters not."""
+    if not table.has(key):
+        return ()
+    value = table.data[key]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        shown = "a string; split it into a list" if isinstance(value, str) else type_name(value)
+        table.problem(
+            key,
+            f"expected an array of strings (the program, then its arguments), got {shown}",
+            'e.g. run = ["notify-chat", "--channel", "support"]',
+        )
+        return ()
+    if not value:
+        table.problem(key, "must name a program", 'e.g. run = ["notify-chat", "--channel", "support"]')
+        return ()
+    problems = False
+    for index, item in enumerate(value):
+        bad = control_character(item, multiline=False)
+        if bad is not None:
+            table.collector.problem(table.path + (key, index), f"contains the control character {bad}")
+            problems = True
+        elif index == 0 and not item.strip():
+            table.collector.problem(table.path + (key, index), "must not be empty")
+            problems = True
+    return () if problems else tuple(value)
 
 
 def words(table: Table, key: str) -> tuple[str, ...]:

@@ -233,3 +233,17 @@ def test_a_rule_with_a_misspelt_key_is_left_out_even_when_it_has_actions(text: s
     found = parse_rules(text, source="r.toml", default_name="r")
     assert [rule.name for rule in found.rules] == (["b"] if "[[rules]]" in text else [])
     assert [p.problem.message for p in found.problems] == ["unknown key 'tga'"]
+
+
+def test_a_command_may_repeat_an_argument_but_not_hold_control_characters() -> None:
+    text = 'trigger = "agent_reply"\nrun = ["curl", "-H", "A: 1", "-H", "B: 2"]\n'
+    (rule,) = parse_rules(text, source="r.toml", default_name="r").rules
+    assert rule.actions.run == ("curl", "-H", "A: 1", "-H", "B: 2")
+    for bad, said in [
+        ('run = ["curl", "a\\u001bb"]', "line 2: run[1]: contains the control character U+001B"),
+        ("run = []", "line 2: run: must name a program"),
+        ('run = ["", "x"]', "line 2: run[0]: must not be empty"),
+        ('run = "curl -s"', "line 2: run: expected an array of strings"),
+    ]:
+        found = parse_rules(f'trigger = "agent_reply"\n{bad}\n', source="r.toml", default_name="r")
+        assert found.problems and found.problems[0].format().startswith(f"r.toml: {said}"), found.problems

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import re
+from collections.abc import Callable, Collection
+from datetime import UTC, datetime
 
+from shared_inbox.canned.actions import promise_due
 from shared_inbox.config.reader import Table, control_character, did_you_mean, type_name
+from shared_inbox.domain.business_hours import BusinessCalendar
+from shared_inbox.domain.events import MAX_TAG_CHARS
 from shared_inbox.domain.model import Status
+from shared_inbox.domain.promises import FollowUpError, parse_follow_up
 from shared_inbox.domain.rules import Assignment, AssignMode, RuleActions
 
 __all__ = ["ACTION_KEYS", "check_agents", "read_actions", "words"]
+
+_SOME_MONDAY = datetime(2026, 1, 5, 10, tzinfo=UTC)  # phrases are checked against an ordinary morning
+_ALWAYS_OPEN = BusinessCalendar.always_open()
+_FOLLOW_UP_LEAD = re.compile(r"^(?:follow up|check back)\b\s*", re.IGNORECASE)
 
 ACTION_KEYS = frozenset(
     {"assign", "group", "tag", "untag", "status", "snooze", "note", "mention", "promise", "follow_up", "run",
@@ -40,14 +50,14 @@ def read_actions(table: Table, replies: Collection[str] | None) -> RuleActions:
         table.problem("mention", 'a mention is made in a note; add note = "..."')
     return RuleActions(
         assign=_assignment(table),
-        tags=tuple(w.lower() for w in words(table, "tag")),
-        untags=tuple(w.lower() for w in words(table, "untag")),
+        tags=_tags(table, "tag"),
+        untags=_tags(table, "untag"),
         status=status,
-        snooze=table.optional_text("snooze"),
+        snooze=_phrase(table, "snooze", parse_follow_up),
         note=note,
         mentions=tuple(m.lower() for m in mentions),
-        promise=table.optional_text("promise"),
-        follow_up=table.optional_text("follow_up"),
+        promise=_phrase(table, "promise", promise_due),
+        follow_up=_phrase(table, "follow_up", _follow_up),
         run=run,
         run_timeout=float(timeout),
         reply=reply.strip() if reply is not None else None,
@@ -90,6 +100,33 @@ def check_agents(table: Table, actions: RuleActions, agents: Collection[str]) ->
         if agent not in agents:
             hint = did_you_mean(agent, agents) or "add them to [[team.members]] in the configuration"
             table.problem(key, f"{agent} is not one of the team", hint)
+
+
+def _tags(table: Table, key: str) -> tuple[str, ...]:
+    tags = tuple(word.lower() for word in words(table, key))
+    for tag in tags:
+        if any(c.isspace() for c in tag) or len(tag) > MAX_TAG_CHARS:
+            table.problem(key, f"{tag!r} is not a tag (one word, at most {MAX_TAG_CHARS} characters)")
+    return tags
+
+
+def _follow_up(phrase: str, now: datetime, calendar: BusinessCalendar) -> datetime:
+    return parse_follow_up(_FOLLOW_UP_LEAD.sub("", phrase), now, calendar)
+
+
+def _phrase(
+    table: Table, key: str, read: Callable[[str, datetime, BusinessCalendar], datetime]
+) -> str | None:
+    """A time phrase, read when the rule acts; one no moment would make sense of is a problem now."""
+    phrase = table.optional_text(key)
+    if phrase is None:
+        return None
+    try:
+        read(phrase, _SOME_MONDAY, _ALWAYS_OPEN)
+    except FollowUpError as exc:
+        table.problem(key, str(exc).rstrip("."), 'e.g. "in 2 days", "tomorrow 10:00", "by Friday"')
+        return None
+    return phrase
 
 
 def _argv(table: Table, key: str) -> tuple[str, ...]:

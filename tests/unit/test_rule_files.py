@@ -247,3 +247,23 @@ def test_a_command_may_repeat_an_argument_but_not_hold_control_characters() -> N
     ]:
         found = parse_rules(f'trigger = "agent_reply"\n{bad}\n', source="r.toml", default_name="r")
         assert found.problems and found.problems[0].format().startswith(f"r.toml: {said}"), found.problems
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        ('snooze = "in 2 dyas"', "line 2: snooze: "),
+        ('promise = "whenever"', "line 2: promise: "),
+        ('follow_up = "someday soon"', "line 2: follow_up: "),
+        ('tag = ["two words"]', "line 2: tag: 'two words' is not a tag (one word, at most 64 characters)"),
+    ],
+)
+def test_time_phrases_and_tags_are_checked_when_the_file_is_read(line: str, said: str) -> None:
+    found = parse_rules(f'trigger = "agent_reply"\n{line}\n', source="r.toml", default_name="r")
+    assert found.rules == ()
+    assert found.problems[0].format().startswith(f"r.toml: {said}"), found.problems
+
+
+def test_good_time_phrases_pass() -> None:
+    text = 'trigger = "agent_reply"\nsnooze = "in 2 days"\npromise = "by Friday"\nfollow_up = "after close in 1 week"\n'
+    assert parse_rules(text, source="r.toml", default_name="r").problems == ()

@@ -124,7 +124,7 @@ def _phrase(
     try:
         read(phrase, _SOME_MONDAY, _ALWAYS_OPEN)
     except FollowUpError as exc:
-        table.problem(key, str(exc).rstrip("."), 'e.g. "in 2 days", "tomorrow 10:00", "by Friday"')
+        table.problem(key, str(exc).rstrip("."))
         return None
     return phrase
 

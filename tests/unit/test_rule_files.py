@@ -265,5 +265,8 @@ def test_time_phrases_and_tags_are_checked_when_the_file_is_read(line: str, said
 
 
 def test_good_time_phrases_pass() -> None:
-    text = 'trigger = "agent_reply"\nsnooze = "in 2 days"\npromise = "by Friday"\nfollow_up = "after close in 1 week"\n'
+    text = (
+        'trigger = "agent_reply"\nsnooze = "in 2 days"\npromise = "by Friday"\n'
+        'follow_up = "after close in 1 week"\n'
+    )
     assert parse_rules(text, source="r.toml", default_name="r").problems == ()

@@ -188,6 +188,7 @@ def sync(args: argparse.Namespace, session: Session) -> int:
         finally:
             stop.set()
             sender.join(timeout=OUTBOX_CLOSE_SECONDS)
+            timer.join(timeout=OUTBOX_CLOSE_SECONDS)  # a rule run in progress finishes its writes
         return fail(failure[0]) if failure else EXIT_OK
 
 

@@ -70,7 +70,10 @@ class RuleSchedule:
                 report(outcomes)
 
     def _run(self, now: datetime, which: frozenset[Trigger]) -> list[RuleOutcome]:
-        with self._running:
+        # Counted as a background loop, so closing the session waits for the rules' writes.
+        with self._running, self.session.loops.running():
+            if self.session.store.closed:
+                return []  # the app or the command is ending
             runner = self._current_runner()
             if not runner.rules:
                 return []

@@ -3,6 +3,7 @@
     +++
     name = "Refund: how to"
     tags = ["billing", "refund"]
+    outside_hours = "Closed"            # sent instead by a rule when the team is not at work
     [actions]
     status = "pending"                  # active | pending | closed, set on send
     tags = ["refund"]                   # added on send
@@ -40,7 +41,8 @@ PERSONAL_PREFIX = "~/"  # personal reply ids start with this, so they never coll
 MAX_FILE_BYTES = 200_000
 MAX_FILES = 2_000
 STATUSES = ("active", "pending", "closed")
-_TOP_KEYS = frozenset({"name", "tags", "actions"})
+_TOP_KEYS = frozenset({"name", "tags", "actions", "outside_hours"})
+MAX_NAME_CHARS = 200
 _ACTION_KEYS = frozenset({"status", "tags", "snooze", "promise"})
 
 
@@ -66,6 +68,8 @@ class CannedReply:
     template: Template
     actions: CannedActions = field(default_factory=CannedActions)
     personal: bool = False
+    # Sent instead when a rule sends this reply while the team is not at work (its name or id).
+    outside_hours: str | None = None
 
     @property
     def body(self) -> str:
@@ -125,6 +129,12 @@ def parse_reply(reply_id: str, text: str, *, personal: bool = False) -> CannedRe
         name = ""
     tags = _strings(data.get("tags", []), "tags", problems)
     actions = _actions(data.get("actions", {}), problems)
+    outside_hours = data.get("outside_hours")
+    if outside_hours is not None and (
+        not isinstance(outside_hours, str) or not outside_hours.strip() or len(outside_hours) > MAX_NAME_CHARS
+    ):
+        problems.append('outside_hours must name another saved reply, e.g. outside_hours = "We are closed"')
+        outside_hours = None
     template = None
     try:
         template = parse_template(body)
@@ -134,7 +144,8 @@ def parse_reply(reply_id: str, text: str, *, personal: bool = False) -> CannedRe
         problems.append("the reply has no text after the front matter")
     if problems or template is None:
         raise ValueError("; ".join(problems))
-    return CannedReply(reply_id, " ".join(name.split()), tags, template, actions, personal)
+    alternative = " ".join(outside_hours.split()) if isinstance(outside_hours, str) else None
+    return CannedReply(reply_id, " ".join(name.split()), tags, template, actions, personal, alternative)
 
 
 # -- internals ----------------------------------------------------------------------

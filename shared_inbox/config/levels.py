@@ -1,15 +1,16 @@
-"""Typed values of the `[canned]` and `[business_hours]` sections (read by `service_levels`)."""
+"""Typed values of the `[canned]`, `[business_hours]` and `[automation]` sections."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 
+from shared_inbox.domain.auto_reply import DEFAULT_WINDOW
 from shared_inbox.domain.business_hours import BusinessCalendar
 
 DEFAULT_HOURS: dict[int | str, list[tuple[str, str]]] = {day: [("09:00", "17:00")] for day in range(5)}
@@ -35,6 +36,13 @@ class HoursConfig:
         """The calendar SLA clocks and promise due times count in."""
         zone: tzinfo = ZoneInfo(self.timezone) if self.timezone else local_zone()
         return BusinessCalendar(zone, self.hours, self.holidays)
+
+
+@dataclass(frozen=True, slots=True)
+class AutomationConfig:
+    """How mail sent on the team's behalf is limited: one automatic reply per address per window."""
+
+    auto_reply_window: timedelta = DEFAULT_WINDOW
 
 
 def local_zone() -> tzinfo:

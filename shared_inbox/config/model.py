@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
 
-from shared_inbox.config.levels import CannedConfig, HoursConfig
+from shared_inbox.config.levels import AutomationConfig, CannedConfig, HoursConfig
 from shared_inbox.domain.sla import SlaPolicy
 
 KEYRING_SERVICE = "shared-inbox"
@@ -232,6 +232,7 @@ class Config:
     interface: InterfaceConfig = field(default_factory=InterfaceConfig)
     business_hours: HoursConfig = field(default_factory=HoursConfig)
     sla: tuple[SlaPolicy, ...] = ()  # the first policy that covers a conversation applies
+    automation: AutomationConfig = field(default_factory=AutomationConfig)
     keys: Mapping[str, str] = field(default_factory=_empty_keys)  # action id -> key, checked by the UI
     theme: str | None = None  # checked by the UI
     source: Path | None = None

@@ -112,7 +112,9 @@ def read_sla(root: Table) -> tuple[SlaPolicy, ...]:
         if name in names:
             table.problem("name", f"two SLA policies are called {name!r}")
         names.add(name)
-        targets = {key: _duration(table, key) for key in ("first_response", "next_response", "resolution")}
+        targets = {
+            key: read_duration(table, key) for key in ("first_response", "next_response", "resolution")
+        }
         if all(value is None for value in targets.values()):
             needed = "first_response, next_response, resolution"
             table.problem(None, f"an SLA policy needs at least one of {needed}")
@@ -143,7 +145,7 @@ def _word_set(table: Table, key: str) -> frozenset[str]:
     return frozenset(table.text_list(key, ())) if table.has(key) else frozenset()
 
 
-def _duration(table: Table, key: str) -> timedelta | None:
+def read_duration(table: Table, key: str) -> timedelta | None:
     """ "4h", "30m", "1h30m" or "2d" (days of 24 counted hours); None when absent or wrong."""
     text = table.optional_text(key)
     if text is None:

@@ -11,6 +11,7 @@ from types import MappingProxyType
 
 import platformdirs
 
+from shared_inbox.config.automation import read_automation
 from shared_inbox.config.connections import FileContext, read_imap, read_smtp
 from shared_inbox.config.errors import ConfigError, Problem
 from shared_inbox.config.lines import LineIndex
@@ -52,6 +53,7 @@ TOP_KEYS = frozenset(
         "interface",
         "business_hours",
         "sla",
+        "automation",
     }
 )
 ACCOUNT_KEYS = frozenset({"name", "address", "from_style", "reply_to", "provider"})
@@ -75,6 +77,7 @@ _MISPLACED = {
     "subject_merge": "[threading]",
     "subject_merge_window_days": "[threading]",
     "bulk_starts_clocks": "[threading]",
+    "auto_reply_window": "[automation]",
 }
 _EMAIL = re.compile(r"[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+")
 _SYNTAX_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -124,6 +127,7 @@ def parse_config(
     )
     hours = read_hours(root)
     sla = read_sla(root)
+    automation = read_automation(root)
     keys = root.string_table("keys") if root.has("keys") else {}
     theme = root.optional_text("theme")
     if collector.problems:
@@ -140,6 +144,7 @@ def parse_config(
         interface=interface,
         business_hours=hours,
         sla=sla,
+        automation=automation,
         keys=MappingProxyType(dict(keys)),
         theme=theme,
         origins=MappingProxyType(origins),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
+from shared_inbox.domain.auto_reply import is_automatic_answer
 from shared_inbox.domain.events import Event, reduce_state
 from shared_inbox.domain.message_kinds import makes_customer_wait
 from shared_inbox.domain.model import Conversation, Customer, MessageKind, MessageMeta, Status
@@ -97,8 +98,13 @@ def assemble_one(
 
 
 def _last_activity(ordered: Sequence[MessageMeta], our_addresses: frozenset[str]) -> datetime | None:
-    """The latest message written by someone; an auto-reply or a bounce is not a turn taken."""
-    written = [m for m in ordered if is_outgoing(m, our_addresses) or m.kind not in _NOT_A_TURN]
+    """The latest message written by someone; an auto-reply or a bounce is not a turn taken,
+    and neither is our own automatic reply (an acknowledgement leaves the customer waiting)."""
+    written = [
+        m
+        for m in ordered
+        if not is_automatic_answer(m) and (is_outgoing(m, our_addresses) or m.kind not in _NOT_A_TURN)
+    ]
     latest = written or ordered
     return latest[-1].date if latest else None
 

@@ -43,7 +43,7 @@ FILTERS = ("default", "upcase", "downcase", "capitalize")
 KNOWN_VARIABLES = (
     "customer.name", "customer.first_name", "customer.last_name", "customer.email",
     "agent.name", "agent.first_name", "agent.last_name", "agent.email",
-    "company.name", "conversation.id",
+    "company.name", "conversation.id", "sla.due",
 )  # fmt: skip
 MAX_TEMPLATE_CHARS = 100_000
 

@@ -29,6 +29,7 @@ from email.utils import format_datetime
 from typing import Literal
 
 from shared_inbox.config.model import AccountConfig, Member
+from shared_inbox.domain.auto_reply import AUTOMATIC_HEADERS
 from shared_inbox.domain.model import Address, MessageMeta
 from shared_inbox.domain.threading import conversation_id_for
 from shared_inbox.mail.headers import TOKEN_HEADER
@@ -110,6 +111,7 @@ def compose_reply(
     team_addresses: Iterable[str] = (),
     date: datetime | None = None,
     include_original: bool = True,
+    automatic: bool = False,
 ) -> EmailMessage:
     """A reply (to the sender), reply-all (also everyone else addressed) or forward of `original`.
 
@@ -118,7 +120,9 @@ def compose_reply(
     the computed recipients of a reply. `recipients` (To, Cc) replaces all of that: exactly
     those people are written to, as an agent who edited the form expects. Addresses of the
     team are never written to. Without `include_original` the body already carries what it
-    shows of the original (a forward the agent saw and edited in the composer).
+    shows of the original (a forward the agent saw and edited in the composer). An
+    `automatic` reply (sent by a rule, not a person) says so in its headers (RFC 3834), so
+    responders do not answer it and the team's copies do not count it as an answer.
     """
     if mode == "forward":
         to_list, cc_list = list(to), list(cc)
@@ -155,6 +159,9 @@ def compose_reply(
         date=date,
     )
     _set_thread_headers(message, original, in_reply_to=mode != "forward")
+    if automatic:
+        for name, value in AUTOMATIC_HEADERS:
+            message[name] = value
     signature = _signature(agent) if mode != "forward" else ""
     message.set_content(normalize_body(body) + signature + tail, charset="utf-8")
     _attach(message, attachments)

@@ -78,12 +78,14 @@ class Composer:
         reply_to: Address | None = None,
         send_at: datetime | None = None,
         include_original: bool = True,
+        automatic: bool = False,
     ) -> OutboxEntry:
         """Queue a reply (or reply-all, or forward to `to`) in the conversation `ref`.
 
         `ref` is a conversation id, or a Message-ID to answer that very message; otherwise
         the customer's latest message is answered. `to` and `cc` add to the people a reply
-        goes to; `recipients` (To, Cc) names exactly who receives it instead.
+        goes to; `recipients` (To, Cc) names exactly who receives it instead. An `automatic`
+        reply carries the RFC 3834 headers of mail no person wrote.
         """
         release = self._release_time(now, send_at)
         conversation, original = self.target(ref)
@@ -104,6 +106,7 @@ class Composer:
             team_addresses=self.config.our_addresses,
             date=now,
             include_original=include_original,
+            automatic=automatic,
         )
         return self._queue(
             message,
@@ -111,7 +114,8 @@ class Composer:
             now=now,
             release=release,
             conversation_id=conversation.id,
-            replied_to=None if mode == "forward" else original.message_id,
+            # \Answered tells teammates' mail clients a person answered: an automatic reply did not.
+            replied_to=None if mode == "forward" or automatic else original.message_id,
         )
 
     def new_conversation(

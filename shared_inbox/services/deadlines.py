@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
+from shared_inbox.domain.auto_reply import is_automatic_answer
 from shared_inbox.domain.business_hours import BusinessCalendar
 from shared_inbox.domain.events import Event, status_history
 from shared_inbox.domain.message_kinds import makes_customer_wait
@@ -311,8 +312,9 @@ class DeadlineTracker:
         has_promises = any(str(event.kind) in PROMISE_KINDS for event in events)
         if status is Status.SPAM or (policy is None and not has_promises):
             return _Facts(key, now, policy.name if policy else None, (), (), last_change)
-        metas = self.inbox.messages_of(conv)
-        # Auto-replies and bounces (and bulk mail, unless the team counts it) never move a clock.
+        # Auto-replies and bounces (and bulk mail, unless the team counts it) never move a clock,
+        # and our own automatic replies (acknowledgements) answer nobody: no response, no promise kept.
+        metas = [meta for meta in self.inbox.messages_of(conv) if not is_automatic_answer(meta)]
         bulk_counts = self.inbox.bulk_starts_clocks
         messages = [
             (meta.arrived, meta.outgoing)

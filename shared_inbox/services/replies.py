@@ -207,12 +207,13 @@ class Replies:
                     reply_to=reply_to,
                     send_at=draft.send_at,
                     include_original=not draft.shows_original,
+                    automatic=draft.automatic,
                 )
         except (OutboxError, ComposeError) as exc:
             raise ReplyError(str(exc)) from None
         queued = Queued(entry, draft)
         conversation_id = entry.conversation_id if draft.mode != "new" else None
-        if conversation_id is not None and draft.mode in ("reply", "reply_all"):
+        if conversation_id is not None and draft.mode in ("reply", "reply_all") and not draft.automatic:
             reverts, queued.changes = answered(
                 self.session.commands, conversation_id, self.session.config.team.me
             )
@@ -226,7 +227,8 @@ class Replies:
                 already=canned_dues,
                 phrases=[reply.actions.promise for reply in draft.canned if reply.actions.promise],
             )
-        self.last = queued
+        if not draft.automatic:  # Ctrl+Z takes back what the agent sent, never what a rule sent
+            self.last = queued
         return queued
 
     def track(self, queued: Queued, candidate: PromiseCandidate) -> Event:
@@ -391,7 +393,8 @@ class Replies:
         inserted = queued.draft.canned
         if not inserted:
             return []
-        record_use(self.session.store, [reply.id for reply in inserted])
+        if not queued.draft.automatic:  # how often the team picks a reply ranks it; rules do not pick
+            record_use(self.session.store, [reply.id for reply in inserted])
         if conversation_id is None:
             return []
         calendar = self.session.config.business_hours.calendar()

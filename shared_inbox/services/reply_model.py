@@ -50,6 +50,9 @@ class ReplyDraft:
     send_at: datetime | None = None  # None: after the undo window
     plain_from: bool = False  # "Company <address>" rather than the configured style
     shows_original: bool = False  # the body already holds the forwarded text (the composer shows it)
+    # Sent by a rule, not a person: marked Auto-Submitted, and it neither answers the customer
+    # (no pending, no assignment, no SLA response) nor takes the conversation from anyone.
+    automatic: bool = False
 
 
 @dataclass(frozen=True)

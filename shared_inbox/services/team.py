@@ -55,6 +55,20 @@ class Exchange:
     compacted: CompactReport | None = None
 
 
+@dataclass
+class Staked:
+    """An event put up in a message of its own, and what the folder held when it was read after it.
+
+    ``seen`` has every event read, with the UID of its message (None for a snapshot, whose
+    events keep no order); ``known`` is what the caller knew before the event went up.
+    """
+
+    uid: int | None  # None: the server did not say where the message landed
+    known: list[Event] = field(default_factory=list)
+    seen: list[tuple[int | None, Event]] = field(default_factory=list)
+    fetched: list[Event] = field(default_factory=list)  # new to the store: apply with apply_remote
+
+
 @dataclass(frozen=True)
 class TeamStatus:
     folder: str
@@ -127,6 +141,26 @@ class TeamSync:
             result.compacted = self._compact(folder)
             return result
 
+    def stake(self, client: IMAPClient, event: Event, known: Callable[[], list[Event]]) -> Staked:
+        """Put `event` up in a message of its own and read the folder up to and past it.
+
+        Local changes waiting to go are shipped first. `known` is called once nothing else
+        can take events in (the exchange is locked), just before the append: what it returns
+        was in the folder before `event`. The event joins the store as if read from there.
+        """
+        with self._lock:
+            folder = EventsFolder.open(client, self.folder_name)
+            self._ship(folder)
+            staked = Staked(uid=None, known=known())
+            staked.uid = folder.append_at(
+                encode_batch([event], sender=self.me, now=self.now(), keys=self.keys)
+            )
+            result = Exchange()
+            self._fetch(folder, result, seen=staked.seen)
+            self._ship(folder)
+            staked.fetched = result.fetched
+            return staked
+
     def status(self) -> TeamStatus:
         cursor = self.queue.fetch_cursor()
         last_uid = cursor.last_uid if cursor else None
@@ -152,8 +186,13 @@ class TeamSync:
         self.queue.mark_shipped(pending.end)
         return len(events)
 
-    def _fetch(self, folder: EventsFolder, result: Exchange) -> int:
-        """Take in new batches; returns how many messages the folder holds."""
+    def _fetch(
+        self, folder: EventsFolder, result: Exchange, seen: list[tuple[int | None, Event]] | None = None
+    ) -> int:
+        """Take in new batches; returns how many messages the folder holds.
+
+        `seen` collects every event read with its message's UID (None for a snapshot).
+        """
         status = folder.status()
         cursor = self.queue.fetch_cursor()
         if cursor is not None and cursor.uidvalidity != status.uidvalidity:
@@ -169,6 +208,8 @@ class TeamSync:
         ignored = [_named(entry) for entry in read.ignored]
         for uid, batch in read.batches:
             events, refused = split_by_clock(batch.events, self.now())
+            if seen is not None:
+                seen.extend((None if batch.snapshot else uid, event) for event in events)
             if refused:
                 log.warning("%d event(s) in message %d refused: clock ahead", len(refused), uid)
                 ignored.append(IgnoredMessage(uid, _clock_ahead(len(refused), "event(s)")))

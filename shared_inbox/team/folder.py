@@ -8,6 +8,7 @@ remove exactly the messages a snapshot covers. No keywords carry data.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 SEEN = b"\\Seen"
 DELETED = b"\\Deleted"
 FETCH_CHUNK = 200
+_APPENDUID = re.compile(rb"\[APPENDUID (\d+) (\d+)\]", re.IGNORECASE)
+_MESSAGE_ID = re.compile(rb"^Message-ID:[ \t]*<([^<>\r\n]+)>", re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,19 @@ class EventsFolder:
 
     def append(self, raw: bytes) -> None:
         self.client.append(self.name, raw, flags=(SEEN,))
+
+    def append_at(self, raw: bytes) -> int | None:
+        """Append and say which UID the message got (UIDPLUS, else a search for its Message-ID)."""
+        answer = self.client.append(self.name, raw, flags=(SEEN,))
+        found = _APPENDUID.search(answer if isinstance(answer, bytes) else str(answer).encode())
+        if found is not None:
+            return int(found.group(2))
+        header = _MESSAGE_ID.search(raw.split(b"\r\n\r\n", 1)[0])
+        if header is None:
+            return None
+        self.client.select_folder(self.name, readonly=True)
+        uids = self.client.search(["HEADER", "Message-ID", header.group(1).decode("ascii", "replace")])
+        return max(uids) if uids else None
 
     def read_after(self, last_uid: int, *, keys: TeamKeys = NO_KEY, readonly: bool = True) -> ReadResult:
         """Every batch `keys` accept with a UID above `last_uid`; all others are logged and listed."""

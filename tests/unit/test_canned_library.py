@@ -145,3 +145,12 @@ def test_usage_counts_one_per_reply_sent_and_ignore_garbage() -> None:
     assert usage_counts(store) == {"a.md": 2}
     assert record_use(store, ["a.md", "e.md", "a.md"]) == {"a.md": 3, "e.md": 1}
     assert usage_counts(Settings("not a table")) == {}
+
+
+def test_a_reply_may_name_the_one_sent_instead_outside_business_hours() -> None:
+    text = '+++\nname = "Thanks"\noutside_hours = "  We are   closed "\n+++\nThanks!\n'
+    assert parse_reply("thanks.md", text).outside_hours == "We are closed"
+    assert parse_reply("thanks.md", '+++\nname = "Thanks"\n+++\nThanks!\n').outside_hours is None
+    for wrong in ('""', "3", '"' + "x" * 201 + '"'):
+        with pytest.raises(ValueError, match="outside_hours must name another saved reply"):
+            parse_reply("thanks.md", f'+++\nname = "Thanks"\noutside_hours = {wrong}\n+++\nThanks!\n')

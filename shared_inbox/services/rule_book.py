@@ -7,11 +7,15 @@ from datetime import datetime
 from shared_inbox.canned.filling import open_library
 from shared_inbox.canned.rule_files import RuleSet, load_rules, rules_directory
 from shared_inbox.config import Config
+from shared_inbox.services.auto_reply import AutoReplies
+from shared_inbox.services.replies import Replies
 from shared_inbox.services.rules import AutoReplySender, RuleRunner
+from shared_inbox.services.send_claims import FolderClaims
 from shared_inbox.services.session import Session
+from shared_inbox.services.team import TeamSync
 from shared_inbox.wallclock import utc_now
 
-__all__ = ["load_rule_book", "rule_problems", "rule_runner_for"]
+__all__ = ["automatic_replies", "load_rule_book", "rule_problems", "rule_runner_for"]
 
 
 def load_rule_book(config: Config, now: datetime | None = None) -> RuleSet:
@@ -45,3 +49,12 @@ def rule_runner_for(
         away=frozenset(member.email for member in members if member.away),
         sender=sender,
     )
+
+
+def automatic_replies(session: Session, replies: Replies, team: TeamSync | None = None) -> AutoReplySender:
+    """What a rule's `reply` action sends through: the automatic-reply service over ``replies``.
+
+    Its RFC 3834 guards, the one-per-sender window and the team claim in the events folder
+    (through ``team``, the copy's own exchange when it has one) decide whether it goes out.
+    """
+    return AutoReplies(session, replies, claims=FolderClaims(session, team=team))

@@ -129,6 +129,7 @@ def sync(args: argparse.Namespace, session: Session) -> int:
     from shared_inbox.cli.team_cmd import team_sync_service
     from shared_inbox.services.replies import Replies
     from shared_inbox.services.rule_book import automatic_replies
+    from shared_inbox.services.rule_claims import CommandClaims
     from shared_inbox.services.rule_schedule import RuleSchedule
     from shared_inbox.services.team import TeamSync, apply_remote
 
@@ -139,6 +140,7 @@ def sync(args: argparse.Namespace, session: Session) -> int:
         replies = Replies(session, now=lambda: datetime.now(UTC))
         team = service.team if isinstance(service.team, TeamSync) else None
         auto = automatic_replies(session, replies, team)
+        claims = CommandClaims(session, team)  # one copy of the team runs a rule's command
         if not args.watch:
             try:
                 result = service.sync_once()
@@ -149,7 +151,10 @@ def sync(args: argparse.Namespace, session: Session) -> int:
             if not args.quiet:
                 print(summary(result, session), file=sys.stderr)
             try:  # an automatic reply is queued; it leaves with the next sync --watch or the app
-                say_outcomes(RuleSchedule(session, sender=auto).tick(datetime.now(UTC)), quiet=args.quiet)
+                say_outcomes(
+                    RuleSchedule(session, sender=auto, claims=claims).tick(datetime.now(UTC)),
+                    quiet=args.quiet,
+                )
             finally:
                 replies.close()
             return EXIT_OK
@@ -163,7 +168,7 @@ def sync(args: argparse.Namespace, session: Session) -> int:
                 sys.stderr.write(line + "\n")
                 sys.stderr.flush()
 
-        rules = RuleSchedule(session, lock=inbox_lock, sender=auto)
+        rules = RuleSchedule(session, lock=inbox_lock, sender=auto, claims=claims)
 
         def on_round(result: SyncRound) -> None:
             with inbox_lock:

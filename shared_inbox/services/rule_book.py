@@ -9,7 +9,7 @@ from shared_inbox.canned.rule_files import RuleSet, load_rules, rules_directory
 from shared_inbox.config import Config
 from shared_inbox.services.auto_reply import AutoReplies
 from shared_inbox.services.replies import Replies
-from shared_inbox.services.rules import AutoReplySender, RuleRunner
+from shared_inbox.services.rules import AutoReplySender, CommandClaimer, RuleRunner
 from shared_inbox.services.send_claims import FolderClaims
 from shared_inbox.services.session import Session
 from shared_inbox.services.team import TeamSync
@@ -34,7 +34,11 @@ def rule_problems(config: Config) -> tuple[int, list[str]]:
 
 
 def rule_runner_for(
-    session: Session, book: RuleSet | None = None, *, sender: AutoReplySender | None = None
+    session: Session,
+    book: RuleSet | None = None,
+    *,
+    sender: AutoReplySender | None = None,
+    claims: CommandClaimer | None = None,
 ) -> RuleRunner:
     """The runner of a session's rules: its commands, business hours, SLA policies and team."""
     config = session.config
@@ -48,6 +52,7 @@ def rule_runner_for(
         members=[member.email for member in members],
         away=frozenset(member.email for member in members if member.away),
         sender=sender,
+        claims=claims,
     )
 
 

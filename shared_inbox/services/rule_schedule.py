@@ -18,7 +18,7 @@ from shared_inbox.canned.rule_files import RuleSet, rules_directory
 from shared_inbox.domain.rules import Trigger
 from shared_inbox.mail.sanitize import clean_line
 from shared_inbox.services.rule_book import load_rule_book, rule_runner_for
-from shared_inbox.services.rules import AutoReplySender, RuleOutcome, RuleRunner, Which
+from shared_inbox.services.rules import AutoReplySender, CommandClaimer, RuleOutcome, RuleRunner, Which
 from shared_inbox.services.session import Session
 
 __all__ = ["RULE_TICK_SECONDS", "RuleSchedule", "outcome_lines"]
@@ -33,9 +33,11 @@ class RuleSchedule:
         *,
         lock: threading.Lock | None = None,
         sender: AutoReplySender | None = None,
+        claims: CommandClaimer | None = None,
     ) -> None:
         self.session = session
         self.sender = sender
+        self.claims = claims
         # Held while rules act; pass the lock other writers of the inbox hold, if any.
         self.lock = lock if lock is not None else threading.Lock()
         self._running = threading.Lock()
@@ -85,7 +87,7 @@ class RuleSchedule:
         if self._runner is None or signature != self._signature:
             # No rule files, no need to read the saved replies either.
             self.book = load_rule_book(self.session.config) if signature else RuleSet()
-            self._runner = rule_runner_for(self.session, self.book, sender=self.sender)
+            self._runner = rule_runner_for(self.session, self.book, sender=self.sender, claims=self.claims)
             self._signature = signature
         return self._runner
 

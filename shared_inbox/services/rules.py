@@ -31,7 +31,7 @@ from shared_inbox.services.rule_command_run import CommandOutcome, conversation_
 from shared_inbox.services.rule_commands import RuleCommands, ran_event_id
 from shared_inbox.services.rule_facts import conversation_facts, team_view
 
-__all__ = ["AutoReplySender", "RuleOutcome", "RuleRunner", "Which"]
+__all__ = ["AutoReplySender", "ClaimVerdict", "CommandClaimer", "RuleOutcome", "RuleRunner", "Which"]
 
 _OPEN = frozenset({Status.ACTIVE, Status.PENDING})  # the only statuses a time condition waits in
 RunCommand = Callable[[Sequence[str], dict[str, object], float], CommandOutcome]
@@ -42,6 +42,21 @@ class AutoReplySender(Protocol):
     one teammate's copy only); returns what happened in one line."""
 
     def send(self, conversation_id: str, canned: str, occurrence: str) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimVerdict:
+    """Whether this copy runs a rule's command; ``note`` says why not (a ``problem`` when it is one)."""
+
+    runs: bool
+    note: str = ""
+    problem: bool = False
+
+
+class CommandClaimer(Protocol):
+    """Lets one copy of the team run a rule's command for one occurrence."""
+
+    def claim(self, conversation_id: str, occurrence: str) -> ClaimVerdict: ...
 
 
 class Which:
@@ -87,6 +102,7 @@ class RuleRunner:
         members: Sequence[str] = (),
         away: frozenset[str] = frozenset(),
         sender: AutoReplySender | None = None,
+        claims: CommandClaimer | None = None,
         run_command: RunCommand = run_rule_command,
     ) -> None:
         self.commands = commands
@@ -97,6 +113,7 @@ class RuleRunner:
         self.members = tuple(members)
         self.away = away
         self.sender = sender
+        self.claims = claims  # None: this copy runs commands alone (tests, a team of one)
         self.run_command = run_command
 
     def run(self, now: datetime, which: frozenset[Trigger] = Which.ALL) -> list[RuleOutcome]:
@@ -228,6 +245,10 @@ class RuleRunner:
             case "follow_up":
                 actor.follow_up(conv.id, step.value, self.calendar)
             case "run":
+                if self.claims is not None:
+                    verdict = self.claims.claim(conv.id, ran_event_id(rule.name, conv.id, occurrence.key))
+                    if not verdict.runs:
+                        return (verdict.note, "") if verdict.problem else (None, verdict.note)
                 payload = conversation_json(self.inbox, conv, rule.name, occurrence)
                 outcome = self.run_command((step.value, *step.extra), payload, rule.actions.run_timeout)
                 return (None, outcome.output) if outcome.ok else (outcome.sentence, "")

@@ -173,6 +173,7 @@ class InboxApp(App[None]):
     def _start(self, session: Session, team: TeamSync | None = None) -> None:
         from shared_inbox.services.replies import Replies
         from shared_inbox.services.rule_book import automatic_replies
+        from shared_inbox.services.rule_claims import CommandClaims
         from shared_inbox.services.team import team_sync_for
         from shared_inbox.ui.deadline_watch import DeadlineWatch
         from shared_inbox.ui.rule_watch import RuleWatch
@@ -198,7 +199,7 @@ class InboxApp(App[None]):
         self.deadline_watch = DeadlineWatch(self, session, self._now, self._refresh_screens)
         self.deadline_watch.start()
         sender = automatic_replies(session, self.replies, self.team)
-        self.rule_watch = RuleWatch(self, session, self._now, sender)
+        self.rule_watch = RuleWatch(self, session, self._now, sender, CommandClaims(session, self.team))
         self.rule_watch.start()
         self.presence.start()
         if self.sync_enabled:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from shared_inbox.services.rule_schedule import RULE_TICK_SECONDS, RuleSchedule, outcome_lines
-from shared_inbox.services.rules import AutoReplySender, RuleOutcome
+from shared_inbox.services.rules import AutoReplySender, CommandClaimer, RuleOutcome
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -29,10 +29,11 @@ class RuleWatch:
         session: Session,
         now: Callable[[], datetime],
         sender: AutoReplySender | None = None,
+        claims: CommandClaimer | None = None,
     ) -> None:
         self.app = app
         self.now = now
-        self.schedule = RuleSchedule(session, sender=sender)
+        self.schedule = RuleSchedule(session, sender=sender, claims=claims)
         self.caught_up = False  # the first run after opening looks at the time conditions too
 
     def start(self) -> None:

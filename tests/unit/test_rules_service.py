@@ -17,7 +17,7 @@ from shared_inbox.domain.promise_events import reduce_promises
 from shared_inbox.domain.rules import Assignment, AssignMode, Rule, RuleActions, Trigger
 from shared_inbox.services.commands import Commands
 from shared_inbox.services.inbox import Inbox
-from shared_inbox.services.rules import RuleRunner, Which
+from shared_inbox.services.rules import ClaimVerdict, RuleRunner, Which
 from shared_inbox.store import Store
 
 CALENDAR = BusinessCalendar.weekdays("UTC")
@@ -261,3 +261,28 @@ def test_an_automatic_answer_of_ours_is_no_agent_reply(tmp_path: Path) -> None:
         assert outcome.occurrence.key == "agent:r1@example.com"
     finally:
         commands.inbox.store.close()
+
+
+class Claimer:
+    """Stands in for the claim through the events folder, which has its own tests."""
+
+    def __init__(self, verdict: ClaimVerdict) -> None:
+        self.verdict = verdict
+
+    def claim(self, conversation_id: str, occurrence: str) -> ClaimVerdict:
+        return self.verdict
+
+
+def test_a_command_another_copy_claimed_is_not_run_here(commands: Commands, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    rule = new_conversation(RuleActions(run=(sys.executable, "-c", f"open({str(marker)!r}, 'w')")))
+    lost = Claimer(ClaimVerdict(False, "not run here: bob@example.com's copy runs it"))
+    (outcome,) = runner(commands, rule, claims=lost).run(NOW)
+    assert outcome.done[0].endswith(": not run here: bob@example.com's copy runs it") and not marker.exists()
+    unreachable = Claimer(ClaimVerdict(False, "The command was not run, so that no two copies run it.", True))
+    (outcome,) = runner(commands, new_conversation(rule.actions, "other"), claims=unreachable).run(NOW)
+    assert outcome.problems == ("The command was not run, so that no two copies run it.",)
+    (outcome,) = runner(
+        commands, new_conversation(rule.actions, "third"), claims=Claimer(ClaimVerdict(True))
+    ).run(NOW)
+    assert outcome.problems == () and marker.exists()

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from shared_inbox.domain.business_hours import BusinessCalendar
 from shared_inbox.domain.model import Conversation, MessageKind, MessageMeta, Status
-from shared_inbox.domain.rules import Rule, Trigger
+from shared_inbox.domain.rules import AUTHOR_PREFIX, Rule, Trigger
 
 __all__ = ["ClockFact", "ConversationFacts", "MessageFact", "Occurrence", "StatusChange", "occurrences"]
 
@@ -136,7 +136,8 @@ def _events(rule: Rule, facts: ConversationFacts) -> list[Occurrence]:
             return [
                 Occurrence(conv_id, f"status:{change.event_id}", change.at, f"status set to {change.status}")
                 for change in facts.status_changes
-                if change.author != rule.author and rule.status in (None, change.status)
+                # Rules never answer rules: two that undo each other's changes would never stop.
+                if not change.author.startswith(AUTHOR_PREFIX) and rule.status in (None, change.status)
             ]
     return []
 

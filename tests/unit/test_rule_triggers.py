@@ -128,11 +128,12 @@ def test_event_triggers_ignore_occurrences_older_than_max_age() -> None:
     )
 
 
-def test_status_change_fires_per_status_event_with_an_optional_target_but_not_on_its_own_changes() -> None:
+def test_status_change_fires_per_status_event_with_an_optional_target_but_never_on_a_rules_change() -> None:
     changes = (
         StatusChange("e1", at(1), Status.PENDING, "ann@example.com"),
         StatusChange("e2", at(2), Status.CLOSED, "bob@example.com"),
         StatusChange("e3", at(3), Status.CLOSED, "rule:r"),
+        StatusChange("e4", at(3.5), Status.PENDING, "rule:other"),
     )
     conversation = facts(("m1", 0, C), changes=changes, status=Status.CLOSED)
     assert keys(occurrences(rule(Trigger.STATUS_CHANGE), conversation, at(4), CALENDAR)) == [

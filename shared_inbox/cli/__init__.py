@@ -82,6 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     from shared_inbox.cli.rules_cmd import add_rules_parser
 
     add_rules_parser(sub)
+
+    from shared_inbox.cli.history_cmd import add_history_parser
+
+    add_history_parser(sub)
     return parser
 
 

@@ -105,6 +105,10 @@ def dispatch(args: argparse.Namespace, session: Session) -> int:
         from shared_inbox.cli.deadlines_cmd import run_due
 
         return run_due(args, session)
+    if args.command == "history":
+        from shared_inbox.cli.history_cmd import run_history
+
+        return run_history(args, session)
     if args.command in ("reply", "compose", "outbox"):
         from shared_inbox.cli.outbox_cmd import run_outbox_command
 

@@ -204,6 +204,10 @@ class ThreadingConfig:
 
     subject_merge: bool = False
     subject_merge_window_days: int = 7
+    # A reply that lost its threading headers ("Re: <subject>", same customer, within the
+    # window) joins the conversation begun most recently before it; named in the reader.
+    reply_subjects: bool = True
+    reply_window_days: int = 30
     # Mailing lists, newsletters and no-reply notifications: by default labelled and kept
     # out of SLA clocks; on, they reopen conversations and start clocks like a customer.
     bulk_starts_clocks: bool = False

@@ -61,7 +61,15 @@ OUTBOX_KEYS = frozenset({"undo_seconds", "retry_max_minutes", "give_up_after_hou
 TEAM_KEYS = frozenset({"me", "members", "events_folder"}) | KEY_KEYS
 MEMBER_KEYS = frozenset({"name", "email", "signature", "away"})
 STORE_KEYS = frozenset({"path"})
-THREADING_KEYS = frozenset({"subject_merge", "subject_merge_window_days", "bulk_starts_clocks"})
+THREADING_KEYS = frozenset(
+    {
+        "subject_merge",
+        "subject_merge_window_days",
+        "bulk_starts_clocks",
+        "reply_subjects",
+        "reply_window_days",
+    }
+)
 
 # Keys users put at the top level by mistake, and the section they belong to.
 _MISPLACED = {
@@ -76,6 +84,7 @@ _MISPLACED = {
     "path": "[store]",
     "subject_merge": "[threading]",
     "subject_merge_window_days": "[threading]",
+    "reply_subjects": "[threading]",
     "bulk_starts_clocks": "[threading]",
     "auto_reply_window": "[automation]",
 }
@@ -255,6 +264,8 @@ def _threading(root: Table) -> ThreadingConfig:
         subject_merge=table.flag("subject_merge", False),
         subject_merge_window_days=table.integer("subject_merge_window_days", 7, minimum=1, maximum=365),
         bulk_starts_clocks=table.flag("bulk_starts_clocks", False),
+        reply_subjects=table.flag("reply_subjects", True),
+        reply_window_days=table.integer("reply_window_days", 30, minimum=1, maximum=365),
     )
 
 

@@ -63,6 +63,21 @@ def generate(
     domain: str = "example.com",
 ) -> Iterator[tuple[str, bytes]]:
     """Yield `count` (folder, raw message) pairs, oldest first, dated within 90 days of `start`."""
+    for folder, raw, _thread in generate_labelled(
+        count, seed, start=start, support_address=support_address, domain=domain
+    ):
+        yield folder, raw
+
+
+def generate_labelled(
+    count: int,
+    seed: int = 0,
+    *,
+    start: datetime,
+    support_address: str = "support@example.com",
+    domain: str = "example.com",
+) -> Iterator[tuple[str, bytes, int]]:
+    """As :func:`generate`, with the number of the conversation each message truly belongs to."""
     if start.tzinfo is None:
         raise ValueError("start must be timezone-aware")
     if count < 0:
@@ -72,7 +87,7 @@ def generate(
     specs.sort(key=lambda spec: (spec.when, spec.serial))
     host = f"mx.{domain}"
     for spec in specs:
-        yield spec.folder, render(spec, host)
+        yield spec.folder, render(spec, host), spec.thread
 
 
 class _Planner:
@@ -87,6 +102,7 @@ class _Planner:
         self.customers: list[Person] = []
         self.used_ids: list[str] = []
         self.serial = 0
+        self.threads = 0
 
     def plan(self, count: int) -> list[MailSpec]:
         specs: list[MailSpec] = []
@@ -122,8 +138,10 @@ class _Planner:
                     specs.append(auto)
             gap_hours = rng.uniform(0.08, 30) if position % 2 == 0 else rng.uniform(0.15, 72)
             when += timedelta(hours=gap_hours)
+        self.threads += 1
         for spec in specs:
             spec.serial = self.serial
+            spec.thread = self.threads
             self.serial += 1
             if spec.message_id and spec.folder == "INBOX":
                 self.used_ids.append(spec.message_id)

@@ -65,6 +65,7 @@ class MailSpec:
     extra_headers: tuple[tuple[str, str], ...] = ()
     received_from: str | None = None  # sending host, for a Received header on incoming mail
     sender_display: str = ""  # name as other clients show it when quoting
+    thread: int = 0  # which generated conversation it belongs to: the truth threading is measured on
 
     def thread_ids(self) -> tuple[str, ...]:
         """References a reply to this message should carry."""

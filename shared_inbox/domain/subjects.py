@@ -35,3 +35,15 @@ def base_subject(subject: str) -> str:
         if stripped == text:
             return text.casefold()
         text = stripped
+
+
+# A reply prefix (not a forward) at the start, after any [tags]: "Re:", "RE :", "AW:", "SV:", "Re[2]:".
+_REPLY_START = re.compile(
+    r"^\s*(?:\[[^\]]*\]\s*)*(?:re|aw|sv|antw|rif)(?:\s*\[\d+\]|\s*\^\d+|\s*\(\d+\))?\s*[:：]",
+    re.IGNORECASE,
+)
+
+
+def is_reply_subject(subject: str) -> bool:
+    """Whether a subject says the message answers another ("Re: ...", "AW: ...", "RE : ...")."""
+    return _REPLY_START.match(subject) is not None and bool(base_subject(subject))

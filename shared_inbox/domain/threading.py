@@ -14,6 +14,8 @@ Links between messages, strongest first:
   an id of the form ``si.<T>.<anything>@<domain>`` in its own id, References or
   In-Reply-To) joins every other message carrying ``T``, and the conversation
   whose id is ``T``. This survives clients that drop References.
+* A reply that carries no threading headers at all ("Re: <subject>", the same
+  customer, within a window; see :mod:`.subject_links`), unless turned off.
 * Optionally (off by default) the same customer writing with the same base
   subject within a time window.
 
@@ -46,6 +48,7 @@ from datetime import datetime, timedelta
 
 from shared_inbox.domain.model import MessageMeta
 from shared_inbox.domain.stand_ins import header_only_form, stand_in_parts
+from shared_inbox.domain.subject_links import DEFAULT_REPLY_WINDOW, ReplySubjectLinks, customer_address
 from shared_inbox.domain.subjects import base_subject
 from shared_inbox.domain.thread_tree import ThreadNode, build_tree
 
@@ -85,19 +88,20 @@ def _tokens_of(meta: MessageMeta) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def _customer_address(meta: MessageMeta) -> str:
-    """The customer side of a message: the sender, or the first recipient of our own mail."""
-    if meta.outgoing:
-        return meta.to[0].email if meta.to else ""
-    return meta.sender.email
-
-
 class ThreadIndex:
     """Incremental grouping of messages into conversations (connected components)."""
 
-    def __init__(self, *, subject_merge: bool = False, window: timedelta = timedelta(days=7)) -> None:
+    def __init__(
+        self,
+        *,
+        subject_merge: bool = False,
+        window: timedelta = timedelta(days=7),
+        reply_subjects: bool = True,
+        reply_window: timedelta = DEFAULT_REPLY_WINDOW,
+    ) -> None:
         self.subject_merge = subject_merge
         self.window = window
+        self._reply_links = ReplySubjectLinks(reply_window) if reply_subjects else None
         self._parent: dict[str, str] = {}  # union-find over message and placeholder ids
         self._members: dict[str, list[str]] = {}  # set root -> real message ids
         # Per real message, in flat maps (100k tuples would only feed the garbage collector):
@@ -148,6 +152,10 @@ class ThreadIndex:
                     *(ref for ref in refs if ref != bounced),
                     bounced,
                 )  # a bounce replies to what it returns
+            links = self._reply_links
+            if links is not None:
+                links.note_identity(meta)
+                refs = tuple(links.resolve(ref, meta) for ref in refs)
             for ref in refs:
                 up = parent.get(ref)
                 if up is None:
@@ -179,6 +187,9 @@ class ThreadIndex:
             dirty.add(root)
             if tokens:
                 self._join_carriers(mid, tokens)
+            if links is not None:
+                for partner in links.add(meta, headerless=not refs and not tokens):
+                    self._union(mid, partner)
             if self.subject_merge:
                 self._merge_by_subject(meta)
 
@@ -197,7 +208,7 @@ class ThreadIndex:
         Joining only neighbours in date order is enough: messages whose consecutive gaps are
         all within the window form one chain, whatever the order they arrive in.
         """
-        address = _customer_address(meta)
+        address = customer_address(meta)
         subject = base_subject(meta.subject)
         if not address or not subject:
             return
@@ -354,6 +365,10 @@ class ThreadIndex:
 
     def __contains__(self, message_id: object) -> bool:
         return message_id in self._dates
+
+    def joined_by_subject(self, message_id: str) -> bool:
+        """Whether this message joined its conversation only by its reply subject (a guess)."""
+        return self._reply_links is not None and message_id in self._reply_links.joined
 
     def conversation_of(self, message_id: str) -> str | None:
         """The conversation id of a known message, else ``None`` (placeholders do not count).

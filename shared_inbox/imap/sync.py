@@ -22,7 +22,7 @@ from shared_inbox.imap.fast_fetch import fetch_headers
 from shared_inbox.imap.header_batches import fetched_row, normalise_flags, parse_rows, parser_pool
 from shared_inbox.imap.qresync import QuickSelect, select_quickly
 from shared_inbox.imap.second_look import distinct_identity, identify_by_text, read_bounces, stored_identity
-from shared_inbox.imap.sync_window import count_from, uids_from, uids_since, window_start
+from shared_inbox.imap.sync_window import WindowFloors, count_from, uids_from, window_floor, window_start
 from shared_inbox.mail.headers import WANTED_HEADERS
 from shared_inbox.store import FolderState, Store
 
@@ -135,7 +135,7 @@ class FolderSync:
 
         if quick is not None:
             known = self._apply_quick_changes(folder, quick, known, report)
-        known, new_uids = self._find_new(folder, known, exists, report)
+        known, new_uids = self._find_new(folder, known, (uidvalidity, uidnext, exists), report)
         self._fetch_headers(folder, uidvalidity, new_uids, report)
         if known and quick is None:
             since = stored.highestmodseq if stored is not None else None
@@ -153,30 +153,35 @@ class FolderSync:
         return report
 
     def _find_new(
-        self, folder: str, known: dict[int, str], exists: int, report: FolderReport
+        self, folder: str, known: dict[int, str], selected: tuple[int, int, int], report: FolderReport
     ) -> tuple[dict[int, str], list[int]]:
         """The UIDs still on the server of those we hold, and the ones to fetch.
 
         Above the window's floor (everything, without a window) the server must hold
         exactly what we know plus what is new; when the count disagrees, messages were
-        expunged, and one search names them.
+        expunged, and one search names them. Older mail fetched on demand lies below the
+        floor and is left alone.
         """
+        uidvalidity, uidnext, exists = selected
         since = window_start(self.since_days, datetime.now(UTC))
+        floor = window_floor(
+            self.client, WindowFloors(self.store), (folder, uidvalidity, uidnext), known, since
+        )
+        if isinstance(floor, list):
+            return known, floor  # the first sync of a window: what arrived inside it
+        above = {u: m for u, m in known.items() if u >= floor} if floor > 1 else known
         highest = max(known, default=0)
-        if not known and since is not None:
-            return known, uids_since(self.client, since)
         new_uids = [u for u in self.client.search(["UID", f"{highest + 1}:*"]) if u > highest]
-        floor = min(known, default=0)
-        windowed = since is not None and floor > 1
+        windowed = floor > 1
         on_server = count_from(self.client, floor, exists) if windowed else exists
-        if len(known) + len(new_uids) == on_server:
+        if len(above) + len(new_uids) == on_server:
             return known, new_uids
         server_uids = uids_from(self.client, floor) if windowed else set(self.client.search("ALL"))
-        gone = [u for u in known if u not in server_uids]
+        gone = [u for u in above if u not in server_uids]
         if gone:
             self.store.remove_locations(folder, gone)
             report.expunged += len(gone)
-            known = {u: m for u, m in known.items() if u in server_uids}
+            known = {u: m for u, m in known.items() if u not in set(gone)}
         return known, sorted(u for u in server_uids if u not in known)
 
     def _select_quickly(
@@ -330,6 +335,23 @@ class FolderSync:
             else:
                 self.client.remove_flags(uids, [flag.encode()], silent=True)
         return unplaced
+
+    def fetch_older(self, folder: str, criteria: list[object], limit: int) -> list[str]:
+        """Headers of mail below the window's floor that match `criteria` (newest `limit`), stored.
+
+        Returns the ids newly stored. Without a window everything is mirrored already.
+        """
+        selected = self.client.select_folder(folder, readonly=True)
+        uidvalidity = int(selected[b"UIDVALIDITY"])
+        floor = WindowFloors(self.store).get(folder, uidvalidity)
+        if floor is None or floor <= 1:
+            return []
+        found = self.client.search([*criteria, "UID", f"1:{floor - 1}"])
+        known = self.store.uid_map(folder)
+        wanted = sorted(uid for uid in found if uid < floor and uid not in known)[-limit:]
+        report = FolderReport(folder)
+        self._fetch_headers(folder, uidvalidity, wanted, report)
+        return report.new_ids
 
     # -- bodies ------------------------------------------------------------
 

@@ -83,12 +83,19 @@ class Inbox:
         subject_merge: bool = False,
         subject_merge_window: timedelta = timedelta(days=7),
         bulk_starts_clocks: bool = False,
+        reply_subjects: bool = True,
+        reply_window: timedelta = timedelta(days=30),
     ) -> None:
         self.store = store
         self.our_addresses = our_addresses
         self.bulk_starts_clocks = bulk_starts_clocks
         self.me = me
-        self.index = ThreadIndex(subject_merge=subject_merge, window=subject_merge_window)
+        self.index = ThreadIndex(
+            subject_merge=subject_merge,
+            window=subject_merge_window,
+            reply_subjects=reply_subjects,
+            reply_window=reply_window,
+        )
         self.events: list[Event] = []
         self._event_ids: set[str] = set()
         self._conversations: dict[str, Conversation] | None = None
@@ -343,6 +350,11 @@ class Inbox:
 
     def messages_of(self, conv: Conversation) -> list[MessageMeta]:
         return [self.messages[m] for m in conv.message_ids if m in self.messages]
+
+    @_settled
+    def joined_by_subject(self, message_id: str) -> bool:
+        """Whether the message joined its conversation by its reply subject alone (a guess)."""
+        return self.index.joined_by_subject(message_id)
 
     @_settled
     def kinds_of(self, conv: Conversation) -> KindSummary:

@@ -101,6 +101,8 @@ def _load_inbox(config: Config, store: Store, now: Now) -> tuple[Inbox, Commands
         me=config.team.me,
         subject_merge=config.threading.subject_merge,
         subject_merge_window=timedelta(days=config.threading.subject_merge_window_days),
+        reply_subjects=config.threading.reply_subjects,
+        reply_window=timedelta(days=config.threading.reply_window_days),
         bulk_starts_clocks=config.threading.bulk_starts_clocks,
     ).load()
     return inbox, Commands(inbox, author=config.team.me, now=now)

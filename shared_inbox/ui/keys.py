@@ -106,6 +106,7 @@ KEYMAP: tuple[KeySpec, ...] = (
     KeySpec("add_note", "n", "Write an internal note", "reader", "add_note", show=True),
     KeySpec("edit_note", "e", "Edit or delete the selected note", "reader", "edit_note", show=True),
     KeySpec("edit_customer", "I", "Edit the customer's profile and notes", "reader", "edit_customer"),
+    KeySpec("older_mail", "H", "Fetch the customer's older mail from the server", "reader", "older_mail"),
     KeySpec("send", "ctrl+s", "Queue the reply (undo window first)", "composer", "send", show=True),
     KeySpec("close_composer", "escape", "Close without sending", "composer", "close_composer", show=True),
     KeySpec("send_later", "ctrl+l", "Send later, at a chosen time", "composer", "send_later", show=True),

@@ -91,3 +91,30 @@ def test_the_command_line_keeps_the_working_set(mailbox, tmp_path):
     assert [c["message_ids"] for c in list_json(config)] == [["m2@customer.test"]]
     checked = cli(config, "config", "check")
     assert "mail of the last 30 days kept locally" in checked.stdout
+
+
+def test_a_customers_older_mail_comes_from_the_server_on_demand(mailbox, tmp_path):
+    for n, days_ago, sender in [
+        (1, 400, "ann@customer.test"),
+        (2, 300, "bob@other.test"),
+        (3, 3, "ann@customer.test"),
+    ]:
+        with _login(mailbox) as client:
+            client.append("INBOX", mail(n, f"Topic {n}", sender), msg_time=NOW - timedelta(days=days_ago))
+    config = write_config(tmp_path, mailbox)
+    config.write_text(config.read_text().replace("[imap]\n", '[imap]\nsync_since = "30d"\n', 1))
+    assert cli(config, "sync", "--once").returncode == 0
+    assert [c["message_ids"] for c in list_json(config)] == [["m3@customer.test"]]
+
+    fetched = cli(config, "history", "ann@customer.test")
+    assert fetched.returncode == 0, fetched.stderr
+    assert fetched.stdout.strip() == "1 older message fetched from the server."
+    ids = sorted(mid for c in list_json(config) for mid in c["message_ids"])
+    assert ids == ["m1@customer.test", "m3@customer.test"]  # Bob's old mail stays on the server
+
+    again = cli(config, "sync", "--once")  # the window's floor holds: nothing else is pulled in
+    assert again.returncode == 0, again.stderr
+    assert sorted(mid for c in list_json(config) for mid in c["message_ids"]) == ids
+    assert cli(config, "history", "ann@customer.test").stdout.strip() == (
+        "The server holds no older mail of this customer."
+    )

@@ -164,3 +164,38 @@ def test_saved_replies_read_the_customers_words_not_their_auto_reply(session: Se
     assert current is not None and len(current.message_ids) > len(conv.message_ids)
     assert customer_message(session.inbox, session.store, current) == before
     assert not before.startswith("Automatic reply")
+
+
+def test_a_reply_joined_by_its_subject_says_so_in_the_reader(session: Session) -> None:
+    ann = Address("Ann Example", "ann.guess@customer.example")
+    start = MessageMeta(
+        message_id="guess-start@customer.example",
+        subject="Broken zipper",
+        sender=ann,
+        to=(SUPPORT,),
+        cc=(),
+        date=NOW - timedelta(days=2),
+    )
+    reply = MessageMeta(
+        message_id="guess-reply@customer.example",
+        subject="Re: Broken zipper",  # the mail client sent no References or In-Reply-To
+        sender=ann,
+        to=(SUPPORT,),
+        cc=(),
+        date=NOW - timedelta(days=1),
+    )
+    session.store.upsert_messages([start, reply])
+    conv = next(c for c in session.inbox.conversations() if reply.message_id in c.message_ids)
+    assert conv.message_ids == [start.message_id, reply.message_id]
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        reader = ReaderScreen(session, conv)
+        await pilot.app.push_screen(reader)
+        await pilot.pause()
+        headings = {
+            v.meta.message_id: str(v.query_one(MessageHeading).visual) for v in reader.query(MessageView)
+        }
+        assert "joined this conversation by its subject only" in headings[reply.message_id]
+        assert "joined this conversation" not in headings[start.message_id]
+
+    drive(app_for(session), scenario)

@@ -46,6 +46,7 @@ from shared_inbox.ui.screens.reader_attachments import (
     save_into,
 )
 from shared_inbox.ui.screens.reader_deadlines import ReaderDeadlines
+from shared_inbox.ui.screens.reader_history import ReaderHistory
 from shared_inbox.ui.screens.reader_notes import ReaderNotes
 from shared_inbox.ui.screens.reader_triage import ListTriage, ReaderTriage
 from shared_inbox.ui.widgets.customer_panel import CustomerPanel
@@ -84,7 +85,7 @@ def header_line(conv: Conversation, message_count: int) -> Content:
     return Content.assemble(*parts)
 
 
-class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, Screen[None]):
+class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, ReaderHistory, Screen[None]):
     """The thread view, pushed over the inbox."""
 
     # Defaults; the app's keymap applies the user's overrides by binding id.

@@ -8,7 +8,7 @@ The customer panel's profile is edited in a form and redrawn the same way.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import tzinfo
 from functools import partial
 from typing import TYPE_CHECKING
@@ -39,6 +39,7 @@ def thread_items(
     members: Sequence[Member],
     me: str,
     zone: tzinfo | None,
+    guessed: Callable[[str], bool] = lambda _message_id: False,
 ) -> Iterator[Widget]:
     """Messages and notes in one stream, each note just before the first message written after it."""
     pending = sorted(notes, key=lambda note: (note.created_at, note.id))
@@ -46,7 +47,7 @@ def thread_items(
         while pending and pending[0].created_at < meta.date:
             note = pending.pop(0)
             yield NoteView(note, members, zone, mine=note.author == me)
-        yield MessageView(meta, zone)
+        yield MessageView(meta, zone, guessed=guessed(meta.message_id))
     for note in pending:
         yield NoteView(note, members, zone, mine=note.author == me)
 
@@ -68,7 +69,8 @@ class ReaderNotes:
         inbox = self.session.inbox
         notes = conversation_notes(inbox, self.conversation.id)
         me = self.session.config.team.me
-        yield from thread_items(inbox.messages_of(self.conversation), notes, self.members, me, self.zone)
+        metas = inbox.messages_of(self.conversation)
+        yield from thread_items(metas, notes, self.members, me, self.zone, inbox.joined_by_subject)
         yield Button("+ Internal note (n)", id="add-note", compact=True)
 
     @property

@@ -44,8 +44,14 @@ def _addresses(addresses: tuple[Address, ...]) -> str:
     return ", ".join(a.display() for a in addresses)
 
 
-def message_heading(meta: MessageMeta, zone: tzinfo | None = None) -> Content:
-    """Sender and time (in `zone`, the local zone when None), then To and, when present, Cc."""
+JOINED_BY_SUBJECT = "joined this conversation by its subject only: its mail client sent no reply headers"
+
+
+def message_heading(meta: MessageMeta, zone: tzinfo | None = None, *, guessed: bool = False) -> Content:
+    """Sender and time (in `zone`, the local zone when None), then To and, when present, Cc.
+
+    `guessed`: the message joined its conversation by its subject alone, which the agent is told.
+    """
     when = meta.date.astimezone(zone).strftime("%a %d %b %Y %H:%M %Z").rstrip()
     parts: list[Content | str] = []
     label = None if meta.outgoing else MACHINE_LABELS.get(meta.kind)
@@ -55,6 +61,8 @@ def message_heading(meta: MessageMeta, zone: tzinfo | None = None) -> Content:
     parts += ["\n", "To: ", plain(_addresses(meta.to) or "(nobody)")]
     if meta.cc:
         parts += ["\n", "Cc: ", plain(_addresses(meta.cc))]
+    if guessed:
+        parts += ["\n", Content("≈ " + JOINED_BY_SUBJECT).stylize("italic $warning")]
     if not meta.outgoing and meta.kind is MessageKind.BOUNCE:
         for failure in meta.delivery_failures:
             parts += ["\n", plain("✗ " + failure.describe()).stylize("bold $error")]
@@ -112,12 +120,13 @@ class AttachmentRow(Horizontal, can_focus=True):
 class MessageView(Vertical):
     """One message: who, when, to whom, then its body segments and attachments."""
 
-    def __init__(self, meta: MessageMeta, zone: tzinfo | None = None) -> None:
+    def __init__(self, meta: MessageMeta, zone: tzinfo | None = None, *, guessed: bool = False) -> None:
         label = None if meta.outgoing else MACHINE_LABELS.get(meta.kind)
         kind = "agent" if meta.outgoing else f"customer machine {label[1]}" if label else "customer"
         super().__init__(classes=f"message {kind}")
         self.meta = meta
         self.zone = zone
+        self.guessed = guessed
         self._raw: bytes | None = None
         self.has_body = False  # the body (not a placeholder) is on screen
 
@@ -126,7 +135,8 @@ class MessageView(Vertical):
         self._raw = raw
 
     def compose(self) -> ComposeResult:
-        yield MessageHeading(message_heading(self.meta, self.zone), classes="message-heading", markup=False)
+        heading = message_heading(self.meta, self.zone, guessed=self.guessed)
+        yield MessageHeading(heading, classes="message-heading", markup=False)
         with Vertical(classes="message-body"):
             if self._raw is not None:
                 yield from self._body_widgets(self._raw)

@@ -59,6 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
     change.add_argument("--untag", action="append", default=[], metavar="TAG")
     change.add_argument("--json", action="store_true", help="print the resulting conversation as JSON")
 
+    from shared_inbox.cli.conversation_cmd import add_regroup_parsers
+
+    add_regroup_parsers(sub)
+
+    from shared_inbox.cli.customer_cmd import add_customer_parser
+
+    add_customer_parser(sub)
+
     from shared_inbox.cli.demo_cmd import add_demo_parser
 
     add_demo_parser(sub)

@@ -89,6 +89,14 @@ def dispatch(args: argparse.Namespace, session: Session) -> int:
         return list_conversations(args, session)
     if args.command == "set":
         return set_state(args, session)
+    if args.command in ("merge", "split"):
+        from shared_inbox.cli.conversation_cmd import run_regroup
+
+        return run_regroup(args, session)
+    if args.command == "customer":
+        from shared_inbox.cli.customer_cmd import run_customer
+
+        return run_customer(args, session)
     if args.command == "team":
         from shared_inbox.cli.team_cmd import run_team_command
 

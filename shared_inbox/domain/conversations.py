@@ -11,25 +11,40 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from shared_inbox.domain.auto_reply import is_automatic_answer
 from shared_inbox.domain.events import Event, reduce_state
 from shared_inbox.domain.message_kinds import makes_customer_wait
 from shared_inbox.domain.model import Conversation, Customer, MessageKind, MessageMeta, Status
-from shared_inbox.domain.threading import ThreadIndex
 
-__all__ = ["assemble", "assemble_one", "group_events", "is_outgoing", "waiting_since"]
+__all__ = [
+    "Grouping",
+    "assemble",
+    "assemble_one",
+    "group_events",
+    "is_outgoing",
+    "waiting_since",
+]
 
 
 _ARRIVAL_PRECISION = timedelta(microseconds=999_999)
 _NOT_A_TURN = frozenset({MessageKind.AUTO_REPLY, MessageKind.BOUNCE})
 
 
+class Grouping(Protocol):
+    """Which messages make up which conversation: threading, with or without the team's merges."""
+
+    def conversation_of(self, message_id: str) -> str | None: ...
+
+    def conversations(self) -> Mapping[str, list[str]]: ...
+
+
 def is_outgoing(meta: MessageMeta, our_addresses: frozenset[str]) -> bool:
     return meta.outgoing or meta.sender.email.lower() in our_addresses
 
 
-def group_events(index: ThreadIndex, events: Iterable[Event]) -> dict[str, list[Event]]:
+def group_events(index: Grouping, events: Iterable[Event]) -> dict[str, list[Event]]:
     """Events by conversation id, routed through their anchor Message-ID.
 
     Events whose anchor is not (yet) a known message are left out; they find their
@@ -44,7 +59,7 @@ def group_events(index: ThreadIndex, events: Iterable[Event]) -> dict[str, list[
 
 
 def assemble(
-    index: ThreadIndex,
+    index: Grouping,
     messages: Mapping[str, MessageMeta],
     events_by_conversation: Mapping[str, Sequence[Event]],
     our_addresses: frozenset[str],

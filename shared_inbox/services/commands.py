@@ -66,6 +66,14 @@ class Commands:
             raise CommandError(f"No conversation {ref!r}; `shared-inbox list` shows the ids.")
         return conv
 
+    def record(self, conv: Conversation, kind: EventKind | str, data: Mapping[str, object]) -> Event:
+        """Record an event of any kind on ``conv``, for services whose events this layer does not build."""
+        return self._record(conv, kind, data)
+
+    def find(self, ref: str) -> Conversation:
+        """The conversation ``ref`` names; raises :class:`CommandError` saying why there is none."""
+        return self._conversation(ref)
+
     def _record(self, conv: Conversation, kind: EventKind | str, data: Mapping[str, object]) -> Event:
         at = self.now()
         anchor = conv.message_ids[0]

@@ -3,7 +3,8 @@
 Built from the inbox's conversations only, so it needs no store of its own. Matching on every
 message's sender, not just the conversation's customer, finds a customer's mail in threads a
 colleague of theirs started. The address -> conversations index is built once per inbox size
-(threads only change membership when messages are added) and reused while the agent reads.
+(threads only change membership when messages are added, merged or split) and reused while the
+agent reads.
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass, field
 
+from shared_inbox.domain.customer_links import Suggestion, suggest_links
 from shared_inbox.domain.model import Conversation
 from shared_inbox.domain.profiles import CustomerRecord
 from shared_inbox.domain.query import CustomerLookup
+from shared_inbox.mail.body import read_message
+from shared_inbox.services.customer_links import people, person_record
 from shared_inbox.services.inbox import Inbox
-from shared_inbox.services.notes import customer_record, profiles
+from shared_inbox.services.notes import profiles
 
 # Domains where the address says nothing about the sender's employer.
 FREE_MAIL_DOMAINS = frozenset(
@@ -65,6 +69,7 @@ class CustomerProfile:
     organisation: str | None
     conversations: tuple[Conversation, ...]
     record: CustomerRecord = field(default_factory=lambda: CustomerRecord(""))  # fields and notes
+    linked: tuple[str, ...] = ()  # the customer's other addresses, as the team linked them
 
     def display(self) -> str:
         return f"{self.name} <{self.email}>" if self.name else self.email
@@ -72,7 +77,7 @@ class CustomerProfile:
 
 @dataclass(frozen=True, slots=True)
 class _Index:
-    messages_seen: int
+    messages_seen: tuple[int, int]  # messages, and merges or splits, when built
     conversation_ids: dict[str, tuple[str, ...]]  # email -> conversation ids
     names: dict[str, str]  # email -> the latest display name seen
 
@@ -98,12 +103,14 @@ def _build_index(inbox: Inbox) -> _Index:
                 names[meta.sender.email] = meta.sender.name
         for email in emails:
             ids.setdefault(email, []).append(conv.id)
-    return _Index(len(inbox.messages), {e: tuple(c) for e, c in ids.items()}, names)
+    return _Index(
+        (len(inbox.messages), inbox.index.regroupings), {e: tuple(c) for e, c in ids.items()}, names
+    )
 
 
 def _index_for(inbox: Inbox) -> _Index:
     index = _INDEXES.get(inbox)
-    if index is None or index.messages_seen != len(inbox.messages):
+    if index is None or index.messages_seen != (len(inbox.messages), inbox.index.regroupings):
         index = _build_index(inbox)
         _INDEXES[inbox] = index
     return index
@@ -114,36 +121,78 @@ def _newest_first(conv: Conversation) -> tuple[bool, float]:
     return (activity is not None, activity.timestamp() if activity else 0.0)
 
 
-def customer_profile(inbox: Inbox, email: str, name: str = "") -> CustomerProfile:
+def customer_profile(inbox: Inbox, email: str, name: str = "", *, linked: bool = True) -> CustomerProfile:
     """Everything the inbox knows about `email`: name, organisation, conversations newest first.
 
-    `name` is used when no message carries one. Statuses are read fresh from the inbox, so a
-    conversation closed a moment ago shows as closed.
+    With ``linked``, the person behind the address: the conversations and profile of every
+    address the team linked to it. `name` is used when no message carries one. Statuses are
+    read fresh from the inbox, so a conversation closed a moment ago shows as closed.
     """
     email = email.strip().lower()
     index = _index_for(inbox)
+    others = people(inbox).others_of(email) if linked else ()
     found: dict[str, Conversation] = {}
-    for conv_id in index.conversation_ids.get(email, ()):
-        conv = inbox.conversation(conv_id)  # follows merges since the index was built
-        if conv is not None:
-            found[conv.id] = conv
+    for address in (email, *others):
+        for conv_id in index.conversation_ids.get(address, ()):
+            conv = inbox.conversation(conv_id)  # follows merges since the index was built
+            if conv is not None:
+                found[conv.id] = conv
     conversations = tuple(sorted(found.values(), key=_newest_first, reverse=True))
+    known_name = index.names.get(email) or next((index.names[o] for o in others if o in index.names), "")
     return CustomerProfile(
         email=email,
-        name=index.names.get(email) or name,
+        name=known_name or name,
         organisation=organisation_of(email),
         conversations=conversations,
-        record=customer_record(inbox, email),
+        record=person_record(inbox, email, linked=linked),
+        linked=others,
+    )
+
+
+SUGGESTION_TEXTS = 20  # the customer's latest messages read for addresses they wrote down
+
+
+def link_suggestions(inbox: Inbox, profile: CustomerProfile) -> list[Suggestion]:
+    """Addresses that may be this customer's too, for the team to link or not."""
+    index = _index_for(inbox)
+    known = {address: index.names.get(address, "") for address in index.conversation_ids}
+    written = [
+        meta
+        for conv in profile.conversations
+        for meta in inbox.messages_of(conv)
+        if meta.sender.email == profile.email and not meta.outgoing
+    ]
+    texts = []
+    for meta in sorted(written, key=lambda m: m.date)[-SUGGESTION_TEXTS:]:
+        raw = inbox.store.load_raw(meta.message_id)
+        if raw is not None:
+            body = read_message(raw)
+            texts.append("\n".join(s.text for s in body.segments if s.kind == "text"))
+    return suggest_links(
+        profile.email,
+        profile.name,
+        profile.organisation,
+        known,
+        texts,
+        linked=profile.linked,
+        our_addresses=inbox.our_addresses,
     )
 
 
 def customer_lookup(inbox: Inbox) -> CustomerLookup:
-    """For ``customer:`` searches: an address's organisation, profile fields and customer notes."""
+    """For ``customer:`` searches: the person's addresses, organisations, profile fields and notes."""
     recorded = profiles(inbox)
+    linked = people(inbox)
 
-    def lookup(email: str) -> str:
+    def one(email: str) -> str:
         record = recorded.get(email)
         organisation = organisation_of(email) or ""
         return f"{organisation}\n{record.searchable()}" if record is not None else organisation
+
+    def lookup(email: str) -> str:
+        others = linked.others_of(email)
+        if not others:
+            return one(email)
+        return "\n".join([one(email), *others, *(one(other) for other in others)])
 
     return lookup

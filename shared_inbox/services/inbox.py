@@ -20,6 +20,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 from shared_inbox.domain.conversations import assemble, assemble_one, group_events
 from shared_inbox.domain.events import Event, EventError, event_from_json
+from shared_inbox.domain.merged_index import MergedIndex
 from shared_inbox.domain.message_kinds import KindSummary, summarise
 from shared_inbox.domain.model import Conversation, MessageKind, MessageMeta, Status
 from shared_inbox.domain.query import parse_query, search_text
@@ -90,12 +91,13 @@ class Inbox:
         self.our_addresses = our_addresses
         self.bulk_starts_clocks = bulk_starts_clocks
         self.me = me
-        self.index = ThreadIndex(
+        threads = ThreadIndex(
             subject_merge=subject_merge,
             window=subject_merge_window,
             reply_subjects=reply_subjects,
             reply_window=reply_window,
         )
+        self.index = MergedIndex(threads, store.message_table())  # threading plus the team's merges
         self.events: list[Event] = []
         self._event_ids: set[str] = set()
         self._conversations: dict[str, Conversation] | None = None
@@ -133,6 +135,7 @@ class Inbox:
             self.index.add_many(metas)
             for raw in self.store.events():
                 self._take_event(raw)
+            self.index.take_events(self.events)
             self._conversations = None
             self._changed()
             # Now, while the caller may hold off the garbage collector (see session.py), rather
@@ -234,7 +237,7 @@ class Inbox:
     def add_events(self, events: Iterable[Event]) -> None:
         """Take in many events (a teammate's batch) and rebuild each conversation they touch once."""
         touched: set[str] = set()
-        took = False
+        took: list[Event] = []
         with self._settle_lock:
             self._settle()
             for event in events:
@@ -242,12 +245,16 @@ class Inbox:
                     continue
                 self._event_ids.add(event.id)
                 self.events.append(event)
-                took = True
+                took.append(event)
                 conv_id = self.index.conversation_of(event.anchor)
                 if conv_id is not None:
                     touched.add(conv_id)
                 if self._conversations is not None and conv_id is not None:
                     self._events_by_conv.setdefault(conv_id, []).append(event)
+            regrouped = self.index.take_events(took)  # merges and splits: messages changed hands
+            if regrouped and self._conversations is not None:
+                self._events_by_conv = group_events(self.index, self.events)
+            touched |= regrouped
             if self._conversations is not None:
                 for conv_id in touched:
                     self._rebuild(conv_id)
@@ -264,7 +271,7 @@ class Inbox:
         self._changed()
         self._search_texts.pop(conv_id, None)
         metas = [self.messages[m] for m in self.index.members(conv_id) if m in self.messages]
-        if not metas:
+        if not metas or self.index.resolve(conv_id) != conv_id:  # gone, or merged into another
             self._conversations.pop(conv_id, None)
             return
         events = self._events_by_conv.get(conv_id, ())

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from shared_inbox.canned import reply_context
 from shared_inbox.domain.model import Conversation
 from shared_inbox.domain.sla import SlaTarget
+from shared_inbox.services.customer_links import person_record
 from shared_inbox.services.deadlines import ItemKind, tracker_for
-from shared_inbox.services.notes import customer_record
 
 if TYPE_CHECKING:
     from shared_inbox.services.session import Session
@@ -22,13 +22,14 @@ _RESPONSES = frozenset({SlaTarget.FIRST_RESPONSE.value, SlaTarget.NEXT_RESPONSE.
 def reply_variables(
     session: Session, conversation: Conversation | None, now: datetime | None = None
 ) -> dict[str, object]:
-    """Customer, agent, company and conversation, with what the team recorded in the customer's profile.
+    """Customer, agent, company and conversation, with what the team recorded about the customer
+    (under any of their linked addresses).
 
     ``sla.due`` is when the team owes the customer its answer (the running response clock of
     the conversation's SLA policy), written in the business-hours time zone; empty without one.
     """
     customer = conversation.customer if conversation is not None else None
-    profile = customer_record(session.inbox, customer.email) if customer is not None else None
+    profile = person_record(session.inbox, customer.email) if customer is not None else None
     context = reply_context(session.config, conversation, profile)
     due = response_due(session, conversation, now or session.commands.now()) if conversation else None
     if due is not None:

@@ -90,12 +90,18 @@ class ChoicePrompt(ModalScreen[Picked | None]):
     ]
 
     def __init__(
-        self, title: str, choices: Sequence[tuple[str, str]], *, typed_hint: str | None = None
+        self,
+        title: str,
+        choices: Sequence[tuple[str, str]],
+        *,
+        typed_hint: str | None = None,
+        highlighted: int = 0,
     ) -> None:
         super().__init__()
         self.prompt_title = title
         self.choices = list(choices)
         self.typed_hint = typed_hint
+        self.first_highlighted = highlighted if 0 <= highlighted < len(self.choices) else 0
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="prompt"):
@@ -108,7 +114,8 @@ class ChoicePrompt(ModalScreen[Picked | None]):
 
     def on_mount(self) -> None:
         choices = self.query_one(OptionList)
-        choices.highlighted = 0 if self.choices else None
+        choices.highlighted = self.first_highlighted if self.choices else None
+        choices.display = bool(self.choices) or self.typed_hint is None  # no empty box above the line
         if self.typed_hint is None:
             choices.focus()
         else:

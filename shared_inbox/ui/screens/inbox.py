@@ -34,6 +34,7 @@ from shared_inbox.ui.keys import bindings_for, shown_key, spec_for
 from shared_inbox.ui.screens.first_screen import ROWS_KEPT, FirstScreen, save_first_screen
 from shared_inbox.ui.screens.inbox_deadlines import ListDeadlines
 from shared_inbox.ui.screens.inbox_triage import TriageActions, UndoStep, which
+from shared_inbox.ui.screens.regroup_actions import ListRegroup
 from shared_inbox.ui.views import VIEWS, Undo, inverse_commands, partition
 from shared_inbox.ui.widgets.conversation_list import ConversationList
 from shared_inbox.ui.widgets.list_header import (
@@ -72,7 +73,7 @@ class StatusBar(Static):
         self.update(Content(line))
 
 
-class InboxScreen(TriageActions, ListDeadlines, Screen[None]):
+class InboxScreen(TriageActions, ListRegroup, ListDeadlines, Screen[None]):
     """Sidebar, list, search line, status bar and footer."""
 
     DEFAULT_CSS = """

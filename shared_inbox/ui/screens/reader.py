@@ -30,7 +30,7 @@ from shared_inbox.domain.presence import Presence
 from shared_inbox.mail.attachments import AttachmentInfo, open_with_system
 from shared_inbox.mail.compose import ReplyMode
 from shared_inbox.services.bodies import cached_body, fetch_bodies
-from shared_inbox.services.customers import customer_profile
+from shared_inbox.services.customers import customer_profile, link_suggestions
 from shared_inbox.services.flags import mark_read
 from shared_inbox.services.replies import Replies
 from shared_inbox.ui.dialogs.prompts import TextPrompt
@@ -47,8 +47,10 @@ from shared_inbox.ui.screens.reader_attachments import (
 )
 from shared_inbox.ui.screens.reader_deadlines import ReaderDeadlines
 from shared_inbox.ui.screens.reader_history import ReaderHistory
+from shared_inbox.ui.screens.reader_links import ReaderLinks
 from shared_inbox.ui.screens.reader_notes import ReaderNotes
 from shared_inbox.ui.screens.reader_triage import ListTriage, ReaderTriage
+from shared_inbox.ui.screens.regroup_actions import ReaderRegroup
 from shared_inbox.ui.widgets.customer_panel import CustomerPanel
 from shared_inbox.ui.widgets.message_view import FOLDED, AttachmentRow, MessageView, message_heading, plain
 from shared_inbox.ui.widgets.presence_badges import follow_presence, report_activity
@@ -85,7 +87,9 @@ def header_line(conv: Conversation, message_count: int) -> Content:
     return Content.assemble(*parts)
 
 
-class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, ReaderHistory, Screen[None]):
+class ReaderScreen(
+    ReaderDeadlines, ReaderNotes, ReaderLinks, ReaderRegroup, ReaderTriage, ReaderHistory, Screen[None]
+):
     """The thread view, pushed over the inbox."""
 
     # Defaults; the app's keymap applies the user's overrides by binding id.
@@ -140,7 +144,8 @@ class ReaderScreen(ReaderDeadlines, ReaderNotes, ReaderTriage, ReaderHistory, Sc
                     yield widget
             who = conv.customer
             profile = customer_profile(self.session.inbox, who.email, who.name) if who else None
-            panel = CustomerPanel(profile, conv.id, self.zone)
+            suggested = link_suggestions(self.session.inbox, profile) if profile else []
+            panel = CustomerPanel(profile, conv.id, self.zone, suggested)
             panel.display = self.panel_shown
             yield panel
         yield StatusBar()

@@ -20,7 +20,7 @@ from textual.widgets import Button
 from shared_inbox.domain.model import Conversation, MessageMeta
 from shared_inbox.domain.notes import Note
 from shared_inbox.services.commands import CommandError
-from shared_inbox.services.customers import customer_profile
+from shared_inbox.services.customers import customer_profile, link_suggestions
 from shared_inbox.services.notes import conversation_notes
 from shared_inbox.ui.dialogs.customer_editor import CustomerEditor, ProfileChanges
 from shared_inbox.ui.dialogs.note_editor import Member, NoteDraft, NoteEditor, NoteView
@@ -163,4 +163,5 @@ class ReaderNotes:
             return
         panel = self.query_one(CustomerPanel)  # type: ignore[attr-defined]
         panel.profile = customer_profile(self.session.inbox, who.email, who.name)
+        panel.suggestions = link_suggestions(self.session.inbox, panel.profile)
         panel.refresh(recompose=True)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from shared_inbox.config.model import AfterAction
 from shared_inbox.domain.model import Conversation
 from shared_inbox.ui.inbox_changes import InboxChange, follow_inbox
+from shared_inbox.ui.screens.inbox_triage import UndoStep
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -32,6 +33,8 @@ class ListTriage(Protocol):
     def next_after(self, conv_id: str) -> Conversation | None: ...
 
     def action_undo(self) -> None: ...
+
+    def remember_undo(self, step: UndoStep) -> None: ...
 
 
 class ReaderTriage:
@@ -123,3 +126,4 @@ class ReaderTriage:
         if screen is not None:
             screen.action_undo()
             self.reload_conversation()
+            self.refresh_customer()  # type: ignore[attr-defined]  # an undone link shows at once

@@ -10,6 +10,7 @@ list is an OptionList: Enter or a click opens one in place of the current conver
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import tzinfo
 
 from rich.cells import cell_len
@@ -22,6 +23,7 @@ from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from shared_inbox.display.text import inert
+from shared_inbox.domain.customer_links import Suggestion
 from shared_inbox.domain.model import Conversation
 from shared_inbox.domain.profiles import FIELD_LABELS, CustomerRecord
 from shared_inbox.services.customers import CustomerProfile
@@ -102,11 +104,18 @@ class CustomerPanel(VerticalScroll):
             super().__init__()
             self.conversation_id = conversation_id
 
-    def __init__(self, profile: CustomerProfile | None, current_id: str, zone: tzinfo | None = None) -> None:
+    def __init__(
+        self,
+        profile: CustomerProfile | None,
+        current_id: str,
+        zone: tzinfo | None = None,
+        suggestions: Sequence[Suggestion] = (),
+    ) -> None:
         super().__init__(id="customer-panel", can_focus=False)
         self.profile = profile
         self.current_id = current_id
         self.zone = zone
+        self.suggestions = list(suggestions)
 
     @property
     def others(self) -> list[Conversation]:
@@ -128,6 +137,7 @@ class CustomerPanel(VerticalScroll):
             yield AddressLine(profile.email, id="customer-name", bold=True)
         organisation = profile.organisation or "private address"
         yield Static(plain(organisation), id="customer-organisation", markup=False)
+        yield from self._addresses(profile)
         recorded = recorded_lines(profile.record, self.zone)
         for line in recorded:
             yield Static(line, classes="customer-recorded", markup=False)
@@ -142,6 +152,20 @@ class CustomerPanel(VerticalScroll):
         if others:
             options = [Option(conversation_option(conv, self.zone), id=conv.id) for conv in others]
             yield OptionList(*options, id="customer-conversations")
+
+    def _addresses(self, profile: CustomerProfile) -> ComposeResult:
+        """The customer's linked addresses, then addresses that may be theirs (never linked unasked)."""
+        if profile.linked:
+            yield Static(Content("Also writes from"), classes="panel-muted")
+            for n, address in enumerate(profile.linked):
+                yield AddressLine(address, id=f"customer-linked-{n}")
+        if self.suggestions:
+            yield Static(Content("Maybe the same customer"), classes="panel-muted")
+            for n, suggestion in enumerate(self.suggestions):
+                line = Content.assemble(
+                    plain(suggestion.email), "\n", (inert(suggestion.reason), "$text-muted")
+                )
+                yield Static(line, id=f"customer-suggested-{n}", classes="customer-suggested", markup=False)
 
     def focus_conversations(self) -> bool:
         """Move the focus to the conversation list; False when there is none to focus."""

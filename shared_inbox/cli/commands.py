@@ -56,6 +56,10 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     config = load_or_explain(path, env)
     if config is None:
         return EXIT_FAILURE
+    if args.command == "auth":  # signs in before any store or mailbox is opened
+        from shared_inbox.cli.auth_cmd import run_auth
+
+        return run_auth(args, config)
     try:
         with open_session(config) as session:
             return dispatch(args, session)

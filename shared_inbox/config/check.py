@@ -137,7 +137,12 @@ def effective_settings(config: Config) -> list[tuple[str, str, str]]:
     if imap.auth is Auth.OAUTH2:
         values.append(("imap.oauth2_mechanism", imap.oauth2_mechanism.value))
     values += [
-        ("imap.sent_folder", imap.sent_folder),
+        (
+            "imap.sent_folder",
+            imap.sent_folder
+            if "sent" in imap.special_folders
+            else f"the folder the server flags \\Sent (else {imap.sent_folder})",
+        ),
         ("smtp.host", smtp.host),
         ("smtp.port", smtp.port),
         ("smtp.security", smtp.security.value),
@@ -152,6 +157,18 @@ def effective_settings(config: Config) -> list[tuple[str, str, str]]:
         if key == "account.provider" and config.account.provider is not Provider.GENERIC:
             origin = FROM_FILE
         rows.append((key, shown, origin))
+    client = config.oauth2
+    if client is not None:
+        settings = [
+            ("oauth2.client_id", client.client_id),
+            ("oauth2.token_url", client.token_url),
+            ("oauth2.device_url", client.device_url or "(none)"),
+            ("oauth2.authorize_url", client.authorize_url or "(none)"),
+            ("oauth2.scopes", " ".join(client.scopes)),
+            ("oauth2.token_store", client.token_store.value),
+        ]
+        rows.extend((key, value, config.origins.get(key, FROM_DEFAULT)) for key, value in settings)
+        return rows
     oauth = PRESETS[config.account.provider].oauth
     if oauth is not None and Auth.OAUTH2 in (imap.auth, smtp.auth):
         origin = f"provider {config.account.provider.value}"
@@ -195,13 +212,15 @@ def _describe_connection(conn: ConnectionConfig) -> str:
     login = f"as {conn.username}" if conn.username else "without login"
     parts = [f"{conn.host}:{conn.port}, security {conn.security}, {login}"]
     if conn.auth is Auth.OAUTH2:
-        parts.append(f"OAuth2 ({conn.oauth2_mechanism}), access token from oauth2_token_command")
+        source = "oauth2_token_command" if conn.token is not None else "the built-in sign-in ([oauth2])"
+        parts.append(f"OAuth2 ({conn.oauth2_mechanism}), access token from {source}")
     elif conn.password is not None:
         parts.append(f"password from {_describe_source(conn.password, conn.password_same_as_imap)}")
     if conn.tls_ca_file is not None:
         parts.append(f"CA file {conn.tls_ca_file}")
     if isinstance(conn, ImapConfig):
-        parts.append(f"folders {', '.join(conn.folders)}; sent folder {conn.sent_folder}")
+        sent = conn.sent_folder if "sent" in conn.special_folders else "found by its flag"
+        parts.append(f"folders {', '.join(conn.folders)}; sent folder {sent}")
         parts.append(f"IDLE {'on' if conn.idle else 'off'}; batches of {conn.batch_size}")
         if conn.sync_since_days is not None:
             parts.append(f"mail of the last {conn.sync_since_days} days kept locally")
@@ -260,6 +279,8 @@ def _password_outcome(
             else:
                 seen[token_key] = "ok (access token)"
         return seen[token_key]
+    if conn.auth is Auth.OAUTH2:
+        return "from the built-in sign-in (`shared-inbox auth login`); tried with the logins"
     if conn.password is None:
         return "not needed (no login)"
     key = id(conn.password)

@@ -9,6 +9,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 from shared_inbox.config.lines import format_path
 from shared_inbox.config.model import (
@@ -38,7 +39,8 @@ CONNECTION_KEYS = frozenset(
         "oauth2_token_command",
     }
 )
-IMAP_ONLY_KEYS = frozenset({"folders", "sent_folder", "idle", "batch_size", "sync_since"})
+SPECIAL_FOLDER_KEYS = ("sent_folder", "drafts_folder", "junk_folder", "archive_folder", "trash_folder")
+IMAP_ONLY_KEYS = frozenset({"folders", "idle", "batch_size", "sync_since", *SPECIAL_FOLDER_KEYS})
 SMTP_ONLY_KEYS = frozenset({"server_saves_sent", "password_same_as_imap"})
 IMAP_KEYS = CONNECTION_KEYS | IMAP_ONLY_KEYS
 SMTP_KEYS = CONNECTION_KEYS | SMTP_ONLY_KEYS
@@ -101,7 +103,7 @@ def read_imap(root: Table, ctx: FileContext) -> ImapConfig:
     table = root.table("imap", IMAP_KEYS, elsewhere=dict.fromkeys(SMTP_ONLY_KEYS, "[smtp]"))
     host, port, security, ca_file = _endpoint(table, "imap", ctx)
     username = table.required_text("username", what="the login name of the support mailbox")
-    auth, mechanism, token = _oauth(table, None)
+    auth, mechanism, token = _oauth(table, None, built_in=root.has("oauth2"))
     password = None
     if auth is Auth.PASSWORD:
         password = _password_source(table, ctx, username, imap=None)
@@ -119,6 +121,13 @@ def read_imap(root: Table, ctx: FileContext) -> ImapConfig:
         password=password,
         folders=table.text_list("folders", ("INBOX",)),
         sent_folder=table.text("sent_folder", "Sent"),
+        special_folders=MappingProxyType(
+            {
+                key.removesuffix("_folder"): name
+                for key in SPECIAL_FOLDER_KEYS
+                if (name := table.optional_text(key)) is not None
+            }
+        ),
         idle=table.flag("idle", True),
         batch_size=table.integer("batch_size", 500, minimum=1, maximum=10_000),
         sync_since_days=_window_days(table, "sync_since"),
@@ -150,7 +159,7 @@ def read_smtp(root: Table, ctx: FileContext, imap: ImapConfig) -> SmtpConfig:
     host, port, security, ca_file = _endpoint(table, "smtp", ctx)
     same_as_imap = table.flag("password_same_as_imap", False)
     username = table.optional_text("username")
-    auth, mechanism, token = _oauth(table, imap)
+    auth, mechanism, token = _oauth(table, imap, built_in=root.has("oauth2"))
     if username is None and (same_as_imap or auth is Auth.OAUTH2) and not table.has("username"):
         username = imap.username
     imap_data = root.data.get("imap")
@@ -185,8 +194,13 @@ def read_smtp(root: Table, ctx: FileContext, imap: ImapConfig) -> SmtpConfig:
     )
 
 
-def _oauth(table: Table, imap: ImapConfig | None) -> tuple[Auth, OAuthMechanism, PasswordSource | None]:
-    """`auth`, the SASL mechanism and the token source; `imap` is given for SMTP, which shares its token."""
+def _oauth(
+    table: Table, imap: ImapConfig | None, *, built_in: bool
+) -> tuple[Auth, OAuthMechanism, PasswordSource | None]:
+    """`auth`, the SASL mechanism and the token source; `imap` is given for SMTP, which shares its token.
+
+    No token source (None) with `auth = "oauth2"` means the built-in sign-in of [oauth2] (`built_in`).
+    """
     auth = table.choice("auth", Auth, Auth.PASSWORD)
     mechanism = table.choice("oauth2_mechanism", OAuthMechanism, OAuthMechanism.AUTO)
     if auth is Auth.PASSWORD:
@@ -206,12 +220,14 @@ def _oauth(table: Table, imap: ImapConfig | None) -> tuple[Auth, OAuthMechanism,
         return auth, mechanism, PasswordSource(PasswordKind.COMMAND, dotted, argv=argv) if argv else None
     if imap is not None and imap.token is not None:
         return auth, mechanism, imap.token
-    table.problem(
-        None,
-        'auth = "oauth2" needs a token source',
-        "set oauth2_token_command to a program that prints an access token "
-        "(oama, mutt_oauth2.py, pizauth, ...)",
-    )
+    if not built_in:
+        table.problem(
+            None,
+            'auth = "oauth2" needs a token source',
+            "add an [oauth2] section with the client_id you registered (then run `shared-inbox auth login`), "
+            "or set oauth2_token_command to a program that prints an access token "
+            "(oama, mutt_oauth2.py, pizauth, ...)",
+        )
     return auth, mechanism, None
 
 

@@ -55,6 +55,32 @@ class Provider(enum.StrEnum):
     GENERIC = "generic"
 
 
+class TokenStore(enum.StrEnum):
+    """Where the built-in sign-in keeps the refresh token: the system keyring when usable, else a file."""
+
+    AUTO = "auto"
+    KEYRING = "keyring"
+    FILE = "file"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OAuthClientConfig:
+    """The OAuth2 client the admin registered, for `shared-inbox auth login` (the built-in sign-in).
+
+    Endpoints and scopes come from the provider preset unless the [oauth2] section sets them;
+    an empty `device_url` / `authorize_url` means that flow is not available.
+    """
+
+    client_id: str
+    client_secret: str = field(default="", repr=False)  # Google's "installed app" secret (not confidential)
+    token_url: str
+    device_url: str = ""
+    authorize_url: str = ""
+    revocation_url: str = ""
+    scopes: tuple[str, ...] = ()
+    token_store: TokenStore = TokenStore.AUTO
+
+
 class PasswordKind(enum.StrEnum):
     """Where a connection's password comes from."""
 
@@ -111,7 +137,10 @@ class ImapConfig(ConnectionConfig):
 
     username: str
     folders: tuple[str, ...] = ("INBOX",)
-    sent_folder: str = "Sent"
+    sent_folder: str = "Sent"  # used as written when `special_folders` names it, else the fallback
+    # Folders the file names for a special use ("sent", "drafts", "junk", "archive", "trash");
+    # the others are found by the server's RFC 6154 flags.
+    special_folders: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     idle: bool = True
     batch_size: int = 500
     sync_since_days: int | None = None  # keep only this many recent days locally; None: everything
@@ -234,6 +263,7 @@ class Config:
     outbox: OutboxConfig = field(default_factory=OutboxConfig)
     canned: CannedConfig = field(default_factory=CannedConfig)
     interface: InterfaceConfig = field(default_factory=InterfaceConfig)
+    oauth2: OAuthClientConfig | None = None  # the built-in sign-in; None: tokens come from a command
     business_hours: HoursConfig = field(default_factory=HoursConfig)
     sla: tuple[SlaPolicy, ...] = ()  # the first policy that covers a conversation applies
     automation: AutomationConfig = field(default_factory=AutomationConfig)

@@ -25,6 +25,19 @@ class OAuthEndpoints:
     token_url: str
     device_url: str
     scopes: tuple[str, ...]
+    revocation_url: str = ""
+
+    def as_settings(self) -> dict[str, object]:
+        """The [oauth2] keys this preset fills."""
+        values: dict[str, object] = {
+            "authorize_url": self.authorize_url,
+            "token_url": self.token_url,
+            "device_url": self.device_url,
+            "scopes": list(self.scopes),
+        }
+        if self.revocation_url:
+            values["revocation_url"] = self.revocation_url
+        return values
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +60,6 @@ PRESETS: Mapping[Provider, Preset] = MappingProxyType(
                 "security": "tls",
                 "auth": "oauth2",
                 "oauth2_mechanism": "xoauth2",
-                "sent_folder": "Sent Items",
             },
             smtp={
                 "host": "smtp.office365.com",
@@ -76,7 +88,6 @@ PRESETS: Mapping[Provider, Preset] = MappingProxyType(
                 "port": 993,
                 "security": "tls",
                 "auth": "oauth2",
-                "sent_folder": "[Gmail]/Sent Mail",
             },
             smtp={
                 "host": "smtp.gmail.com",
@@ -90,6 +101,7 @@ PRESETS: Mapping[Provider, Preset] = MappingProxyType(
                 token_url="https://oauth2.googleapis.com/token",
                 device_url="https://oauth2.googleapis.com/device/code",
                 scopes=("https://mail.google.com/",),
+                revocation_url="https://oauth2.googleapis.com/revoke",
             ),
             limits="15 simultaneous IMAP connections per account",
         ),
@@ -99,13 +111,7 @@ PRESETS: Mapping[Provider, Preset] = MappingProxyType(
             limits="sign in with an app password (Settings > Privacy & Security > App passwords)",
         ),
         Provider.ICLOUD: Preset(
-            imap={
-                "host": "imap.mail.me.com",
-                "port": 993,
-                "security": "tls",
-                "auth": "password",
-                "sent_folder": "Sent Messages",
-            },
+            imap={"host": "imap.mail.me.com", "port": 993, "security": "tls", "auth": "password"},
             smtp={"host": "smtp.mail.me.com", "port": 587, "security": "starttls", "auth": "password"},
             limits="sign in with an app-specific password made at account.apple.com",
         ),
@@ -134,7 +140,10 @@ def apply_preset(data: dict[str, object], provider: Provider) -> dict[str, str]:
     """
     preset = PRESETS[provider]
     origins: dict[str, str] = {}
-    for section, values in (("imap", preset.imap), ("smtp", preset.smtp)):
+    sections: list[tuple[str, Mapping[str, object]]] = [("imap", preset.imap), ("smtp", preset.smtp)]
+    if isinstance(data.get("oauth2"), dict):  # the built-in sign-in: endpoints and scopes
+        sections.append(("oauth2", preset.oauth.as_settings() if preset.oauth is not None else {}))
+    for section, values in sections:
         table = data.get(section)
         if table is None and values:
             table = data[section] = {}

@@ -19,6 +19,7 @@ from shared_inbox.config.model import (
     DEFAULT_EVENTS_FOLDER,
     AccountConfig,
     AfterAction,
+    Auth,
     Config,
     FromStyle,
     InterfaceConfig,
@@ -29,6 +30,7 @@ from shared_inbox.config.model import (
     TeamConfig,
     ThreadingConfig,
 )
+from shared_inbox.config.oauth_client import read_oauth_client
 from shared_inbox.config.providers import apply_preset, read_provider
 from shared_inbox.config.reader import Collector, Table, did_you_mean
 from shared_inbox.config.service_levels import read_canned, read_hours, read_sla
@@ -53,6 +55,7 @@ TOP_KEYS = frozenset(
         "interface",
         "business_hours",
         "sla",
+        "oauth2",
         "automation",
     }
 )
@@ -125,6 +128,8 @@ def parse_config(
     account = _account(root)
     imap = read_imap(root, ctx)
     smtp = read_smtp(root, ctx, imap)
+    built_in = [conn for conn in (imap, smtp) if conn.auth is Auth.OAUTH2 and conn.token is None]
+    oauth2 = read_oauth_client(root, used=bool(built_in))
     team = _team(root, account.address)
     store = _store(root, ctx)
     threading = _threading(root)
@@ -151,6 +156,7 @@ def parse_config(
         outbox=outbox,
         canned=canned,
         interface=interface,
+        oauth2=oauth2,
         business_hours=hours,
         sla=sla,
         automation=automation,

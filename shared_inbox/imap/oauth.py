@@ -27,9 +27,10 @@ def oauth_login(client: IMAPClient, user: str, login: OAuthLogin, where: str) ->
                 client.oauth2_login(user, token)
         except LoginError as exc:
             said = _words(exc, token)
+            login.refused(token)
             continue
         return
-    raise AuthError(rejected_twice("IMAP", user, said))
+    raise AuthError(rejected_twice("IMAP", user, said, login))
 
 
 def _words(exc: BaseException, token: str) -> str:

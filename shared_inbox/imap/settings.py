@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from shared_inbox.auth.tokens import oauth_login
 from shared_inbox.config import Config, resolve_password
 from shared_inbox.imap.connection import Endpoint
-from shared_inbox.net.oauth import oauth_login_for
 
 
 def imap_endpoint(config: Config, env: Mapping[str, str] | None = None) -> Endpoint:
@@ -20,5 +20,5 @@ def imap_endpoint(config: Config, env: Mapping[str, str] | None = None) -> Endpo
         username=imap.username,
         password=resolve_password(imap, env if env is not None else os.environ),
         ca_file=imap.tls_ca_file,
-        oauth=oauth_login_for(imap),
+        oauth=oauth_login(config, imap),
     )

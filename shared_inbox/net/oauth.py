@@ -20,15 +20,27 @@ from shared_inbox.net.errors import AuthError, MailServerError
 XOAUTH2 = "XOAUTH2"
 OAUTHBEARER = "OAUTHBEARER"
 
+HELPER_ADVICE = "check that the token helper signs in as that user with the mail scopes"
 TokenSource = Callable[[], str]  # each call yields a current access token; raises PasswordError
+
+
+def _ignore(token: str) -> None:
+    return None
 
 
 @dataclass(frozen=True)
 class OAuthLogin:
-    """How a connection signs in with OAuth2: `mechanism` is "auto", "xoauth2" or "oauthbearer"."""
+    """How a connection signs in with OAuth2: `mechanism` is "auto", "xoauth2" or "oauthbearer".
+
+    `refused` is told of a token the server rejected, so a source that caches tokens
+    hands out a fresh one on the next call.
+    """
 
     tokens: TokenSource = field(repr=False)
     mechanism: str = "auto"
+    refused: Callable[[str], None] = field(default=_ignore, repr=False)
+    # What to do when even a fresh token is refused; "{user}" is the mailbox user.
+    advice: str = HELPER_ADVICE
 
 
 def oauth_login_for(conn: ConnectionConfig) -> OAuthLogin | None:
@@ -90,9 +102,7 @@ def encoded(response: bytes) -> bytes:
     return base64.b64encode(response)
 
 
-def rejected_twice(kind: str, user: str, said: str) -> str:
+def rejected_twice(kind: str, user: str, said: str, login: OAuthLogin | None = None) -> str:
     """The sentence for a token the server refused even after a fresh one was fetched."""
-    return (
-        f"The {kind} server refused the OAuth2 access token for user {user} ({said}); "
-        "check that the token helper signs in as that user with the mail scopes."
-    )
+    advice = (login.advice if login is not None else HELPER_ADVICE).replace("{user}", user)
+    return f"The {kind} server refused the OAuth2 access token for user {user} ({said}); {advice}."

@@ -17,7 +17,8 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
 from shared_inbox.domain.model import ANSWERED, SEEN, Location, MessageMeta
-from shared_inbox.imap.connection import Endpoint, connect_imap
+from shared_inbox.imap.connection import Endpoint, connect_imap, imap_failure
+from shared_inbox.imap.special_use import discover as special_folders
 from shared_inbox.imap.sync import FolderSync
 from shared_inbox.mail.headers import parse_header_block
 from shared_inbox.mail.sanitize import clean_line
@@ -41,9 +42,12 @@ class ServerMailbox:
         sent_folder: str,
         search_folders: Sequence[str] = ("INBOX",),
         connect: Callable[[Endpoint], IMAPClient] = connect_imap,
+        find_sent: bool = False,
     ) -> None:
+        """With `find_sent`, the folder the server flags \\Sent replaces `sent_folder` once connected."""
         self._endpoint = endpoint
         self._connect = connect
+        self._find_sent = find_sent
         self.sent_folder = sent_folder
         self.search_folders = tuple(dict.fromkeys((sent_folder, *search_folders)))
         self._client: IMAPClient | None = None
@@ -56,12 +60,34 @@ class ServerMailbox:
             try:
                 endpoint = self._endpoint()
                 self._server = (endpoint.host, endpoint.port)
-                self._client = self._connect(endpoint)
+                client = self._connect(endpoint)
+                if self._find_sent:
+                    self._use_flagged_sent(client, endpoint)
+                self._client = client
             except MailServerError as exc:
                 self.problem = str(exc)
             except Exception as exc:  # e.g. a password command that failed: reported, never raised
                 self.problem = f"Cannot reach the IMAP server: {clean_line(str(exc))}"
         return self._client
+
+    def sent_name(self) -> str:
+        """The Sent folder, looked up on the server first when it is found by its flag."""
+        if self._find_sent:
+            self.client()
+        return self.sent_folder
+
+    def _use_flagged_sent(self, client: IMAPClient, endpoint: Endpoint) -> None:
+        try:
+            found = special_folders(client).sent
+        except (OSError, EOFError, IMAPClientAbortError) as exc:
+            with contextlib.suppress(Exception):  # the connection is already broken
+                client.shutdown()
+            raise imap_failure(endpoint, exc, "while listing folders") from None
+        if found is not None and found != self.sent_folder:
+            self.search_folders = tuple(
+                dict.fromkeys((found, *(f for f in self.search_folders if f != self.sent_folder)))
+            )
+            self.sent_folder = found
 
     def find(self, message_id: str, *, sent_only: bool = False) -> Location | None:
         """Where the server holds a message with this Message-ID (Sent first), if anywhere."""

@@ -81,15 +81,18 @@ class OutboxSender:
         open_smtp: Callable[[SmtpEndpoint], SmtpSession] = SmtpSession.open,
         open_imap: Callable[[Endpoint], IMAPClient] = connect_imap,
         on_messages: Callable[[list[str]], None] | None = None,
+        find_sent: bool = False,
     ) -> None:
         """`smtp` and `imap` build endpoints on demand (they resolve passwords, which may run a
-        command); `on_messages` hears of messages stored or changed locally, from this thread."""
+        command); `on_messages` hears of messages stored or changed locally, from this thread;
+        with `find_sent` the server's \\Sent-flagged folder is used instead of `sent_folder`."""
         self.outbox = outbox
         self.store = store
         self.policy = policy or OutboxPolicy()
         self._smtp = smtp
         self._imap = imap
         self._sent_folder = sent_folder
+        self._find_sent = find_sent
         self._search_folders = search_folders
         self._our_addresses = our_addresses
         self._save_sent_copy = save_sent_copy
@@ -109,6 +112,7 @@ class OutboxSender:
                 sent_folder=self._sent_folder,
                 search_folders=self._search_folders,
                 connect=self._open_imap,
+                find_sent=self._find_sent,
             )
             changed: list[str] = []  # Message-IDs stored or re-flagged locally
             try:
@@ -259,7 +263,7 @@ class OutboxSender:
                     location=location,
                 )
                 changed.append(entry.message_id)
-            in_sent = any(loc.folder == self._sent_folder for loc in locations)
+            in_sent = any(loc.folder == mailbox.sent_name() for loc in locations)
             steps = self._steps(entry, copy_exists=in_sent) - {Step.RECORD}  # the store has it now
             report.confirmed.append(self.outbox.delivered(entry.id, now, note, steps))
 

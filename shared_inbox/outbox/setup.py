@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 
+from shared_inbox.auth.tokens import oauth_login
 from shared_inbox.config import Config, resolve_password
 from shared_inbox.imap.settings import imap_endpoint
-from shared_inbox.net.oauth import oauth_login_for
 from shared_inbox.outbox.model import OutboxPolicy
 from shared_inbox.outbox.queue import Outbox
 from shared_inbox.outbox.sender import OutboxSender
@@ -28,7 +28,7 @@ def smtp_endpoint(config: Config, env: Mapping[str, str] | None = None) -> SmtpE
         username=smtp.username,
         password=password,
         ca_file=smtp.tls_ca_file,
-        oauth=oauth_login_for(smtp),
+        oauth=oauth_login(config, smtp),
     )
 
 
@@ -53,4 +53,5 @@ def open_sender(
         search_folders=config.imap.folders,
         policy=policy,
         on_messages=on_messages,
+        find_sent="sent" not in config.imap.special_folders,
     )

@@ -33,6 +33,7 @@ def sync_plan(config: Config, env: Mapping[str, str] | None = None, *, fetch_bod
         batch_size=imap.batch_size,
         fetch_bodies=fetch_bodies,
         idle=imap.idle,
+        find_sent="sent" not in imap.special_folders,
         since_days=imap.sync_since_days,
     )
 

@@ -11,15 +11,16 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
 from shared_inbox.domain.events import Event
 from shared_inbox.imap.connection import Endpoint, close_quietly, connect_imap, imap_failure
 from shared_inbox.imap.idle import wait_for_change
+from shared_inbox.imap.special_use import discover as special_folders
 from shared_inbox.imap.sync import FolderReport, FolderSync, Progress
 from shared_inbox.services.flags import PendingFlags
 from shared_inbox.services.reconnect import keep_connected
@@ -43,6 +44,16 @@ class SyncPlan:
     fetch_bodies: bool = True
     idle: bool = True
     since_days: int | None = None  # the working set: mirror only this many recent days
+    find_sent: bool = False  # look the Sent folder up by its special-use flag on the first connection
+
+    def with_sent_folder(self, found: str | None) -> SyncPlan:
+        """This plan with the Sent folder the server flags (the fallback name when it flags none)."""
+        if found is None or found == self.sent_folder:
+            return replace(self, find_sent=False)
+        folders = tuple(f for f in self.folders if f != self.sent_folder)
+        if found not in folders:
+            folders += (found,)
+        return replace(self, folders=folders, sent_folder=found, find_sent=False)
 
 
 class TeamExchanged(Protocol):
@@ -129,7 +140,15 @@ class SyncService:
         self._deliver = threading.Lock()  # the team watcher reports from its own thread
 
     def connect(self) -> IMAPClient:
-        return connect_imap(self.plan.endpoint)
+        client = connect_imap(self.plan.endpoint)
+        if self.plan.find_sent:
+            try:
+                found = special_folders(client).sent
+            except (OSError, EOFError, IMAPClientAbortError) as exc:
+                close_quietly(client)
+                raise imap_failure(self.plan.endpoint, exc, "while listing folders") from None
+            self.plan = self.plan.with_sent_folder(found)
+        return client
 
     def folder_sync(self, client: IMAPClient) -> FolderSync:
         """The sync engine for this plan on an open connection (rounds and body fetches share it)."""

@@ -38,4 +38,5 @@ async def oauth_login(smtp: aiosmtplib.SMTP, user: str, login: OAuthLogin, host:
         if reply.code == _AUTH_OK:
             return
         said = f"{reply.code} {clean_line(reply.message)}".strip()
-    raise AuthError(rejected_twice("SMTP", user, said))
+        login.refused(token)
+    raise AuthError(rejected_twice("SMTP", user, said, login))

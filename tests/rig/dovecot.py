@@ -20,7 +20,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -86,6 +86,7 @@ class DovecotServer:
         *,
         startup_timeout: float = 20.0,
         introspection_url: str | None = None,
+        special_folders: Mapping[str, str] | None = None,
     ) -> None:
         binary = find_dovecot()
         if binary is None:
@@ -107,6 +108,7 @@ class DovecotServer:
         self.tls = tls if tls is not None else make_tls_files(root / "tls")
         self.startup_timeout = startup_timeout
         self.introspection_url = introspection_url  # tokens are checked here (XOAUTH2, OAUTHBEARER)
+        self.special_folders = special_folders  # folder name -> RFC 6154 flag; None: the usual English names
         self.host = HOST
         self.ports = Ports(*free_ports(3))
         self._users: dict[str, str] = {}
@@ -395,7 +397,14 @@ class DovecotServer:
         if self.introspection_url is not None:
             self.layout.oauth2.write_text(render_oauth2(self.introspection_url))
             os.chmod(self.layout.oauth2, 0o644)  # the auth service reads it
-        text = render_config(self.layout, self.ports, self.tls, self.accounts, oauth2=oauth2)
+        text = render_config(
+            self.layout,
+            self.ports,
+            self.tls,
+            self.accounts,
+            oauth2=oauth2,
+            special_folders=self.special_folders,
+        )
         self.layout.config.write_text(text)
         os.chmod(self.layout.config, 0o600)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import grp
 import os
 import pwd
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,7 +137,13 @@ active_value = true
 
 
 def render_config(
-    layout: Layout, ports: Ports, tls: TlsFiles, accounts: Accounts, *, oauth2: bool = False
+    layout: Layout,
+    ports: Ports,
+    tls: TlsFiles,
+    accounts: Accounts,
+    *,
+    oauth2: bool = False,
+    special_folders: Mapping[str, str] | None = None,
 ) -> str:
     """The whole dovecot.conf for one rig instance; `oauth2` adds XOAUTH2 and OAUTHBEARER sign-in."""
     mechanisms = "plain login xoauth2 oauthbearer" if oauth2 else "plain login"
@@ -146,8 +153,8 @@ def render_config(
         else ""
     )
     folders = "".join(
-        f"  mailbox {name} {{\n    special_use = {use}\n    auto = subscribe\n  }}\n"
-        for name, use in SPECIAL_FOLDERS.items()
+        f'  mailbox "{name}" {{\n    special_use = {use}\n    auto = subscribe\n  }}\n'
+        for name, use in (SPECIAL_FOLDERS if special_folders is None else special_folders).items()
     )
     chroots = "".join(
         f"service {name} {{\n  chroot =\n}}\n" for name in _CHROOTED_SERVICES if name != "imap-login"

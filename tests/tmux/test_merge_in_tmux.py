@@ -18,12 +18,16 @@ def test_select_two_merge_them_and_undo_in_the_demo(tmp_path: Path) -> None:
         rows, open_count = list_rows(first), sidebar_counts(first)["All open"]
         pane.press("x", "x", "&")
         merged = pane.wait_for(
-            "x x & merges the first two", lambda s: sidebar_counts(s)["All open"] == open_count - 1
+            "x x & merges the first two and says so",
+            lambda s: sidebar_counts(s)["All open"] == open_count - 1 and "Merged 2 conversations" in s,
         )
         assert "Merged 2 conversations" in merged and "U undoes" in merged
         assert len(list_rows(merged)) == len(rows) - 1
         pane.press("U")
-        undone = pane.wait_for("U takes it back", lambda s: sidebar_counts(s)["All open"] == open_count)
+        undone = pane.wait_for(
+            "U takes it back and says so",
+            lambda s: sidebar_counts(s)["All open"] == open_count and "Undone — Merged" in s,
+        )
         assert "Undone — Merged 2 conversations" in undone
         pane.press("C-q")
         assert pane.wait_for_exit() == 0

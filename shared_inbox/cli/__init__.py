@@ -91,6 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_rules_parser(sub)
 
+    from shared_inbox.cli.summary_cmd import add_summary_parser
+
+    add_summary_parser(sub)
+
     from shared_inbox.cli.auth_cmd import add_auth_parser
 
     add_auth_parser(sub)

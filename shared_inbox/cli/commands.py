@@ -117,6 +117,10 @@ def dispatch(args: argparse.Namespace, session: Session) -> int:
         from shared_inbox.cli.deadlines_cmd import run_due
 
         return run_due(args, session)
+    if args.command == "summary":
+        from shared_inbox.cli.summary_cmd import run_summary
+
+        return run_summary(args, session)
     if args.command == "history":
         from shared_inbox.cli.history_cmd import run_history
 

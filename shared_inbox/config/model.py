@@ -217,9 +217,17 @@ class AfterAction(enum.StrEnum):
     LIST = "list"  # back to the list
 
 
+class ThreadOrder(enum.StrEnum):
+    """Which end of a conversation the reader starts from."""
+
+    OLDEST_FIRST = "oldest_first"  # the thread reads as it happened
+    NEWEST_FIRST = "newest_first"  # the latest message on top
+
+
 @dataclass(frozen=True, slots=True)
 class InterfaceConfig:
     after_action: AfterAction = AfterAction.NEXT
+    thread_order: ThreadOrder = ThreadOrder.OLDEST_FIRST
 
 
 @dataclass(frozen=True, slots=True)

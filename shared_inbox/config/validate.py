@@ -29,6 +29,7 @@ from shared_inbox.config.model import (
     StoreConfig,
     TeamConfig,
     ThreadingConfig,
+    ThreadOrder,
 )
 from shared_inbox.config.oauth_client import read_oauth_client
 from shared_inbox.config.providers import apply_preset, read_provider
@@ -135,9 +136,10 @@ def parse_config(
     threading = _threading(root)
     outbox = _outbox(root)
     canned = read_canned(root, ctx)
-    interface_table = root.table("interface", frozenset({"after_action"}))
+    interface_table = root.table("interface", frozenset({"after_action", "thread_order"}))
     interface = InterfaceConfig(
-        after_action=interface_table.choice("after_action", AfterAction, AfterAction.NEXT)
+        after_action=interface_table.choice("after_action", AfterAction, AfterAction.NEXT),
+        thread_order=interface_table.choice("thread_order", ThreadOrder, ThreadOrder.OLDEST_FIRST),
     )
     hours = read_hours(root)
     sla = read_sla(root)

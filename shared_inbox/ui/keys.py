@@ -94,6 +94,7 @@ KEYMAP: tuple[KeySpec, ...] = (
     KeySpec("clear_search", "escape", "Clear the search", "list", "clear_search"),
     KeySpec("back", "q,escape", "Back to the list", "reader", "back", show=True),
     KeySpec("toggle_quotes", "z", "Show or hide quoted text", "reader", "toggle_quotes", show=True),
+    KeySpec("expand_all", "X", "Open or fold the older messages of a long thread", "reader", "expand_all"),
     KeySpec("reply", "r", "Reply", "triage", "reply", show=True),
     KeySpec("reply_all", "R", "Reply to all", "reader", "reply_all"),
     KeySpec("forward", "f", "Forward", "reader", "forward"),
@@ -110,6 +111,11 @@ KEYMAP: tuple[KeySpec, ...] = (
     KeySpec("edit_customer", "I", "Edit the customer's profile and notes", "reader", "edit_customer"),
     KeySpec("older_mail", "H", "Fetch the customer's older mail from the server", "reader", "older_mail"),
     KeySpec("link_customer", "L", "Link or unlink an address of the customer", "reader", "link_customer"),
+    # the conversation summary
+    KeySpec("toggle_summary", "S", "Show or hide the summary", "reader", "toggle_summary", show=True),
+    KeySpec(
+        "escalate", "E", "Escalate: the summary in a note for a teammate, or a forward", "reader", "escalate"
+    ),
     KeySpec("send", "ctrl+s", "Queue the reply (undo window first)", "composer", "send", show=True),
     KeySpec("close_composer", "escape", "Close without sending", "composer", "close_composer", show=True),
     KeySpec("send_later", "ctrl+l", "Send later, at a chosen time", "composer", "send_later", show=True),

@@ -350,6 +350,13 @@ BROKEN = [
         None,
     ),
     (
+        "thread order misspelt",
+        build(extra='[interface]\nthread_order = "newest-first"  # <-\n'),
+        "interface.thread_order",
+        'not allowed; use one of "oldest_first", "newest_first"',
+        "did you mean 'newest_first'?",
+    ),
+    (
         "theme that is not a string",
         build(top="theme = 3  # <-"),
         "theme",
@@ -559,6 +566,14 @@ def test_section_of_the_wrong_type_is_one_problem_not_many() -> None:
     problems = problems_of(text)
     assert [(p.path, p.line) for p in problems] == [("imap", 1), ("team", 2)]
     assert all("expected a table" in p.message for p in problems)
+
+
+def test_thread_order_is_read_and_defaults_to_oldest_first() -> None:
+    from shared_inbox.config.model import ThreadOrder
+
+    assert parse_config(build()).interface.thread_order is ThreadOrder.OLDEST_FIRST
+    newest = parse_config(build(extra='[interface]\nthread_order = "newest_first"\n'))
+    assert newest.interface.thread_order is ThreadOrder.NEWEST_FIRST
 
 
 @pytest.mark.parametrize(

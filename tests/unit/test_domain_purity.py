@@ -18,7 +18,12 @@ import pytest
 import shared_inbox.domain
 
 DOMAIN_DIR = Path(shared_inbox.domain.__file__).parent
-MODULES = sorted(f"shared_inbox.domain.{info.name}" for info in pkgutil.iter_modules([str(DOMAIN_DIR)]))
+MODULES = sorted(
+    info.name for info in pkgutil.walk_packages([str(DOMAIN_DIR)], "shared_inbox.domain.") if not info.ispkg
+)
+PACKAGES = sorted(
+    info.name for info in pkgutil.walk_packages([str(DOMAIN_DIR)], "shared_inbox.domain.") if info.ispkg
+)
 FORBIDDEN_IMPORTS = (
     "textual",
     "rich",
@@ -92,9 +97,14 @@ def impurities(source: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("module", MODULES)
+def _source_of(module: str) -> Path:
+    relative = module.removeprefix("shared_inbox.domain.").replace(".", "/")
+    return DOMAIN_DIR / (f"{relative}/__init__.py" if module in PACKAGES else f"{relative}.py")
+
+
+@pytest.mark.parametrize("module", MODULES + PACKAGES)
 def test_no_clock_reads_or_io(module: str) -> None:
-    path = DOMAIN_DIR / f"{module.rsplit('.', 1)[1]}.py"
+    path = _source_of(module)
     assert impurities(path.read_text(encoding="utf-8")) == []
 
 

@@ -111,8 +111,12 @@ class ComposerScreen(CannedComposing):
         *,
         mode: ComposeMode = "reply",
         restored: ReplyDraft | None = None,
+        lead: str = "",
     ) -> None:
-        """`restored` brings back a message whose send was undone: its text, recipients and attachments."""
+        """`restored` brings back a message whose send was undone: its text, recipients and attachments.
+
+        `lead` is text to start a forward with, above the message it carries (an escalation's summary).
+        """
         super().__init__()
         if (conversation is None) != (mode == "new"):
             raise ValueError("a new conversation has no conversation to answer; every other mode needs one")
@@ -121,6 +125,7 @@ class ComposerScreen(CannedComposing):
         self.conversation = conversation
         self.mode: ComposeMode = mode
         self.restored = restored
+        self.lead = lead
         self.attachments: list[OutgoingAttachment] = list(restored.attachments) if restored else []
         self.canned_inserted = list(restored.canned) if restored else []
         self.shows_original = restored.shows_original if restored else False  # a forward's text is shown
@@ -188,6 +193,9 @@ class ComposerScreen(CannedComposing):
             self.save_draft()
         elif self.mode == "forward":
             self._show_forwarded()
+            body = self.query_one("#composer-body", TextArea)
+            if self.lead and not body.text.strip():  # the original is still being fetched
+                body.load_text(self.lead)
         self.guard.offer_held(self)
         if self.conversation is not None and self.conversation.message_ids:
             report_activity(self, Presence(self.conversation.message_ids[0], "replying"))
@@ -201,12 +209,13 @@ class ComposerScreen(CannedComposing):
         if FORWARD_DIVIDER in body.text:  # a saved draft holds it already
             self.shows_original = True
             return
-        if body.text.strip() or self.conversation is None:
+        if body.text.strip() not in ("", self.lead.strip()) or self.conversation is None:
             return
         text = self.replies.forward_text(self.conversation.id)
         if text is None:
             self._fetch_forwarded(self.conversation.id)
             return
+        text = f"{self.lead}\n\n{text}" if self.lead else text
         body.load_text(text)
         body.move_cursor((0, 0))
         self.prefilled = replace(self.prefilled, body=text)

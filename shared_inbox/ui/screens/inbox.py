@@ -233,10 +233,11 @@ class InboxScreen(TriageActions, ListRegroup, ListDeadlines, Screen[None]):
         self.conversation_list.focus()
 
     def on_conversation_list_open(self, event: ConversationList.Open) -> None:
-        from shared_inbox.ui.screens.reader import ReaderScreen
+        from shared_inbox.ui.screens.reader import ReaderScreen, unread_in
 
+        unread = unread_in(self.session, event.conversation)
         conv = self._mark_read(event.conversation)
-        reader = ReaderScreen(self.session, conv, list_triage=self)
+        reader = ReaderScreen(self.session, conv, list_triage=self, unread=unread)
         self.app.push_screen(reader, lambda _: self.reload())
 
     def _mark_read(self, conv: Conversation) -> Conversation:

@@ -46,9 +46,11 @@ from shared_inbox.ui.screens.reader_attachments import (
     save_into,
 )
 from shared_inbox.ui.screens.reader_deadlines import ReaderDeadlines
+from shared_inbox.ui.screens.reader_density import ReaderDensity, unread_in
 from shared_inbox.ui.screens.reader_history import ReaderHistory
 from shared_inbox.ui.screens.reader_links import ReaderLinks
 from shared_inbox.ui.screens.reader_notes import ReaderNotes
+from shared_inbox.ui.screens.reader_summary import ReaderSummary, SummaryPanel
 from shared_inbox.ui.screens.reader_triage import ListTriage, ReaderTriage
 from shared_inbox.ui.screens.regroup_actions import ReaderRegroup
 from shared_inbox.ui.widgets.customer_panel import CustomerPanel
@@ -60,7 +62,7 @@ from shared_inbox.ui.widgets.steady_footer import SteadyFooter
 if TYPE_CHECKING:
     from shared_inbox.services.session import Session
 
-__all__ = ["FOLDED", "MessageView", "ReaderScreen", "header_line", "message_heading", "plain"]
+__all__ = ["FOLDED", "MessageView", "ReaderScreen", "header_line", "message_heading", "plain", "unread_in"]
 
 NOT_DOWNLOADED = "Not downloaded yet; fetching it from the server…"
 UNAVAILABLE = "Not downloaded yet, and the server could not be reached; it will appear after the next sync."
@@ -88,7 +90,15 @@ def header_line(conv: Conversation, message_count: int) -> Content:
 
 
 class ReaderScreen(
-    ReaderDeadlines, ReaderNotes, ReaderLinks, ReaderRegroup, ReaderTriage, ReaderHistory, Screen[None]
+    ReaderDeadlines,
+    ReaderDensity,
+    ReaderNotes,
+    ReaderLinks,
+    ReaderRegroup,
+    ReaderSummary,
+    ReaderTriage,
+    ReaderHistory,
+    Screen[None],
 ):
     """The thread view, pushed over the inbox."""
 
@@ -117,7 +127,9 @@ class ReaderScreen(
         zone: tzinfo | None = None,
         opener: Opener = open_with_system,
         list_triage: ListTriage | None = None,
+        unread: frozenset[str] | None = None,
     ) -> None:
+        """`unread`: the messages that were unread before opening marked them read (opened whole)."""
         super().__init__()
         self.session = session
         self.list_triage = list_triage
@@ -126,6 +138,7 @@ class ReaderScreen(
         self.opener = opener
         self.panel_shown = True
         self.presence_line: Content | None = None  # who else is here; set by the app's presence display
+        self.unread_on_open = unread if unread is not None else unread_in(session, conversation)
 
     def compose(self) -> ComposeResult:
         conv = self.conversation
@@ -138,6 +151,7 @@ class ReaderScreen(
         yield self.deadlines_panel()
         with Horizontal(id="reader-body"):
             with VerticalScroll(id="thread"):
+                yield SummaryPanel()
                 for widget in self.note_widgets():  # the messages, with the team's notes at their times
                     if isinstance(widget, MessageView):
                         widget.preload(cached_body(self.session, widget.meta.message_id))
@@ -153,6 +167,7 @@ class ReaderScreen(
 
     def on_mount(self) -> None:
         self._load_bodies()
+        self.arrange_density()
         self.follow_inbox_changes()
         follow_presence(self, lambda shown: self.show_presence(shown.line_for(self.conversation.id)))
         self.report_viewing()
@@ -203,6 +218,8 @@ class ReaderScreen(
                     view.show_text(UNAVAILABLE)
                 else:
                     view.show_body(event.raw)
+        if event.raw is not None and self.summary_shown:
+            self.show_summary()  # with the words that just arrived
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide keys whose feature this screen does not offer, instead of showing dead keys.
@@ -265,6 +282,7 @@ class ReaderScreen(
 
     def show_conversation(self, conv: Conversation) -> None:
         """Replace the conversation on screen (the next one, or one picked in the customer panel)."""
+        self.unread_on_open, self.expanded_all = unread_in(self.session, conv), False
         self.conversation = mark_read(self.session.inbox, conv)
         self.report_viewing()
         self.call_later(self._show_current)
@@ -276,6 +294,8 @@ class ReaderScreen(
         await self.recompose()
         if not self.taken_down:
             self._load_bodies()
+            self.arrange_density()
+            self.show_summary()
 
     @property
     def taken_down(self) -> bool:

@@ -17,6 +17,7 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button
 
+from shared_inbox.config.model import ThreadOrder
 from shared_inbox.domain.model import Conversation, MessageMeta
 from shared_inbox.domain.notes import Note
 from shared_inbox.services.commands import CommandError
@@ -40,16 +41,22 @@ def thread_items(
     me: str,
     zone: tzinfo | None,
     guessed: Callable[[str], bool] = lambda _message_id: False,
+    *,
+    newest_first: bool = False,
 ) -> Iterator[Widget]:
-    """Messages and notes in one stream, each note just before the first message written after it."""
+    """Messages and notes in one stream, each note just before the first message written after it.
+
+    ``newest_first`` turns the whole stream round: the latest message or note on top.
+    """
+    items: list[Widget] = []
     pending = sorted(notes, key=lambda note: (note.created_at, note.id))
     for meta in metas:
         while pending and pending[0].created_at < meta.date:
             note = pending.pop(0)
-            yield NoteView(note, members, zone, mine=note.author == me)
-        yield MessageView(meta, zone, guessed=guessed(meta.message_id))
-    for note in pending:
-        yield NoteView(note, members, zone, mine=note.author == me)
+            items.append(NoteView(note, members, zone, mine=note.author == me))
+        items.append(MessageView(meta, zone, guessed=guessed(meta.message_id)))
+    items += [NoteView(note, members, zone, mine=note.author == me) for note in pending]
+    yield from reversed(items) if newest_first else items
 
 
 class ReaderNotes:
@@ -61,6 +68,10 @@ class ReaderNotes:
     app: App[object]
 
     @property
+    def newest_first(self) -> bool:
+        return self.session.config.interface.thread_order is ThreadOrder.NEWEST_FIRST
+
+    @property
     def members(self) -> list[Member]:
         return [(member.name, member.email) for member in self.session.config.team.members]
 
@@ -70,7 +81,9 @@ class ReaderNotes:
         notes = conversation_notes(inbox, self.conversation.id)
         me = self.session.config.team.me
         metas = inbox.messages_of(self.conversation)
-        yield from thread_items(metas, notes, self.members, me, self.zone, inbox.joined_by_subject)
+        yield from thread_items(
+            metas, notes, self.members, me, self.zone, inbox.joined_by_subject, newest_first=self.newest_first
+        )
         yield Button("+ Internal note (n)", id="add-note", compact=True)
 
     @property
@@ -114,6 +127,12 @@ class ReaderNotes:
             return
         self.relayout_notes()
 
+    def refresh_notes(self) -> None:
+        """Lay the notes out again when the inbox's differ from those on screen."""
+        shown = [view.note for view in self.query(NoteView)]  # type: ignore[attr-defined]
+        if shown != conversation_notes(self.session.inbox, self.conversation.id):
+            self.relayout_notes()
+
     def relayout_notes(self) -> None:
         """Put the thread's notes back as the inbox has them now, each at its time."""
         thread = self.query_one("#thread", VerticalScroll)  # type: ignore[attr-defined]
@@ -122,9 +141,12 @@ class ReaderNotes:
         messages = list(thread.query(MessageView))
         notes = conversation_notes(self.session.inbox, self.conversation.id)
         me = self.session.config.team.me
-        for note in notes:
+        for note in reversed(notes) if self.newest_first else notes:
             view = NoteView(note, self.members, self.zone, mine=note.author == me)
-            following = next((m for m in messages if m.meta.date > note.created_at), None)
+            if self.newest_first:  # before the latest message written before it
+                following = next((m for m in messages if m.meta.date <= note.created_at), None)
+            else:
+                following = next((m for m in messages if m.meta.date > note.created_at), None)
             thread.mount(view, before=following if following is not None else thread.query_one("#add-note"))
         self.refresh_bindings()  # type: ignore[attr-defined]  # `e` is offered once the thread holds a note of yours
 

@@ -77,7 +77,7 @@ class ReaderTriage:
             self.reload_conversation()
 
     def reload_conversation(self) -> None:
-        """Show the open conversation as the inbox has it now: new messages, new state."""
+        """Show the open conversation as the inbox has it now: new messages, notes and state."""
         current = self.session.inbox.conversation(self.conversation.id)
         if current is None:
             self.dismiss(None)  # type: ignore[attr-defined]
@@ -87,6 +87,8 @@ class ReaderTriage:
         else:
             self.conversation = current
             self.refresh_header()  # type: ignore[attr-defined]
+            self.refresh_notes()  # type: ignore[attr-defined]  # a teammate's note, or one taken back
+            self.show_summary()  # type: ignore[attr-defined]
 
     def action_assign_me(self) -> None:
         self._triage("assign_me")

@@ -18,6 +18,7 @@ from textual.widgets import Button, Static
 
 from shared_inbox.display.text import inert
 from shared_inbox.domain.model import Address, MessageKind, MessageMeta
+from shared_inbox.domain.summary.sentences import sentences
 from shared_inbox.mail.attachments import AttachmentInfo, human_size
 from shared_inbox.mail.body import read_message
 
@@ -82,6 +83,37 @@ class MessageHeading(Static):
         self.post_message(self.Clicked(self))
 
 
+class MessagePreview(Static):
+    """A collapsed message's one line: who, when, how it starts; a click opens the message."""
+
+    class Clicked(Message):
+        pass
+
+    def on_click(self, event: Click) -> None:
+        event.stop()
+        self.post_message(self.Clicked())
+
+
+def preview_line(meta: MessageMeta, first_words: str, zone: tzinfo | None = None) -> Content:
+    """ "Ann Lee · Tue 02 Apr 10:00 · My parcel has not arrived…", on one line."""
+    when = meta.date.astimezone(zone).strftime("%a %d %b %H:%M")
+    who = meta.sender.name or meta.sender.email
+    words = " ".join(first_words.split())
+    parts: list[Content | str] = ["▸ ", plain(who).stylize("bold"), " · ", when]
+    if words:
+        parts += [" · ", plain(words)]
+    return Content.assemble(*parts)
+
+
+def first_words(raw: bytes) -> str:
+    """The start of what the author wrote this time (no greeting, quotes or signature), for a preview."""
+    own = "".join(segment.text for segment in read_message(raw).segments if segment.kind == "text")
+    return " ".join(sentences(own))[:PREVIEW_CHARS]
+
+
+PREVIEW_CHARS = 200  # more than any terminal line; the line is cut to the width on screen
+
+
 class AttachmentRow(Horizontal, can_focus=True):
     """One attachment: its safe name, type and size, with Save and Open buttons."""
 
@@ -135,6 +167,10 @@ class MessageView(Vertical):
         self._raw = raw
 
     def compose(self) -> ComposeResult:
+        words = first_words(self._raw) if self._raw is not None else ""
+        yield MessagePreview(
+            preview_line(self.meta, words, self.zone), classes="message-preview", markup=False
+        )
         heading = message_heading(self.meta, self.zone, guessed=self.guessed)
         yield MessageHeading(heading, classes="message-heading", markup=False)
         with Vertical(classes="message-body"):
@@ -150,6 +186,18 @@ class MessageView(Vertical):
         event.stop()
         self.toggle_folds()
 
+    @property
+    def collapsed(self) -> bool:
+        return self.has_class("collapsed")
+
+    def set_collapsed(self, collapsed: bool) -> None:
+        """Show only the one-line preview (True), or the whole message."""
+        self.set_class(collapsed, "collapsed")
+
+    def on_message_preview_clicked(self, event: MessagePreview.Clicked) -> None:
+        event.stop()
+        self.set_collapsed(False)
+
     def show_text(self, text: str) -> None:
         body = self.query_one(".message-body", Vertical)
         body.remove_children()
@@ -161,6 +209,8 @@ class MessageView(Vertical):
         body.remove_children()
         body.mount_all(self._body_widgets(raw))
         self.has_body = True
+        preview = preview_line(self.meta, first_words(raw), self.zone)
+        self.query_one(".message-preview", MessagePreview).update(preview)
 
     @staticmethod
     def _body_widgets(raw: bytes) -> list[Static | AttachmentRow]:

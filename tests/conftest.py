@@ -1,7 +1,9 @@
-"""Fixtures for tests that talk to real servers: Dovecot and an SMTP receiver.
+"""Fixtures for tests that talk to real servers: Dovecot, Cyrus IMAP and an SMTP receiver.
 
 One Dovecot runs for the whole test session; every test that asks for `mailbox` gets
-its own fresh user, so tests never see each other's mail.
+its own fresh user, so tests never see each other's mail. The core cases ask for
+`any_mailbox` instead and run once on Dovecot and once on Cyrus (started on first use).
+A missing server fails the tests that need it, with the command that installs it.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
+from tests.rig.cyrus import CyrusServer, find_cyrus
 from tests.rig.dovecot import DovecotServer, RigMailbox, find_dovecot
 from tests.rig.faultproxy import FaultProxy
 from tests.rig.oauth import OAuthServer
+from tests.rig.setup import install_command
 from tests.rig.smtp import SmtpReceiver
 from tests.rig.tls import TlsFiles, make_tls_files
 
@@ -31,6 +35,9 @@ SERVER_FIXTURES = frozenset(
     {
         "dovecot",
         "mailbox",
+        "cyrus",
+        "imap_server",
+        "any_mailbox",
         "smtp_receiver",
         "smtp_receiver_factory",
         "oauth_server",
@@ -61,10 +68,7 @@ def rig_tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
 def dovecot(rig_tls: TlsFiles) -> Iterator[DovecotServer]:
     """A running Dovecot with users support/support-pass, alice/alice-pass, bob/bob-pass."""
     if find_dovecot() is None:
-        message = "Dovecot missing: .ci/run must install it"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        pytest.fail(f"Dovecot is not installed; run: {install_command()}")
     server = DovecotServer(tls=rig_tls)
     for name, password in FIXED_USERS.items():
         server.add_user(name, password)
@@ -73,6 +77,37 @@ def dovecot(rig_tls: TlsFiles) -> Iterator[DovecotServer]:
         yield server
     finally:
         server.close()
+
+
+@pytest.fixture(scope="session")
+def cyrus(rig_tls: TlsFiles) -> Iterator[CyrusServer]:
+    """A running Cyrus IMAP with Debian's stock layout: personal folders under `INBOX.`."""
+    if find_cyrus() is None:
+        pytest.fail(f"Cyrus IMAP is not unpacked; run: {install_command()}")
+    server = CyrusServer(tls=rig_tls)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(params=["dovecot", "cyrus"])
+def imap_server(request: pytest.FixtureRequest) -> DovecotServer | CyrusServer:
+    """Each real IMAP server of the rig in turn (the core cases run on both)."""
+    server: DovecotServer | CyrusServer = request.getfixturevalue(request.param)
+    if not server.running:
+        server.start()  # an earlier test stopped the shared server
+    return server
+
+
+@pytest.fixture
+def any_mailbox(imap_server: DovecotServer | CyrusServer) -> Iterator[RigMailbox]:
+    """A fresh, empty user on each real IMAP server in turn."""
+    box = imap_server.new_mailbox("t")
+    yield box
+    if isinstance(imap_server, DovecotServer):
+        shutil.rmtree(box.home / "Maildir", ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -86,10 +121,7 @@ def oauth_server() -> Iterator[OAuthServer]:
 def oauth_dovecot(rig_tls: TlsFiles, oauth_server: OAuthServer) -> Iterator[DovecotServer]:
     """A second Dovecot whose users sign in with XOAUTH2/OAUTHBEARER tokens from `oauth_server`."""
     if find_dovecot() is None:
-        message = "Dovecot missing: .ci/run must install it"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        pytest.fail(f"Dovecot is not installed; run: {install_command()}")
     server = DovecotServer(tls=rig_tls, introspection_url=oauth_server.introspection_url)
     try:
         server.start()

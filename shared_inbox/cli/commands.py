@@ -151,7 +151,7 @@ def sync(args: argparse.Namespace, session: Session) -> int:
     from shared_inbox.services.rule_book import automatic_replies
     from shared_inbox.services.rule_claims import CommandClaims
     from shared_inbox.services.rule_schedule import RuleSchedule
-    from shared_inbox.services.team import TeamSync, apply_remote
+    from shared_inbox.services.team import TEAM_OFF, TEAM_ON, TeamSync, apply_remote
 
     with SyncProgress(quiet=args.quiet) as progress:
         plain = session.sync_service(progress, fetch_bodies=not args.headers_only)
@@ -168,6 +168,8 @@ def sync(args: argparse.Namespace, session: Session) -> int:
                 replies.close()
                 return fail(f"{exc} What was synced before is kept; run the sync again to go on.")
             apply_remote(session.inbox, session.commands, result.team_events)
+            for alert in result.alerts:
+                print(f"[alert] {alert}", file=sys.stderr)
             if not args.quiet:
                 print(summary(result, session), file=sys.stderr)
             try:  # an automatic reply is queued; it leaves with the next sync --watch or the app
@@ -193,6 +195,8 @@ def sync(args: argparse.Namespace, session: Session) -> int:
         def on_round(result: SyncRound) -> None:
             with inbox_lock:
                 apply_remote(session.inbox, session.commands, result.team_events)
+            for alert in result.alerts:
+                say(f"[alert] {alert}")  # the server wants the user to read it, quiet or not
             if not args.quiet and result.changed:
                 say(summary(result, session))
             say_outcomes(rules.after_round(datetime.now(UTC)), quiet=args.quiet, say=say)
@@ -200,7 +204,7 @@ def sync(args: argparse.Namespace, session: Session) -> int:
         def on_state(state: str, detail: str) -> None:
             if state == "auth-failed":
                 failure.append(detail)
-            if state in {"offline", "auth-failed"} or (state == "idle" and not args.quiet):
+            if state in {"offline", "auth-failed", TEAM_OFF, TEAM_ON} or (state == "idle" and not args.quiet):
                 say(f"[{state}] {detail}")
 
         from shared_inbox.cli.signals import stop_on_signals

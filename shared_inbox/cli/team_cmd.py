@@ -106,6 +106,7 @@ def describe_status(status: TeamStatus) -> str:
     read = "never" if status.last_uid is None else f"up to UID {status.last_uid}"
     lines = [
         f"Events folder: {status.folder}",
+        f"Team sharing off: {status.sharing_off}" if status.sharing_off else "Team sharing: on",
         f"Waiting to be shipped: at most {status.backlog} event(s)",
         f"Events folder read: {read}",
     ]

@@ -221,7 +221,7 @@ def _describe_connection(conn: ConnectionConfig) -> str:
     if isinstance(conn, ImapConfig):
         sent = conn.sent_folder if "sent" in conn.special_folders else "found by its flag"
         parts.append(f"folders {', '.join(conn.folders)}; sent folder {sent}")
-        parts.append(f"IDLE {'on' if conn.idle else 'off'}; batches of {conn.batch_size}")
+        parts.append(f"IDLE {_describe_idle(conn)}; batches of {conn.batch_size}")
         if conn.sync_since_days is not None:
             parts.append(f"mail of the last {conn.sync_since_days} days kept locally")
     elif isinstance(conn, SmtpConfig):
@@ -296,3 +296,14 @@ def _password_outcome(
 
 def _row(label: str, text: str) -> str:
     return f"  {label:<{_LABEL_WIDTH}}{text}"
+
+
+def _describe_idle(conn: ImapConfig) -> str:
+    if not conn.idle:
+        return "off"
+    poll = (
+        "checked every 15 s on servers with lazy IDLE"
+        if conn.idle_poll is None
+        else (f"checked every {conn.idle_poll} s" if conn.idle_poll else "never checked in between")
+    )
+    return f"on (renewed every {conn.idle_renew} s; {poll})"

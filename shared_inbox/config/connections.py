@@ -40,9 +40,12 @@ CONNECTION_KEYS = frozenset(
     }
 )
 SPECIAL_FOLDER_KEYS = ("sent_folder", "drafts_folder", "junk_folder", "archive_folder", "trash_folder")
-IMAP_ONLY_KEYS = frozenset({"folders", "idle", "batch_size", "sync_since", *SPECIAL_FOLDER_KEYS})
+IMAP_ONLY_KEYS = frozenset(
+    {"folders", "idle", "idle_renew", "idle_poll", "batch_size", "sync_since", *SPECIAL_FOLDER_KEYS}
+)
 SMTP_ONLY_KEYS = frozenset({"server_saves_sent", "password_same_as_imap"})
 IMAP_KEYS = CONNECTION_KEYS | IMAP_ONLY_KEYS
+DEFAULT_IDLE_RENEW = 8 * 60  # seconds: some providers end an IDLE after about 10 minutes
 SMTP_KEYS = CONNECTION_KEYS | SMTP_ONLY_KEYS
 
 DEFAULT_PORTS = {
@@ -129,6 +132,8 @@ def read_imap(root: Table, ctx: FileContext) -> ImapConfig:
             }
         ),
         idle=table.flag("idle", True),
+        idle_renew=table.integer("idle_renew", DEFAULT_IDLE_RENEW, minimum=5, maximum=29 * 60),
+        idle_poll=table.integer("idle_poll", 0, minimum=0, maximum=3600) if table.has("idle_poll") else None,
         batch_size=table.integer("batch_size", 500, minimum=1, maximum=10_000),
         sync_since_days=_window_days(table, "sync_since"),
     )

@@ -142,6 +142,10 @@ class ImapConfig(ConnectionConfig):
     # the others are found by the server's RFC 6154 flags.
     special_folders: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     idle: bool = True
+    idle_renew: int = 8 * 60  # seconds between re-issued IDLEs
+    idle_poll: int | None = (
+        None  # seconds between checks while idling; None: only where IDLE is lazy, 0: never
+    )
     batch_size: int = 500
     sync_since_days: int | None = None  # keep only this many recent days locally; None: everything
 

@@ -11,6 +11,7 @@ import logging
 import re
 import socket
 import ssl
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from shared_inbox.net.oauth import OAuthLogin
 from shared_inbox.net.tls import tls_context
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+# Response codes of a refusal that passes (RFC 5530 UNAVAILABLE, Gmail's THROTTLED): try again later.
+_TRY_LATER = re.compile(r"\[(UNAVAILABLE|THROTTLED|INUSE)\]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ def connect_imap(endpoint: Endpoint) -> IMAPClient:
         )
     except (OSError, IMAPClientError) as exc:  # a greeting cut short is an imaplib abort
         raise imap_failure(endpoint, exc, "before it greeted") from None
+    _hear_alerts(client)
     doing = "while securing the connection" if endpoint.security == "starttls" else "while logging in"
     try:
         if endpoint.security == "starttls":
@@ -79,11 +83,50 @@ def connect_imap(endpoint: Endpoint) -> IMAPClient:
         if isinstance(cause, IMAPClientAbortError | OSError):  # imapclient wraps a drop as a failed login
             raise imap_failure(endpoint, cause, doing) from None
         said = _server_words(exc)
+        if _TRY_LATER.search(said):  # not the password: retrying later is right, stopping is not
+            raise MailServerError(f"The IMAP server {endpoint.host} is busy or unavailable: {said}") from None
         raise AuthError(f"IMAP login failed for user {endpoint.username}: {said}") from None
     except (OSError, IMAPClientError) as exc:
         _close_quietly(client)
         raise imap_failure(endpoint, exc, doing) from None
     return client
+
+
+_alerts: weakref.WeakKeyDictionary[IMAPClient, list[str]] = weakref.WeakKeyDictionary()
+_ALERT = b"[ALERT]"
+
+
+def _hear_alerts(client: IMAPClient) -> None:
+    """Note every `* OK [ALERT] text`: those that came with the greeting, then each as it is read.
+
+    imaplib keeps only the bracket's (empty) data under ALERT and drops the OK line itself at
+    the next command, so the text is caught where imaplib files untagged responses.
+    """
+    imap = client._imap
+    heard: list[str] = []
+    file_untagged = imap._append_untagged
+
+    def note(typ: str, dat: object) -> None:
+        if typ in ("OK", "NO", "BAD") and isinstance(dat, bytes) and dat[: len(_ALERT)].upper() == _ALERT:
+            heard.append(_server_words(Exception(dat[len(_ALERT) :].decode("utf-8", "replace"))))
+
+    def noting_alerts(typ: str, dat: bytes) -> None:
+        note(typ, dat)
+        file_untagged(typ, dat)
+
+    for typ, responses in imap.untagged_responses.items():  # sent with the greeting (Cyrus's motd)
+        for dat in responses:
+            note(typ, dat)
+
+    imap._append_untagged = noting_alerts
+    _alerts[client] = heard
+
+
+def take_alerts(client: IMAPClient) -> list[str]:
+    """[ALERT] texts the server sent since the last call: RFC 3501 says the user must see them."""
+    heard = _alerts.get(client, [])
+    taken, heard[:] = list(heard), []
+    return taken
 
 
 def imap_failure(endpoint: Endpoint, exc: BaseException, doing: str) -> MailServerError:

@@ -18,8 +18,13 @@ import time
 
 from imapclient import IMAPClient
 
-# Servers may drop an IDLE after 30 minutes (RFC 2177); renew well before.
-IDLE_RENEW_SECONDS = 24 * 60
+# RFC 2177 lets servers end an IDLE after 30 minutes, and some providers (and the NAT boxes
+# on the way) end it after about 10: renew before, by default every 8 minutes.
+IDLE_RENEW_SECONDS = 8 * 60
+# Servers whose IDLE may only look for changes now and then: Cyrus IMAP without its idled
+# daemon rechecks an idling mailbox every 60 s (imapidlepoll), so it is also polled.
+LAZY_IDLE_SERVERS = (b"Cyrus IMAP",)
+LAZY_IDLE_POLL_SECONDS = 15
 _SLICE = 1.0
 CHANGE_WORDS = frozenset({b"EXISTS", b"EXPUNGE", b"FETCH", b"VANISHED", b"RECENT"})
 
@@ -48,12 +53,14 @@ def wait_for_change(
     stop: threading.Event,
     *,
     since: tuple[int, int | None] | None = None,
+    renew: float = IDLE_RENEW_SECONDS,
 ) -> bool:
     """Idle on `folder` until it changes (True), or until timeout/stop (False).
 
     `since` is the (UIDNEXT, HIGHESTMODSEQ) the caller last synced: mail that arrived
     between that sync and the start of IDLE is only visible in the SELECT answer, and
-    must not wait for the next push.
+    must not wait for the next push. The IDLE is ended and issued again every `renew`
+    seconds, before a server that limits its length ends it.
     """
     selected = client.select_folder(folder, readonly=True)
     if since is not None and _moved_on(selected, since):
@@ -61,18 +68,26 @@ def wait_for_change(
     client.idle()
     changed = False
     early_empty = 0
-    deadline = time.monotonic() + min(timeout, IDLE_RENEW_SECONDS)
+    now = time.monotonic()
+    deadline, renew_at = now + timeout, now + renew
     while not stop.is_set() and not _already_received(client):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
+        now = time.monotonic()
+        if deadline - now <= 0:
             break
-        slice_ = min(_SLICE, remaining)
+        if now >= renew_at:
+            _text, ending = client.idle_done()
+            if any(is_change(r) for r in ending):
+                return True
+            client.idle()
+            renew_at = time.monotonic() + renew
+            continue
+        slice_ = min(_SLICE, deadline - now, renew_at - now)
         started = time.monotonic()
         responses = client.idle_check(timeout=slice_)
         if any(is_change(r) for r in responses):
             changed = True
             break
-        if not responses and time.monotonic() - started < slice_ / 2:
+        if not responses and slice_ >= _SLICE / 2 and time.monotonic() - started < slice_ / 2:
             early_empty += 1
             if early_empty >= 3:
                 raise IdleConnectionLost("the server closed the connection while idling")
@@ -80,6 +95,12 @@ def wait_for_change(
             early_empty = 0
     _text, last_responses = client.idle_done()
     return changed or any(is_change(r) for r in last_responses)
+
+
+def lazy_idle(client: IMAPClient) -> bool:
+    """Whether the server's IDLE may report changes only at its own polling interval."""
+    welcome = getattr(client, "welcome", b"") or b""
+    return isinstance(welcome, bytes) and any(name in welcome for name in LAZY_IDLE_SERVERS)
 
 
 def _already_received(client: IMAPClient) -> bool:

@@ -23,6 +23,7 @@ from shared_inbox.imap.sync import FolderSync
 from shared_inbox.mail.headers import parse_header_block
 from shared_inbox.mail.sanitize import clean_line
 from shared_inbox.net.errors import MailServerError, describe_os_error
+from shared_inbox.net.folder_names import personal_namespace
 from shared_inbox.store import Store
 from shared_inbox.store.pending_flags import FlagChange, PendingFlags
 
@@ -48,8 +49,9 @@ class ServerMailbox:
         self._endpoint = endpoint
         self._connect = connect
         self._find_sent = find_sent
-        self.sent_folder = sent_folder
-        self.search_folders = tuple(dict.fromkeys((sent_folder, *search_folders)))
+        self._configured = (sent_folder, *search_folders)
+        self.sent_folder = sent_folder  # the server's spelling once connected (net.folder_names)
+        self.search_folders = tuple(dict.fromkeys(self._configured))
         self._client: IMAPClient | None = None
         self._server: tuple[str, int] | None = None
         self.problem: str | None = None  # why the server could not be used this round
@@ -61,6 +63,7 @@ class ServerMailbox:
                 endpoint = self._endpoint()
                 self._server = (endpoint.host, endpoint.port)
                 client = self._connect(endpoint)
+                self._use_server_names(client)
                 if self._find_sent:
                     self._use_flagged_sent(client, endpoint)
                 self._client = client
@@ -71,10 +74,14 @@ class ServerMailbox:
         return self._client
 
     def sent_name(self) -> str:
-        """The Sent folder, looked up on the server first when it is found by its flag."""
-        if self._find_sent:
-            self.client()
+        """The Sent folder as the server names it: in its spelling, or the one it flags \\Sent."""
+        self.client()
         return self.sent_folder
+
+    def _use_server_names(self, client: IMAPClient) -> None:
+        names = personal_namespace(client)
+        self.sent_folder = names.server_name(self._configured[0])
+        self.search_folders = tuple(dict.fromkeys(names.server_name(name) for name in self._configured))
 
     def _use_flagged_sent(self, client: IMAPClient, endpoint: Endpoint) -> None:
         try:

@@ -33,6 +33,8 @@ def sync_plan(config: Config, env: Mapping[str, str] | None = None, *, fetch_bod
         batch_size=imap.batch_size,
         fetch_bodies=fetch_bodies,
         idle=imap.idle,
+        idle_renew=imap.idle_renew,
+        idle_poll=imap.idle_poll,
         find_sent="sent" not in imap.special_folders,
         since_days=imap.sync_since_days,
     )

@@ -18,10 +18,11 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
 from shared_inbox.domain.events import Event
-from shared_inbox.imap.connection import Endpoint, close_quietly, connect_imap, imap_failure
-from shared_inbox.imap.idle import wait_for_change
+from shared_inbox.imap.connection import Endpoint, close_quietly, connect_imap, imap_failure, take_alerts
+from shared_inbox.imap.idle import IDLE_RENEW_SECONDS, LAZY_IDLE_POLL_SECONDS, lazy_idle, wait_for_change
 from shared_inbox.imap.special_use import discover as special_folders
 from shared_inbox.imap.sync import FolderReport, FolderSync, Progress
+from shared_inbox.net.folder_names import server_name
 from shared_inbox.services.flags import PendingFlags
 from shared_inbox.services.reconnect import keep_connected
 from shared_inbox.store import Store
@@ -43,6 +44,8 @@ class SyncPlan:
     batch_size: int = 500
     fetch_bodies: bool = True
     idle: bool = True
+    idle_renew: float = IDLE_RENEW_SECONDS
+    idle_poll: float | None = None  # None: only on servers whose IDLE is lazy; 0: never
     since_days: int | None = None  # the working set: mirror only this many recent days
     find_sent: bool = False  # look the Sent folder up by its special-use flag on the first connection
 
@@ -82,6 +85,7 @@ class SyncRound:
     bodies: int = 0
     pushed_flags: int = 0
     team_events: list[Event] = field(default_factory=list)  # teammates' events, stored, not yet applied
+    alerts: list[str] = field(default_factory=list)  # the server's [ALERT]s, for the user to see
 
     @property
     def new_ids(self) -> list[str]:
@@ -94,7 +98,12 @@ class SyncRound:
 
     @property
     def changed(self) -> bool:
-        return any(not r.unchanged for r in self.reports) or self.pushed_flags > 0 or bool(self.team_events)
+        return (
+            any(not r.unchanged for r in self.reports)
+            or self.pushed_flags > 0
+            or bool(self.team_events)
+            or bool(self.alerts)
+        )
 
 
 class BackgroundLoops:
@@ -156,7 +165,7 @@ class SyncService:
             client,
             self.store,
             our_addresses=self.plan.our_addresses,
-            sent_folder=self.plan.sent_folder,
+            sent_folder=server_name(client, self.plan.sent_folder),
             batch_size=self.plan.batch_size,
             progress=self.progress,
             since_days=self.plan.since_days,
@@ -174,7 +183,7 @@ class SyncService:
                     log.warning("flag change for %s dropped: the message is not on the server", change[0])
                 self.pending.clear(pending)
                 result.pushed_flags = len(pending)
-            names = list(folders or self.plan.folders)
+            names = list(dict.fromkeys(server_name(client, name) for name in folders or self.plan.folders))
             existing = self._existing_folders(client)
             for name in names:
                 if existing is not None and name not in existing:
@@ -188,6 +197,7 @@ class SyncService:
                         result.bodies += engine.fetch_bodies(name)
             if self.team is not None:
                 result.team_events = _team_events(self.team, client)
+            result.alerts = take_alerts(client)
             return result
         finally:
             engine.close()
@@ -275,6 +285,9 @@ class SyncService:
 
         keep_connected(self.connect, use, stop, on_state, self._describe, announce=self.plan.endpoint.host)
 
+    def _idle_poll(self, client: IMAPClient) -> float:
+        return _idle_poll_for(self.plan, client)
+
     def _describe(self, exc: BaseException) -> str:
         return str(imap_failure(self.plan.endpoint, exc, "while syncing"))
 
@@ -290,13 +303,19 @@ class SyncService:
         on_round(self.run_round(client))
         last_full = time.monotonic()
         idle_ok = self.plan.idle and client.has_capability("IDLE")
+        poll = self._idle_poll(client)
+        announce = True  # "idle" once per wait after a round, not at every renewal or poll
         while not stop.is_set():
             if idle_ok:
-                on_state("idle", self.plan.inbox)
+                if announce:
+                    on_state("idle", self.plan.inbox)
                 wait = max(1.0, OTHER_FOLDERS_EVERY - (time.monotonic() - last_full))
                 state = self.store.folder_state(self.plan.inbox)
                 since = (state.uidnext, state.highestmodseq) if state else None
-                changed = wait_for_change(client, self.plan.inbox, wait, stop, since=since)
+                # A fallback poll ends the wait early: the next wait's SELECT sees what IDLE did not report.
+                wait = min(wait, poll) if poll else wait
+                renew = self.plan.idle_renew
+                changed = wait_for_change(client, self.plan.inbox, wait, stop, since=since, renew=renew)
             else:
                 on_state("connected", "polling")
                 stop.wait(30.0)
@@ -306,11 +325,19 @@ class SyncService:
                 return
             full = time.monotonic() - last_full >= OTHER_FOLDERS_EVERY or self.pending.load()
             folders = None if full else [self.plan.inbox]
+            announce = bool(changed or full)
             if changed or full:
                 on_state("syncing", "full" if full else self.plan.inbox)
                 on_round(self.run_round(client, folders))
                 if full:
                     last_full = time.monotonic()
+
+
+def _idle_poll_for(plan: SyncPlan, client: IMAPClient) -> float:
+    """Seconds between checks while idling (0: none): configured, else short where IDLE is lazy."""
+    if plan.idle_poll is not None:
+        return plan.idle_poll
+    return LAZY_IDLE_POLL_SECONDS if lazy_idle(client) else 0
 
 
 def _team_events(team: TeamExchange, client: IMAPClient) -> list[Event]:

@@ -17,12 +17,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
 
 from shared_inbox.config.model import DEFAULT_EVENTS_FOLDER
 from shared_inbox.config.team_key import resolve_team_keys
 from shared_inbox.domain.events import Event
 from shared_inbox.domain.presence import PresenceNote
-from shared_inbox.imap.idle import wait_for_change
+from shared_inbox.imap.idle import IDLE_RENEW_SECONDS, wait_for_change
+from shared_inbox.mail.sanitize import clean_line
 from shared_inbox.services.commands import Commands
 from shared_inbox.services.inbox import Inbox
 from shared_inbox.services.presence import PresenceOutbox
@@ -43,6 +45,9 @@ log = logging.getLogger(__name__)
 COMPACT_AT_MESSAGES = 1000  # compact automatically once the folder holds this many messages
 IDLE_WAIT = 20 * 60.0
 POLL_WAIT = 2.0  # without IDLE
+# The watcher's states, its own and never the mailbox's: sharing can fail while mail syncs fine.
+TEAM_OFF = "team-off"  # detail: "team sharing off: why. Retrying in N s."
+TEAM_ON = "team-on"  # detail: "team sharing on", after it had been off
 
 
 @dataclass
@@ -76,6 +81,25 @@ class TeamStatus:
     last_uid: int | None
     signed: bool = False  # False: team state is unauthenticated (no team key)
     ignored: IgnoredReport = field(default_factory=lambda: IgnoredReport(0, []))
+    sharing_off: str | None = None  # why the last exchange failed; None when it worked
+
+
+class _SharingState:
+    """Turns the reconnect loop's states into the team's own, and says when sharing works again."""
+
+    def __init__(self, on_state: Callable[[str, str], None]) -> None:
+        self._on_state = on_state
+        self._off = False
+
+    def report(self, state: str, detail: str) -> None:
+        if state in ("offline", "auth-failed"):
+            self._off = True
+            self._on_state(TEAM_OFF, f"team sharing off: {detail}")
+
+    def exchanged(self) -> None:
+        if self._off:
+            self._off = False
+            self._on_state(TEAM_ON, "team sharing on")
 
 
 class _StopOrWake(threading.Event):
@@ -99,8 +123,10 @@ class TeamSync:
         now: Now = utc_now,
         compact_at: int = COMPACT_AT_MESSAGES,
         keys: TeamKeys = NO_KEY,
+        idle_renew: float = IDLE_RENEW_SECONDS,
     ) -> None:
         self.queue = ShipQueue(store)
+        self.idle_renew = idle_renew
         self.keys = keys  # signs what we write; decides what we read
         self.me = me
         self.folder_name = folder
@@ -115,7 +141,20 @@ class TeamSync:
     # -- one round -------------------------------------------------------------------
 
     def exchange(self, client: IMAPClient) -> Exchange:
-        """Ship what is queued, read what is new, compact when the folder grew large."""
+        """Ship what is queued, read what is new, compact when the folder grew large.
+
+        A refused command (no right to create or read the folder, ...) is remembered for
+        `team status` and raised; a dropped connection is the mailbox's trouble, not the team's.
+        """
+        try:
+            result = self._exchange(client)
+        except IMAPClientError as exc:
+            self.queue.record_sharing(f"the IMAP server refused the events folder {self.folder_name}: {exc}")
+            raise
+        self.queue.record_sharing(None)
+        return result
+
+    def _exchange(self, client: IMAPClient) -> Exchange:
         with self._lock:
             folder = EventsFolder.open(client, self.folder_name)
             result = Exchange(shipped=self._ship(folder))
@@ -165,7 +204,10 @@ class TeamSync:
         cursor = self.queue.fetch_cursor()
         last_uid = cursor.last_uid if cursor else None
         backlog, ignored = self.queue.backlog(), self.queue.ignored()
-        return TeamStatus(self.folder_name, backlog, last_uid, self.keys.signed, ignored)
+        off = self.queue.sharing_off()
+        return TeamStatus(
+            self.folder_name, backlog, last_uid, self.keys.signed, ignored, off and clean_line(off)
+        )
 
     def _compact(self, folder: EventsFolder) -> CompactReport:
         """Compaction reads the whole folder, so what it ignored replaces the list of ignored messages."""
@@ -277,14 +319,17 @@ class TeamSync:
         """Keep a connection idling on the events folder until `stop`; reconnects with backoff.
 
         A failed login ends the watcher: retrying would only lock the account. `describe`
-        words a dropped connection (the sync service knows the server's name).
+        words a dropped connection (the sync service knows the server's name). States are
+        the team's own (TEAM_OFF with why, TEAM_ON once it works again), so a folder the
+        server refuses never makes the mailbox look offline.
         """
         wait_flag = _StopOrWake(stop, self._wake)
+        sharing = _SharingState(on_state)
 
         def use(client: IMAPClient, healthy: Callable[[], None]) -> None:
-            self._watch_connected(client, stop, wait_flag, on_events, healthy)
+            self._watch_connected(client, stop, wait_flag, on_events, healthy, sharing.exchanged)
 
-        keep_connected(connect, use, stop, on_state, describe or _dropped, label="team events: ")
+        keep_connected(connect, use, stop, sharing.report, describe or _dropped)
 
     def _watch_connected(
         self,
@@ -293,11 +338,14 @@ class TeamSync:
         wait_flag: threading.Event,
         on_events: Callable[[list[Event]], None],
         healthy: Callable[[], None] = lambda: None,
+        exchanged: Callable[[], None] = lambda: None,
     ) -> None:
+        """`healthy` (the backoff starts over) only after an exchange and a wait went through."""
         idle_ok = client.has_capability("IDLE")
         while not stop.is_set():
             self._wake.clear()
             result = self.exchange(client)
+            exchanged()
             if result.fetched:
                 on_events(result.fetched)
             if stop.is_set():
@@ -309,7 +357,7 @@ class TeamSync:
             cursor = self.queue.fetch_cursor()
             since = (cursor.last_uid + 1, None) if cursor else None
             name = EventsFolder.open(client, self.folder_name).name
-            wait_for_change(client, name, IDLE_WAIT, wait_flag, since=since)
+            wait_for_change(client, name, IDLE_WAIT, wait_flag, since=since, renew=self.idle_renew)
             healthy()  # an exchange and a wait went through: the next drop starts the backoff over
 
 
@@ -373,7 +421,8 @@ def team_sync_for(session: Session, env: Mapping[str, str] | None = None) -> Tea
     team = session.config.team
     current, previous = resolve_team_keys(team, os.environ if env is None else env)
     keys = TeamKeys.from_text(current, previous)
-    return TeamSync(session.store, me=team.me, folder=team.events_folder, keys=keys)
+    renew = session.config.imap.idle_renew
+    return TeamSync(session.store, me=team.me, folder=team.events_folder, keys=keys, idle_renew=renew)
 
 
 def new_team_key() -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
+from shared_inbox.net.folder_names import server_name
 from shared_inbox.team.encoding import MAX_MESSAGE_BYTES, Batch, BatchError, batch_from
 from shared_inbox.team.envelope import Envelope, EnvelopeError, describe, open_envelope
 from shared_inbox.team.signing import NO_KEY, TeamKeys, Verdict
@@ -60,20 +61,6 @@ class ReadResult:
     high_uid: int = 0
     previous_key: set[int] = field(default_factory=set)  # accepted UIDs signed with the previous key
     unsigned: list[tuple[int, Envelope]] = field(default_factory=list)  # ignored for lacking a signature
-
-
-def server_name(client: IMAPClient, configured: str) -> str:
-    """The configured name ("SharedInbox/Events") spelled with the server's hierarchy delimiter."""
-    try:
-        listed = client.list_folders("", "INBOX")
-    except IMAPClientError:
-        return configured
-    delimiter = listed[0][1] if listed else None
-    if isinstance(delimiter, bytes):
-        delimiter = delimiter.decode("ascii", "replace")
-    if not delimiter or delimiter == "/":
-        return configured
-    return configured.replace("/", delimiter)
 
 
 class EventsFolder:

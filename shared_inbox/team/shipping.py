@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 SHIPPED_KEY = "team.shipped"  # int: events of the log, in file order, known to be on the server
 FETCHED_KEY = "team.fetched"  # {"uidvalidity": int, "last_uid": int}: how far the events folder was read
 IGNORED_KEY = "team.ignored"  # {"uidvalidity", "total", "messages": [...]}: folder messages not taken in
+SHARING_OFF_KEY = (
+    "team.sharing_off"  # str: why the last exchange with the events folder failed; absent when it worked
+)
 NAMED_AT_MOST = 50  # ignored messages remembered by name; the count goes on
 
 
@@ -91,6 +94,16 @@ class ShipQueue:
             self.store.set_setting(SHIPPED_KEY, cursor)
 
     # -- what came down ------------------------------------------------------------
+
+    def sharing_off(self) -> str | None:
+        """Why team sharing failed at the last exchange, or None when it worked (or never ran)."""
+        value = self.store.get_setting(SHARING_OFF_KEY)
+        return value if isinstance(value, str) and value else None
+
+    def record_sharing(self, off_because: str | None) -> None:
+        """Remember the outcome of an exchange; written only when it changed."""
+        if self.sharing_off() != off_because:
+            self.store.set_setting(SHARING_OFF_KEY, off_because or "")
 
     def fetch_cursor(self) -> FetchCursor | None:
         value = self.store.get_setting(FETCHED_KEY)

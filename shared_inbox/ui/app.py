@@ -109,6 +109,7 @@ class InboxApp(App[None]):
         self._own_signals = own_signals
         self.ended_by_signal: int | None = None  # the signal that ended the app, for the exit status
         self.connection = "sync off" if not sync else "starting"
+        self.team_sharing = ""  # "team sharing off: why" while the events folder cannot be used
         self.last_sync: datetime | None = None
         self.failure: str | None = None  # why the app could not start, if it could not
         self.own_themes: list[str] = []  # shipped and the user's, as the palette offers them
@@ -372,6 +373,15 @@ class InboxApp(App[None]):
         self.post_message(SyncStateChanged(state, detail))
 
     def on_sync_state_changed(self, event: SyncStateChanged) -> None:
+        from shared_inbox.services.team import TEAM_OFF, TEAM_ON
+
+        if event.state in (TEAM_OFF, TEAM_ON):
+            # The team's own state: mail may sync and IDLE fine while sharing is off.
+            if event.state == TEAM_OFF and not self.team_sharing:
+                self.notify(event.detail, title="Team", severity="warning", markup=False)
+            self.team_sharing = event.detail.split(" Retrying in ")[0] if event.state == TEAM_OFF else ""
+            self._update_status()
+            return
         self.connection = event.state
         if event.state in ("offline", "auth-failed"):
             self.notify(event.detail, title="Sync", severity="warning", markup=False)
@@ -384,6 +394,8 @@ class InboxApp(App[None]):
         if event.result.team_events:
             self._teammates_changed(event.result.team_events)
         self.rule_watch.after_round()
+        for alert in event.result.alerts:  # the server's words: plain text, never markup
+            self.notify(alert, title="Message from the mail server", severity="warning", markup=False)
         if not first_round:
             # The first round brings in the backlog; announcing all of it would be noise.
             self._announce(event.result.new_ids)
@@ -446,7 +458,14 @@ class InboxApp(App[None]):
         config = self.config
         last = self.last_sync.astimezone().strftime("%H:%M") if self.last_sync else "never"
         idle = "on" if config.imap.idle and self.connection == "idle" else "off"
-        parts = [self.connection, f"last sync {last}", f"IDLE {idle}", self._outbox_summary(), config.team.me]
+        parts = [
+            self.connection,
+            f"last sync {last}",
+            f"IDLE {idle}",
+            self.team_sharing,
+            self._outbox_summary(),
+            config.team.me,
+        ]
         self.status_line = " · ".join(part for part in parts if part)
 
     def _outbox_summary(self) -> str:

@@ -98,4 +98,4 @@ def main_loop_wait(seconds: int) -> Callable[[str], bool]:
 
 def main_loop_waits(lines: list[str]) -> list[int]:
     """The waits the mail sync announced (the team watcher's lines are its own)."""
-    return [int(m.group(1)) for line in lines if "team events" not in line and (m := RETRY.search(line))]
+    return [int(m.group(1)) for line in lines if "[team-off]" not in line and (m := RETRY.search(line))]

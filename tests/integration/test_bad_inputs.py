@@ -105,9 +105,9 @@ def test_config_check_fails_an_unusable_store_path(store, mailbox, smtp_receiver
     assert "Result: ok." not in done.stdout
 
 
-def test_config_check_logs_in_to_both_servers(mailbox, smtp_receiver_factory, tmp_path):
+def test_config_check_logs_in_to_both_servers(any_mailbox, smtp_receiver_factory, tmp_path):
     receiver = smtp_receiver_factory(auth=True)
-    config = write_config(tmp_path, mailbox)
+    config = write_config(tmp_path, any_mailbox)
     with_smtp(config, receiver, receiver.password)
     done = cli(config, "config", "check")
     assert done.returncode == 0, done.stdout
@@ -117,9 +117,9 @@ def test_config_check_logs_in_to_both_servers(mailbox, smtp_receiver_factory, tm
 
 
 @pytest.mark.parametrize("wrong", ["imap", "smtp"])
-def test_config_check_reports_a_wrong_password(wrong, mailbox, smtp_receiver_factory, tmp_path):
+def test_config_check_reports_a_wrong_password(wrong, any_mailbox, smtp_receiver_factory, tmp_path):
     receiver = smtp_receiver_factory(auth=True)
-    config = write_config(tmp_path, mailbox, password="wrong" if wrong == "imap" else None)
+    config = write_config(tmp_path, any_mailbox, password="wrong" if wrong == "imap" else None)
     with_smtp(config, receiver, "wrong" if wrong == "smtp" else receiver.password)
     done = cli(config, "config", "check")
     assert done.returncode == 1

@@ -110,11 +110,12 @@ def customer_box(dovecot: Any) -> Any:
 
 
 def test_reply_goes_out_once_threads_and_finishes_in_the_mailbox(
-    mailbox: Any, customer_box: Any, smtp_receiver_factory: Any, tmp_path: Path
+    any_mailbox: Any, smtp_receiver_factory: Any, tmp_path: Path
 ) -> None:
-    receiver = smtp_receiver_factory(onward=OnwardDelivery(mailbox.server, customer_box.user))
-    config = send_config(tmp_path, mailbox, receiver)
-    conv_id = synced_conversation(config, mailbox)
+    customer_box = any_mailbox.server.new_mailbox("customer")
+    receiver = smtp_receiver_factory(onward=OnwardDelivery(any_mailbox.server, customer_box.user))
+    config = send_config(tmp_path, any_mailbox, receiver)
+    conv_id = synced_conversation(config, any_mailbox)
 
     queued = queue_reply(config, conv_id, body_file(tmp_path), "--undo", "0")
     assert queued["state"] == "queued" and queued["to"] == [CUSTOMER]
@@ -134,9 +135,9 @@ def test_reply_goes_out_once_threads_and_finishes_in_the_mailbox(
     assert "your parcel left our warehouse today." in text and "> Where is my order?" in text
 
     # The Sent folder holds exactly our bytes, read; the customer's message is answered.
-    [(copy, copy_flags)] = folder_messages(mailbox, "Sent")
+    [(copy, copy_flags)] = folder_messages(any_mailbox, any_mailbox.folder("Sent"))
     assert copy == mail.raw and b"\\Seen" in copy_flags
-    [(_, inbox_flags)] = folder_messages(mailbox, "INBOX")
+    [(_, inbox_flags)] = folder_messages(any_mailbox, "INBOX")
     assert b"\\Answered" in inbox_flags
     # The reply shows in its conversation at once, without a sync.
     [conv] = list_json(config)
@@ -144,10 +145,12 @@ def test_reply_goes_out_once_threads_and_finishes_in_the_mailbox(
     [entry] = outbox_json(config)
     assert entry["state"] == "sent" and entry["pending"] == []
 
-    # The customer answers from their own mailbox, quoting only In-Reply-To.
+    # The customer answers from their own any_mailbox, quoting only In-Reply-To.
     [(received, _)] = folder_messages(customer_box, "INBOX")
     ours = message_from_bytes(received, policy=policy.default)["Message-ID"]
-    mailbox.deliver(customer_mail(30, "Re: Order problem", extra=(f"In-Reply-To: {ours}",), body="Thanks!"))
+    any_mailbox.deliver(
+        customer_mail(30, "Re: Order problem", extra=(f"In-Reply-To: {ours}",), body="Thanks!")
+    )
     ok(cli(config, "sync", "--once", "--quiet"))
     [conv] = list_json(config)
     assert conv["id"] == conv_id and conv["message_count"] == 3

@@ -1,4 +1,4 @@
-"""Syncing a real Dovecot mailbox through the real command line."""
+"""Syncing a real mailbox through the real command line (the core cases on Dovecot and Cyrus)."""
 
 from __future__ import annotations
 
@@ -51,12 +51,12 @@ def mail(
     return "\r\n".join(lines).encode()
 
 
-def test_sync_threads_mail_into_conversations(mailbox, tmp_path):
-    mailbox.deliver(mail(1, "Order problem"))
-    mailbox.deliver(mail(2, "Re: Order problem", refs=("m1@customer.test",)))
-    mailbox.deliver(mail(3, "Order problem", sender="bob@other.test"))  # same subject, other customer
-    mailbox.deliver(mail(4, "Re: Order problem", in_reply_to="m1@customer.test"))  # no References
-    config = write_config(tmp_path, mailbox)
+def test_sync_threads_mail_into_conversations(any_mailbox, tmp_path):
+    any_mailbox.deliver(mail(1, "Order problem"))
+    any_mailbox.deliver(mail(2, "Re: Order problem", refs=("m1@customer.test",)))
+    any_mailbox.deliver(mail(3, "Order problem", sender="bob@other.test"))  # same subject, other customer
+    any_mailbox.deliver(mail(4, "Re: Order problem", in_reply_to="m1@customer.test"))  # no References
+    config = write_config(tmp_path, any_mailbox)
     done = cli(config, "sync", "--once")
     assert done.returncode == 0, done.stderr
     convs = list_json(config)
@@ -116,16 +116,16 @@ def test_killed_sync_resumes_without_duplicates_or_gaps(mailbox, tmp_path):
         assert len(store.uid_map("INBOX")) == count
 
 
-def test_uidvalidity_change_keeps_local_state(dovecot, mailbox, tmp_path):
+def test_uidvalidity_change_keeps_local_state(imap_server, any_mailbox, tmp_path):
     for i in range(5):
-        mailbox.deliver(mail(i, f"Topic {i}"))
-    config = write_config(tmp_path, mailbox)
+        any_mailbox.deliver(mail(i, f"Topic {i}"))
+    config = write_config(tmp_path, any_mailbox)
     assert cli(config, "sync", "--once").returncode == 0
     target = next(c for c in list_json(config) if c["message_ids"] == ["m2@customer.test"])
     assert cli(config, "set", target["id"], "--assign", "bob@example.com", "--tag", "vip").returncode == 0
     with Store.open(tmp_path / "store") as store:
         before = store.folder_state("INBOX").uidvalidity
-    dovecot.reset_uidvalidity(mailbox.user, "INBOX")
+    imap_server.reset_uidvalidity(any_mailbox.user, "INBOX")
     done = cli(config, "sync", "--once")
     assert done.returncode == 0, done.stderr
     assert "UIDVALIDITY" in done.stderr
@@ -139,17 +139,17 @@ def test_uidvalidity_change_keeps_local_state(dovecot, mailbox, tmp_path):
         assert all(len(m.locations) == 1 for m in store.messages())
 
 
-def test_flags_sync_both_ways(mailbox, tmp_path):
+def test_flags_sync_both_ways(any_mailbox, tmp_path):
     from shared_inbox.config import load_config
     from shared_inbox.services.flags import PendingFlags
     from shared_inbox.services.session import open_session
 
-    mailbox.deliver(mail(1, "One"))
-    mailbox.deliver(mail(2, "Two"))
-    config = write_config(tmp_path, mailbox)
+    any_mailbox.deliver(mail(1, "One"))
+    any_mailbox.deliver(mail(2, "Two"))
+    config = write_config(tmp_path, any_mailbox)
     assert cli(config, "sync", "--once").returncode == 0
-    with IMAPClient("127.0.0.1", port=mailbox.port, ssl=False) as client:
-        client.login(mailbox.user, mailbox.password)
+    with IMAPClient("127.0.0.1", port=any_mailbox.port, ssl=False) as client:
+        client.login(any_mailbox.user, any_mailbox.password)
         client.select_folder("INBOX")
         uids = sorted(client.search("ALL"))
         client.add_flags([uids[0]], [b"\\Flagged", b"\\Seen"])
@@ -160,8 +160,8 @@ def test_flags_sync_both_ways(mailbox, tmp_path):
         PendingFlags(session.store).mark(["m1@customer.test"], "\\Flagged", False)
         session.sync_service(fetch_bodies=False).sync_once()
         assert PendingFlags(session.store).load() == []
-    with IMAPClient("127.0.0.1", port=mailbox.port, ssl=False) as client:
-        client.login(mailbox.user, mailbox.password)
+    with IMAPClient("127.0.0.1", port=any_mailbox.port, ssl=False) as client:
+        client.login(any_mailbox.user, any_mailbox.password)
         client.select_folder("INBOX", readonly=True)
         flags = client.get_flags(uids)
     assert set(flags[uids[0]]) == {b"\\Seen"}
@@ -183,9 +183,9 @@ def test_malformed_mail_does_not_stop_the_sync(mailbox, tmp_path):
         assert "\x1b" not in conv["subject"] and "\x07" not in conv["subject"]
 
 
-def test_watch_sees_new_mail_and_survives_a_dropped_connection(dovecot, mailbox, tmp_path):
-    mailbox.deliver(mail(1, "First"))
-    config = write_config(tmp_path, mailbox)
+def test_watch_sees_new_mail_and_survives_a_dropped_connection(imap_server, any_mailbox, tmp_path):
+    any_mailbox.deliver(mail(1, "First"))
+    config = write_config(tmp_path, any_mailbox)
     proc = subprocess.Popen(
         [sys.executable, "-m", "shared_inbox", "--config", str(config), "sync", "--watch"],
         stderr=subprocess.PIPE,
@@ -195,11 +195,11 @@ def test_watch_sees_new_mail_and_survives_a_dropped_connection(dovecot, mailbox,
     reader = LineReader(proc)
     try:
         assert reader.wait_for("[idle]"), reader.seen
-        mailbox.deliver(mail(2, "Second"))
+        any_mailbox.deliver(mail(2, "Second"))
         assert reader.wait_for("1 new"), reader.seen
-        dovecot.kick(mailbox.user)
+        imap_server.kick(any_mailbox.user)
         assert reader.wait_for("[offline]"), reader.seen
-        mailbox.deliver(mail(3, "Third"))
+        any_mailbox.deliver(mail(3, "Third"))
         assert reader.wait_for("1 new"), reader.seen
     finally:
         proc.send_signal(signal.SIGINT)

@@ -19,6 +19,14 @@ STOP_BOUND = 10.0  # a bound on a hang, not a timing assertion: a stuck stop too
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_one_signal_stops_sync_watch_cleanly(signum, mailbox, tmp_path):
+    stops_cleanly(signum, mailbox, tmp_path)
+
+
+def test_one_ctrl_c_stops_sync_watch_on_cyrus(cyrus, tmp_path):
+    stops_cleanly(signal.SIGINT, cyrus.new_mailbox("t"), tmp_path)
+
+
+def stops_cleanly(signum, mailbox, tmp_path):
     mailbox.deliver(mail(1))
     config = write_config(tmp_path, mailbox)
     proc = start_cli(config, "sync", "--watch")

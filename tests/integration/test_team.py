@@ -124,10 +124,10 @@ def test_edits_made_offline_merge_on_reconnect(dovecot, mailbox, tmp_path):
     assert (conv["assignee"], conv["status"], conv["tags"]) == ("alice@example.com", "pending", ["offline"])
 
 
-def test_set_ships_at_once_and_sync_brings_it_in(mailbox, tmp_path):
-    mailbox.deliver(customer_mail(1))
-    config_a = write_config(tmp_path / "a", mailbox, me="alice@example.com")
-    config_b = write_config(tmp_path / "b", mailbox, me="bob@example.com")
+def test_set_ships_at_once_and_sync_brings_it_in(any_mailbox, tmp_path):
+    any_mailbox.deliver(customer_mail(1))
+    config_a = write_config(tmp_path / "a", any_mailbox, me="alice@example.com")
+    config_b = write_config(tmp_path / "b", any_mailbox, me="bob@example.com")
     for config in (config_a, config_b):
         assert cli(config, "sync", "--once").returncode == 0
     done = cli(config_a, "set", "q1@customer.test", "--assign", "bob@example.com")

@@ -1,1 +1,1 @@
-"""Real servers for integration tests: Dovecot (IMAP, LMTP), an SMTP receiver, a test CA."""
+"""Real servers for integration tests: Dovecot (IMAP, LMTP), Cyrus IMAP, an SMTP receiver, a test CA."""

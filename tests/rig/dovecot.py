@@ -79,6 +79,8 @@ class DovecotServer:
     fresh temp directory that `close()` removes.
     """
 
+    kind = "dovecot"
+
     def __init__(
         self,
         directory: Path | None = None,
@@ -223,6 +225,11 @@ class DovecotServer:
 
     def password(self, user: str) -> str:
         return self._users[user]
+
+    @staticmethod
+    def personal_folder(name: str) -> str:
+        """The server's name of a personal folder written with '/' ("Sent", "A/B"): as it is."""
+        return name
 
     def home(self, user: str) -> Path:
         self._require_user(user)
@@ -558,3 +565,7 @@ class RigMailbox:
     def imap(self) -> IMAPClient:
         """A logged-in plaintext IMAP client for checking what the server holds."""
         return self.server.imap(self.user, self.password)
+
+    def folder(self, name: str) -> str:
+        """The server's own name of the personal folder `name` (written with '/')."""
+        return self.server.personal_folder(name)

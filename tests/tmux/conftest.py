@@ -1,18 +1,14 @@
-"""The tmux tests need tmux: skipped on a machine without it, a failure in CI (where .ci/run installs it)."""
+"""The tmux tests need tmux: without it they fail, naming the command that installs it."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
+from tests.rig.setup import install_command
 from tests.tmux.drive import tmux_path
 
 
 @pytest.fixture(autouse=True)
 def tmux_installed() -> None:
     if tmux_path() is None:
-        message = "tmux missing: .ci/run must install it"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        pytest.fail(f"tmux is not installed; run: {install_command()}")

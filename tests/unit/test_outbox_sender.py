@@ -102,6 +102,14 @@ class FakeImap:
         self.server = server
         self.selected = ""
 
+    def has_capability(self, name: str) -> bool:
+        return False  # no NAMESPACE: folder names are asked of LIST
+
+    def list_folders(
+        self, directory: str = "", pattern: str = "*"
+    ) -> list[tuple[tuple[bytes, ...], bytes, str]]:
+        return [((), b"/", name) for name in self.server.folders if pattern in ("*", name)]
+
     def select_folder(self, folder: str, readonly: bool = False) -> dict[bytes, Any]:
         if folder not in self.server.folders:
             from imapclient.exceptions import IMAPClientError

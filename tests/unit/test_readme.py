@@ -22,5 +22,6 @@ def test_readme_opens_with_the_demo_and_the_test_command() -> None:
         "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/shared-inbox demo"
     )
     assert blocks[2].startswith(
-        "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest"
+        "python3 -m tests.rig.setup && python3 -m venv .venv && .venv/bin/pip install -e '.[test]'"
+        " && .venv/bin/python -m pytest"
     )

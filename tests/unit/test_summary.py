@@ -119,6 +119,12 @@ def test_the_ask_ignores_quoted_text_passed_in_stripped_and_is_empty_without_cus
             [customer("The export to CSV fails. Any idea?"), agent("The CSV export bug is fixed now.", 1)],
             [],
         ),
+        # "every" says nothing of what is asked: the reply about users answers it.
+        (
+            [customer("Can we enforce it for every user on our account?"),
+             agent('An admin can turn on "Require 2FA". Users set it up at their next login.', 2)],
+            [],
+        ),
         # Not questions: statements, and the agent's own questions.
         ([customer("It broke."), agent("Could you send a photo?", 1)], []),
         # German, French and Japanese.

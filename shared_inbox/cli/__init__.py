@@ -91,6 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_team_parser(sub)
 
+    from shared_inbox.cli.rules_cmd import add_rules_parser
+
+    add_rules_parser(sub)
+
     from shared_inbox.cli.summary_cmd import add_summary_parser
 
     add_summary_parser(sub)

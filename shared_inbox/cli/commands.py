@@ -8,7 +8,7 @@ import sys
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared_inbox.cli.config_file import load_or_explain
 from shared_inbox.config import PasswordError, check_report, locate_config
@@ -20,6 +20,9 @@ from shared_inbox.services.inbox import AmbiguousConversation
 from shared_inbox.services.session import Session, open_session
 from shared_inbox.services.syncing import SyncRound
 from shared_inbox.store import StoreError
+
+if TYPE_CHECKING:
+    from shared_inbox.services.replies import Replies
 
 EXIT_OK, EXIT_FAILURE = 0, 1
 OUTBOX_CHECK_SECONDS = 3.0  # while watching, how often due outbox mail is looked for
@@ -43,8 +46,11 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     path = locate_config(args.config, env)
     if args.command == "config":
         from shared_inbox.services.login_check import try_logins
+        from shared_inbox.services.rule_book import rule_problems
 
-        ok, report = check_report(path, env, try_logins=lambda config: try_logins(config, env))
+        ok, report = check_report(
+            path, env, try_logins=lambda config: try_logins(config, env), rule_problems=rule_problems
+        )
         print(report)
         return EXIT_OK if ok else EXIT_FAILURE
     config = load_or_explain(path, env)
@@ -103,6 +109,10 @@ def dispatch(args: argparse.Namespace, session: Session) -> int:
         from shared_inbox.cli.canned_cmd import run_canned
 
         return run_canned(args, session)
+    if args.command == "rules":
+        from shared_inbox.cli.rules_cmd import run_rules_command
+
+        return run_rules_command(args, session)
     if args.command == "due":
         from shared_inbox.cli.deadlines_cmd import run_due
 
@@ -139,17 +149,28 @@ def conversation_ref(session: Session, ref: str) -> str:
 
 def sync(args: argparse.Namespace, session: Session) -> int:
     from shared_inbox.cli.progress import SyncProgress
+    from shared_inbox.cli.rules_cmd import say_outcomes
     from shared_inbox.cli.team_cmd import team_sync_service
     from shared_inbox.services.ratings import take_ratings
-    from shared_inbox.services.team import TEAM_OFF, TEAM_ON, apply_remote
+    from shared_inbox.services.replies import Replies
+    from shared_inbox.services.rule_book import automatic_replies
+    from shared_inbox.services.rule_claims import CommandClaims
+    from shared_inbox.services.rule_schedule import RuleSchedule
+    from shared_inbox.services.team import TEAM_OFF, TEAM_ON, TeamSync, apply_remote
 
     with SyncProgress(quiet=args.quiet) as progress:
         plain = session.sync_service(progress, fetch_bodies=not args.headers_only)
         service = team_sync_service(session, plain)
+        # One reply service for the outbox and the rules' automatic replies (claimed through this exchange).
+        replies = Replies(session, now=lambda: datetime.now(UTC))
+        team = service.team if isinstance(service.team, TeamSync) else None
+        auto = automatic_replies(session, replies, team)
+        claims = CommandClaims(session, team)  # one copy of the team runs a rule's command
         if not args.watch:
             try:
                 result = service.sync_once()
             except ConnectionLost as exc:
+                replies.close()
                 return fail(f"{exc} What was synced before is kept; run the sync again to go on.")
             apply_remote(session.inbox, session.commands, result.team_events)
             take_ratings(session, result.new_ids)
@@ -157,6 +178,13 @@ def sync(args: argparse.Namespace, session: Session) -> int:
                 print(f"[alert] {alert}", file=sys.stderr)
             if not args.quiet:
                 print(summary(result, session), file=sys.stderr)
+            try:  # an automatic reply is queued; it leaves with the next sync --watch or the app
+                say_outcomes(
+                    RuleSchedule(session, sender=auto, claims=claims).tick(datetime.now(UTC)),
+                    quiet=args.quiet,
+                )
+            finally:
+                replies.close()
             return EXIT_OK
         stop = threading.Event()
         failure: list[str] = []
@@ -168,6 +196,8 @@ def sync(args: argparse.Namespace, session: Session) -> int:
                 sys.stderr.write(line + "\n")
                 sys.stderr.flush()
 
+        rules = RuleSchedule(session, lock=inbox_lock, sender=auto, claims=claims)
+
         def on_round(result: SyncRound) -> None:
             with inbox_lock:
                 apply_remote(session.inbox, session.commands, result.team_events)
@@ -176,6 +206,7 @@ def sync(args: argparse.Namespace, session: Session) -> int:
                 say(f"[alert] {alert}")  # the server wants the user to read it, quiet or not
             if not args.quiet and result.changed:
                 say(summary(result, session))
+            say_outcomes(rules.after_round(datetime.now(UTC)), quiet=args.quiet, say=say)
 
         def on_state(state: str, detail: str) -> None:
             if state == "auth-failed":
@@ -186,41 +217,48 @@ def sync(args: argparse.Namespace, session: Session) -> int:
         from shared_inbox.cli.signals import stop_on_signals
 
         sender = threading.Thread(
-            target=send_due_mail, args=(session, stop, inbox_lock, args.quiet), name="outbox", daemon=True
+            target=send_due_mail, args=(replies, stop, inbox_lock, args.quiet), name="outbox", daemon=True
         )
         sender.start()
+        timer = threading.Thread(
+            target=rules.watch,
+            args=(
+                stop,
+                lambda: datetime.now(UTC),
+                lambda found: say_outcomes(found, quiet=args.quiet, say=say),
+            ),
+            name="rules",
+            daemon=True,
+        )
+        timer.start()
         try:
             with stop_on_signals(stop, "Stopping the sync"):
                 service.watch(stop, on_round, on_state)
         finally:
             stop.set()
             sender.join(timeout=OUTBOX_CLOSE_SECONDS)
+            timer.join(timeout=OUTBOX_CLOSE_SECONDS)  # a rule run in progress finishes its writes
+            replies.close()
         return fail(failure[0]) if failure else EXIT_OK
 
 
-def send_due_mail(session: Session, stop: threading.Event, inbox_lock: threading.Lock, quiet: bool) -> None:
+def send_due_mail(replies: Replies, stop: threading.Event, inbox_lock: threading.Lock, quiet: bool) -> None:
     """While watching, mail that falls due in the outbox is sent, as the app would send it."""
-    from shared_inbox.services.replies import Replies
-
-    replies = Replies(session, now=lambda: datetime.now(UTC))
 
     def delivered(message_ids: list[str]) -> None:
         with inbox_lock:
             replies.delivered(message_ids)
 
-    try:
-        while not stop.wait(OUTBOX_CHECK_SECONDS):
-            if not replies.has_due():
-                continue
-            report = replies.flush(delivered)
-            if report is None:
-                continue
-            for problem in [*report.problems, *(f"{e.subject}: {e.last_error}" for e in report.failed)]:
-                print(f"[outbox] {problem}", file=sys.stderr, flush=True)
-            if report.sent and not quiet:
-                print(f"[outbox] sent {len(report.sent)}", file=sys.stderr, flush=True)
-    finally:
-        replies.close()
+    while not stop.wait(OUTBOX_CHECK_SECONDS):
+        if not replies.has_due():
+            continue
+        report = replies.flush(delivered)
+        if report is None:
+            continue
+        for problem in [*report.problems, *(f"{e.subject}: {e.last_error}" for e in report.failed)]:
+            print(f"[outbox] {problem}", file=sys.stderr, flush=True)
+        if report.sent and not quiet:
+            print(f"[outbox] sent {len(report.sent)}", file=sys.stderr, flush=True)
 
 
 def summary(result: SyncRound, session: Session) -> str:

@@ -42,11 +42,13 @@ def check_report(
     resolve_passwords: bool = True,
     timeout: float = PASSWORD_COMMAND_TIMEOUT,
     try_logins: Callable[[Config], list[tuple[str, str]]] | None = None,
+    rule_problems: Callable[[Config], tuple[int, list[str]]] | None = None,
 ) -> tuple[bool, str]:
     """Validate the file at `path` and describe it. Returns (everything ok, report text).
 
     `try_logins` (from the layer that can connect) logs in to the servers and returns
     (label, "ok ..." | "failed: ...") rows; it runs only when the passwords were obtained.
+    `rule_problems` reads the rule files: (how many rules can be used, every problem found).
     """
     try:
         config = load_config(path, env)
@@ -62,6 +64,12 @@ def check_report(
     store_problem = store_path_problem(config.store.path)
     if store_problem is not None:
         lines += ["", "Store:", _row("store", f"failed: {store_problem}")]
+    rules_broken = False
+    if rule_problems is not None:
+        usable, problems = rule_problems(config)
+        rules_broken = bool(problems)
+        lines += ["", "Rules:", _row("rules", f"{usable} rule{'s' if usable != 1 else ''} can be used")]
+        lines.extend(f"  {problem}" for problem in problems)
     failed: list[str] = []
     if resolve_passwords:
         lines += ["", "Passwords:"]
@@ -79,7 +87,7 @@ def check_report(
             lines.append(_row("team key", result))
     if config.team.key is None:
         lines += ["", UNAUTHENTICATED]
-    ok = not failed and store_problem is None
+    ok = not failed and store_problem is None and not rules_broken
     if try_logins is not None and resolve_passwords and not failed:
         lines += ["", "Logins:"]
         for label, result in try_logins(config):
@@ -89,6 +97,8 @@ def check_report(
         verdict = "Result: ok."
     elif failed:
         verdict = f"Result: the configuration is valid, but {' and '.join(failed)} could not be obtained."
+    elif rules_broken:
+        verdict = "Result: the configuration is valid, but some rules have problems and are left out."
     else:
         verdict = "Result: the configuration is valid, but it cannot be used as it is."
     lines += ["", verdict]

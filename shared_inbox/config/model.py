@@ -192,6 +192,7 @@ class Member:
     name: str
     email: str  # lower-cased
     signature: str = ""
+    away: bool = False  # rules that choose an agent (round-robin, least-loaded) pass over them
 
     def display(self) -> str:
         return f"{self.name} <{self.email}>" if self.name else self.email

@@ -65,7 +65,7 @@ TOP_KEYS = frozenset(
 ACCOUNT_KEYS = frozenset({"name", "address", "from_style", "reply_to", "provider"})
 OUTBOX_KEYS = frozenset({"undo_seconds", "retry_max_minutes", "give_up_after_hours", "keep_sent_days"})
 TEAM_KEYS = frozenset({"me", "members", "events_folder"}) | KEY_KEYS
-MEMBER_KEYS = frozenset({"name", "email", "signature"})
+MEMBER_KEYS = frozenset({"name", "email", "signature", "away"})
 STORE_KEYS = frozenset({"path"})
 MAX_QUESTION_CHARS = 200
 DEFAULT_QUESTION = SatisfactionConfig().question
@@ -235,7 +235,8 @@ def _team(root: Table, address: str) -> TeamConfig:
             entry.problem("email", f"{email} is listed twice (also member {seen[email] + 1})")
         elif email:
             seen[email] = index
-        members.append(Member(name=name, email=email, signature=signature))
+        away = entry.flag("away", False)
+        members.append(Member(name=name, email=email, signature=signature, away=away))
     if not members:
         if me:
             members.append(Member(name=me.partition("@")[0], email=me))

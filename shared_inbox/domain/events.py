@@ -32,6 +32,7 @@ __all__ = [
     "event_from_json",
     "event_to_json",
     "reduce_state",
+    "standing_status_events",
     "status_history",
 ]
 
@@ -326,6 +327,11 @@ def status_history(events: Iterable[Event]) -> list[tuple[datetime, Status]]:
     longer follows the change it names (someone changed the status in between) is an
     ordinary status change. Unreadable events are skipped.
     """
+    return [(event.at, Status(str(event.data["status"]))) for event in standing_status_events(events)]
+
+
+def standing_status_events(events: Iterable[Event]) -> list[Event]:
+    """The status events behind :func:`status_history`, oldest first (for who made each change)."""
     changes = sorted(
         (event for event in events if event.kind is EventKind.STATUS and _payload(event) is not None),
         key=lambda event: (event.at, event.clock, event.id),
@@ -337,4 +343,4 @@ def status_history(events: Iterable[Event]) -> list[tuple[datetime, Status]]:
             standing.pop()
             continue
         standing.append(event)
-    return [(event.at, Status(str(event.data["status"]))) for event in standing]
+    return standing

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from shared_inbox.domain.business_hours import BusinessCalendar
-from shared_inbox.domain.clock import HlcClock
+from shared_inbox.domain.clock import Hlc, HlcClock
 from shared_inbox.domain.events import Event, EventError, EventKind, event_to_json
 from shared_inbox.domain.metrics.attribution import REPLY_SENT, recorded_replies, reply_sent_data
 from shared_inbox.domain.model import Conversation, Status
@@ -80,21 +80,33 @@ class Commands:
         at = self.now()
         anchor = conv.message_ids[0]
         event = Event(
-            id=uuid.uuid4().hex,
+            id=self._event_id(anchor, kind, data),
             kind=kind,
             anchor=anchor,
             author=self.author,
             at=at,
-            clock=self.clock.tick(at),
+            clock=self._tick(at),
             data=dict(data),
         )
         if str(kind) in PROMISE_KINDS:
             check_promise_event(event)  # refuse what teammates' copies would ignore
+        if self.inbox.store.has_event(event.id):
+            return event  # a rule's event that a teammate's copy wrote first: nothing to add or ship
         self.inbox.store.append_event(event_to_json(event))
         self.inbox.add_event(event)
         for listener in self.listeners:
             listener(event)
         return event
+
+    def _event_id(self, anchor: str, kind: EventKind | str, data: Mapping[str, object]) -> str:
+        return uuid.uuid4().hex
+
+    def _tick(self, at: datetime) -> Hlc:
+        return self.clock.tick(at)
+
+    def _fresh_id(self) -> str:
+        """The id of a new note or promise."""
+        return uuid.uuid4().hex[:16]
 
     def assign(self, ref: str, assignee: str) -> Event:
         assignee = assignee.strip().lower()
@@ -167,7 +179,7 @@ class Commands:
         if not text:
             raise CommandError("Say what was promised.")
         try:
-            data = promise_data(promise_id or uuid.uuid4().hex[:16], text[:500], due, made_in=made_in)
+            data = promise_data(promise_id or self._fresh_id(), text[:500], due, made_in=made_in)
             return self._record(self._conversation(ref), PROMISE_SET, data)
         except EventError as exc:
             raise CommandError(str(exc)) from None
@@ -188,7 +200,7 @@ class Commands:
 
     def add_note(self, ref: str, text: str, mentions: Sequence[str] = ()) -> Event:
         """Write an internal note on a conversation; it is shown to the team only, never sent."""
-        return self._note(ref, NOTE_ADD, uuid.uuid4().hex[:16], text, list(mentions))
+        return self._note(ref, NOTE_ADD, self._fresh_id(), text, list(mentions))
 
     def edit_note(self, ref: str, note_id: str, text: str, mentions: Sequence[str] = ()) -> Event:
         conv = self._conversation(ref)
@@ -209,7 +221,7 @@ class Commands:
         return self._record(self._conversation(ref), CUSTOMER_SET, data)
 
     def add_customer_note(self, ref: str, email: str, text: str) -> Event:
-        return self._customer_note(ref, CUSTOMER_NOTE_ADD, email, uuid.uuid4().hex[:16], text)
+        return self._customer_note(ref, CUSTOMER_NOTE_ADD, email, self._fresh_id(), text)
 
     def edit_customer_note(self, ref: str, email: str, note_id: str, text: str) -> Event:
         self._own_customer_note(email, note_id)
@@ -262,7 +274,7 @@ class Commands:
         text = f"Check back {phrase}" if after_close else f"Follow up {phrase}"
         try:
             data = promise_data(
-                uuid.uuid4().hex[:16], text, due, follow_up=kind, after=phrase if after_close else None
+                self._fresh_id(), text, due, follow_up=kind, after=phrase if after_close else None
             )
             return self._record(self._conversation(ref), PROMISE_SET, data)
         except EventError as exc:

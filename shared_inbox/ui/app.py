@@ -173,8 +173,11 @@ class InboxApp(App[None]):
 
     def _start(self, session: Session, team: TeamSync | None = None) -> None:
         from shared_inbox.services.replies import Replies
+        from shared_inbox.services.rule_book import automatic_replies
+        from shared_inbox.services.rule_claims import CommandClaims
         from shared_inbox.services.team import team_sync_for
         from shared_inbox.ui.deadline_watch import DeadlineWatch
+        from shared_inbox.ui.rule_watch import RuleWatch
         from shared_inbox.ui.screens.inbox import InboxScreen
 
         self.session = session
@@ -196,6 +199,9 @@ class InboxApp(App[None]):
         self._update_status()
         self.deadline_watch = DeadlineWatch(self, session, self._now, self._refresh_screens)
         self.deadline_watch.start()
+        sender = automatic_replies(session, self.replies, self.team)
+        self.rule_watch = RuleWatch(self, session, self._now, sender, CommandClaims(session, self.team))
+        self.rule_watch.start()
         self.presence.start()
         if self.sync_enabled:
             self._sync()
@@ -393,6 +399,7 @@ class InboxApp(App[None]):
             from shared_inbox.services.ratings import take_ratings
 
             take_ratings(self.session, event.result.new_ids)
+        self.rule_watch.after_round()
         for alert in event.result.alerts:  # the server's words: plain text, never markup
             self.notify(alert, title="Message from the mail server", severity="warning", markup=False)
         if not first_round:

@@ -25,8 +25,7 @@ _STOP_WORDS = """
     out off over under here been being does did doing done get got getting let know tell thanks thank
     please pls hello dear team support help update updates news anything something nothing everything
     one two three four five more most much many lot lots way ways thing things make made sure like want
-    every each
-    need needed wanted able its yes now today tomorrow yesterday week weeks day days time
+    every each need needed wanted able its yes now today tomorrow yesterday week weeks day days time
     hasn haven isn aren wasn weren don doesn didn won wouldn couldn shouldn
     der die das den dem des ein eine einen einem einer und oder aber nicht noch schon bitte danke mit
     von für auf aus bei nach über unter ich sie wir ihr ihre ihren ihnen mein meine meinen mir mich

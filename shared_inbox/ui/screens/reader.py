@@ -59,6 +59,7 @@ from shared_inbox.ui.screens.regroup_actions import ReaderRegroup
 from shared_inbox.ui.widgets.customer_panel import CustomerPanel
 from shared_inbox.ui.widgets.message_view import FOLDED, AttachmentRow, MessageView, message_heading, plain
 from shared_inbox.ui.widgets.presence_badges import follow_presence, report_activity
+from shared_inbox.ui.widgets.rules_line import RulesLine
 from shared_inbox.ui.widgets.steady_footer import SteadyFooter
 
 if TYPE_CHECKING:
@@ -155,6 +156,7 @@ class ReaderScreen(
         presence = Static(self.presence_line or "", id="reader-presence", markup=False)
         presence.display = self.presence_line is not None
         yield presence
+        yield RulesLine(self.session.inbox, conv.id, self.zone)
         yield self.deadlines_panel()
         with Horizontal(id="reader-body"):
             with VerticalScroll(id="thread"):
@@ -328,6 +330,7 @@ class ReaderScreen(
         count = len(self.session.inbox.messages_of(self.conversation))
         ratings = ratings_of(self.session.inbox, self.conversation)
         self.query_one("#reader-header", Static).update(header_line(self.conversation, count, ratings))
+        self.query_one(RulesLine).show_for(self.conversation.id)
         self.refresh_deadlines()
 
     # -- attachments ---------------------------------------------------------------

@@ -378,8 +378,10 @@ class InboxApp(App[None]):
         from shared_inbox.services.team import TEAM_OFF, TEAM_ON
 
         if event.state in (TEAM_OFF, TEAM_ON):
-            # The team's own state: mail may sync and IDLE fine while sharing is off.
-            if event.state == TEAM_OFF and not self.team_sharing:
+            # The team's own state: mail may sync and IDLE fine while sharing is off. When the
+            # whole server is out of reach, the Sync notice has said so already.
+            mailbox_down = self.connection in ("offline", "auth-failed")
+            if event.state == TEAM_OFF and not self.team_sharing and not mailbox_down:
                 self.notify(event.detail, title="Team", severity="warning", markup=False)
             self.team_sharing = event.detail.split(" Retrying in ")[0] if event.state == TEAM_OFF else ""
             self._update_status()
@@ -464,13 +466,14 @@ class InboxApp(App[None]):
         config = self.config
         last = self.last_sync.astimezone().strftime("%H:%M") if self.last_sync else "never"
         idle = "on" if config.imap.idle and self.connection == "idle" else "off"
+        mailbox_down = self.connection in ("offline", "auth-failed")
         parts = [
             self.connection,
             f"last sync {last}",
             f"IDLE {idle}",
-            self.team_sharing,
             self._outbox_summary(),
             config.team.me,
+            "" if mailbox_down else self.team_sharing,  # last: a long reason must not hide the rest
         ]
         self.status_line = " · ".join(part for part in parts if part)
 

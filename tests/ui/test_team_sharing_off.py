@@ -32,6 +32,8 @@ def test_the_status_bar_shows_team_sharing_off_beside_an_idle_mailbox(
         await until(pilot, lambda: "team sharing off" in app.status_line and "IDLE on" in app.status_line)
         assert app.status_line.startswith("idle · ")
         assert "Permission denied" in app.status_line and "Retrying" not in app.status_line
+        me = app.session.config.team.me  # a long reason comes last and hides nothing
+        assert app.status_line.index(me) < app.status_line.index("team sharing off")
         assert any(n.title == "Team" for n in app._notifications)
 
     with open_session(config) as session:

@@ -196,11 +196,11 @@ class FolderSync:
         self, folder: str, quick: QuickSelect, known: dict[int, str], report: FolderReport
     ) -> dict[int, str]:
         """Apply the expunges and flag changes a QRESYNC SELECT named; return the UIDs still there."""
-        gone = [u for u in known if u in quick.vanished]
+        gone = quick.vanished.among(known)
         if gone:
-            self.store.remove_locations(folder, gone)
+            self.store.remove_locations(folder, sorted(gone))
             report.expunged = len(gone)
-            known = {u: m for u, m in known.items() if u not in quick.vanished}
+            known = {u: m for u, m in known.items() if u not in gone}
         changes: dict[str, frozenset[str]] = {}
         response: dict[int, dict[bytes, object]] = {
             uid: {b"FLAGS": flags} for uid, flags in quick.changed_flags.items()

@@ -45,3 +45,9 @@ def test_uid_set_text(uids, text):
 def test_changed_flags_keyed_by_uid_not_sequence_number():
     lines = [b"3 (UID 10 FLAGS (\\Seen \\Flagged) MODSEQ (41))", b"5 (UID 12 MODSEQ (44) FLAGS ())"]
     assert _flags_by_uid(lines) == {10: (b"\\Seen", b"\\Flagged"), 12: ()}
+
+
+def test_which_known_uids_vanished():
+    vanished = parse_uid_set(b"2:4,9,100:200")
+    assert vanished.among([1, 2, 3, 5, 9, 10, 150, 201]) == {2, 3, 9, 150}
+    assert vanished.among([]) == set()

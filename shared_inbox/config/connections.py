@@ -41,7 +41,16 @@ CONNECTION_KEYS = frozenset(
 )
 SPECIAL_FOLDER_KEYS = ("sent_folder", "drafts_folder", "junk_folder", "archive_folder", "trash_folder")
 IMAP_ONLY_KEYS = frozenset(
-    {"folders", "idle", "idle_renew", "idle_poll", "batch_size", "sync_since", *SPECIAL_FOLDER_KEYS}
+    {
+        "folders",
+        "idle",
+        "idle_renew",
+        "idle_poll",
+        "batch_size",
+        "sync_since",
+        "connections",
+        *SPECIAL_FOLDER_KEYS,
+    }
 )
 SMTP_ONLY_KEYS = frozenset({"server_saves_sent", "password_same_as_imap"})
 IMAP_KEYS = CONNECTION_KEYS | IMAP_ONLY_KEYS
@@ -136,7 +145,18 @@ def read_imap(root: Table, ctx: FileContext) -> ImapConfig:
         idle_poll=table.integer("idle_poll", 0, minimum=0, maximum=3600) if table.has("idle_poll") else None,
         batch_size=table.integer("batch_size", 500, minimum=1, maximum=10_000),
         sync_since_days=_window_days(table, "sync_since"),
+        connections=_connections(table),
     )
+
+
+def _connections(table: Table) -> int:
+    """How many IMAP connections an agent holds while syncing: 1 or 2."""
+    raw = table.data.get("connections")
+    if isinstance(raw, int) and not isinstance(raw, bool) and raw not in (1, 2):
+        hint = "1 idles on INBOX and checks the team events folder in between; 2 idles on both"
+        table.problem("connections", f"must be 1 or 2, got {raw}", hint)
+        return 2
+    return table.integer("connections", 2, minimum=1, maximum=2)
 
 
 _WINDOW = re.compile(r"^\s*(\d{1,5})\s*([dwmy])\s*$")

@@ -148,6 +148,9 @@ class ImapConfig(ConnectionConfig):
     )
     batch_size: int = 500
     sync_since_days: int | None = None  # keep only this many recent days locally; None: everything
+    # IMAP connections held while syncing: 2 (INBOX and the team events folder each idle on their
+    # own) or 1 (INBOX idles; the events folder is checked on each wake-up and every few seconds).
+    connections: int = 2
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -88,6 +88,9 @@ PRESETS: Mapping[Provider, Preset] = MappingProxyType(
                 "port": 993,
                 "security": "tls",
                 "auth": "oauth2",
+                # Gmail allows 15 simultaneous IMAP connections per account: one per agent
+                # lets a team of up to 15 (less other mail clients) share the mailbox.
+                "connections": 1,
             },
             smtp={
                 "host": "smtp.gmail.com",
@@ -103,7 +106,7 @@ PRESETS: Mapping[Provider, Preset] = MappingProxyType(
                 scopes=("https://mail.google.com/",),
                 revocation_url="https://oauth2.googleapis.com/revoke",
             ),
-            limits="15 simultaneous IMAP connections per account",
+            limits="15 simultaneous IMAP connections per account (one per agent by default)",
         ),
         Provider.FASTMAIL: Preset(
             imap={"host": "imap.fastmail.com", "port": 993, "security": "tls", "auth": "password"},

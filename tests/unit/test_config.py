@@ -61,6 +61,7 @@ def test_minimal_file_gets_every_default() -> None:
     assert config.imap.folders == ("INBOX",) and config.imap.sent_folder == "Sent"
     assert config.imap.idle is True and config.imap.batch_size == 500
     assert config.imap.sync_since_days is None  # everything, unless a window is asked for
+    assert config.imap.connections == 2  # INBOX and the team events folder each idle on their own
     assert config.smtp.port == 465 and config.smtp.server_saves_sent is False
     assert config.smtp.username == config.imap.username  # borrowed along with the password
     assert config.smtp.password is config.imap.password
@@ -77,6 +78,7 @@ def test_full_example_is_valid_and_read_completely() -> None:
     assert config.imap.password is not None and config.imap.password.kind is PasswordKind.COMMAND
     assert config.imap.password.argv == ("pass", "show", "mail/support@example.com")
     assert config.imap.folders == ("INBOX", "Escalations")
+    assert config.imap.connections == 2
     assert config.smtp.security is Security.STARTTLS and config.smtp.port == 587
     assert config.smtp.password_same_as_imap and config.smtp.password == config.imap.password
     assert [m.email for m in config.team.members] == ["ann@example.com", "bob@example.com"]
@@ -355,6 +357,27 @@ BROKEN = [
         "interface.thread_order",
         'not allowed; use one of "oldest_first", "newest_first"',
         "did you mean 'newest_first'?",
+    ),
+    (
+        "IMAP connections other than one or two",
+        build(imap=SECTIONS["imap"] + "connections = 3  # <-\n"),
+        "imap.connections",
+        "must be 1 or 2, got 3",
+        "1 idles on INBOX",
+    ),
+    (
+        "IMAP connections written as a string",
+        build(imap=SECTIONS["imap"] + 'connections = "1"  # <-\n'),
+        "imap.connections",
+        "expected an integer, got a string",
+        None,
+    ),
+    (
+        "IMAP connections misspelt",
+        build(imap=SECTIONS["imap"] + "conections = 1  # <-\n"),
+        "imap.conections",
+        "unknown key 'conections'",
+        "did you mean 'connections'?",
     ),
     (
         "theme that is not a string",

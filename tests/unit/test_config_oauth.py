@@ -153,6 +153,7 @@ def test_each_provider_preset(provider: str, imap_host: str, smtp_port: int, sav
     config = parse_config(ACCOUNT + with_provider(provider, source) + "\n" + smtp + TEAM)
     assert config.imap.host == imap_host and config.smtp.port == smtp_port
     assert config.smtp.server_saves_sent is saves_sent
+    assert config.imap.connections == (1 if provider == "google" else 2)  # Gmail: 15 per account
 
 
 def test_unknown_provider_gets_a_hint() -> None:
@@ -204,3 +205,8 @@ def test_a_failing_token_command_says_what_to_do() -> None:
         "imap.oauth2_token_command: the command printed nothing; run it yourself to see why; "
         "your token helper may need you to sign in again"
     )
+
+
+def test_the_google_preset_holds_one_connection_unless_the_file_asks_for_two() -> None:
+    config = parse_config(ACCOUNT + with_provider("google", TOKEN + "\nconnections = 2") + "\n" + TEAM)
+    assert config.imap.connections == 2

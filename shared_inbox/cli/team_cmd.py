@@ -15,6 +15,7 @@ from imapclient.exceptions import IMAPClientError
 from shared_inbox.config import PasswordError
 from shared_inbox.imap.connection import connect_imap, imap_failure
 from shared_inbox.net.errors import MailServerError
+from shared_inbox.services.one_connection import TEAM_EVERY
 from shared_inbox.services.session import Session, sync_plan
 from shared_inbox.services.syncing import SyncService
 from shared_inbox.services.team import TeamStatus, apply_remote, new_team_key, team_sync_for
@@ -101,6 +102,16 @@ def run_team_command(args: argparse.Namespace, session: Session) -> int:
     return EXIT_OK
 
 
+def _connections_line(connections: int) -> str:
+    if connections == 1:
+        every = int(TEAM_EVERY)
+        return (
+            "IMAP connections while syncing: 1 "
+            f"(INBOX; team events exchanged on each wake-up and every {every} s)"
+        )
+    return "IMAP connections while syncing: 2 (one idles on INBOX, one on the events folder)"
+
+
 def describe_status(status: TeamStatus) -> str:
     """What `team status` prints: the queue, the read cursor, whether state is signed, what was ignored."""
     read = "never" if status.last_uid is None else f"up to UID {status.last_uid}"
@@ -109,6 +120,7 @@ def describe_status(status: TeamStatus) -> str:
         f"Team sharing off: {status.sharing_off}" if status.sharing_off else "Team sharing: on",
         f"Waiting to be shipped: at most {status.backlog} event(s)",
         f"Events folder read: {read}",
+        _connections_line(status.connections),
     ]
     if status.signed:
         lines.append("Team state: signed with the team key")

@@ -37,6 +37,7 @@ def sync_plan(config: Config, env: Mapping[str, str] | None = None, *, fetch_bod
         idle_poll=imap.idle_poll,
         find_sent="sent" not in imap.special_folders,
         since_days=imap.sync_since_days,
+        connections=imap.connections,
     )
 
 

@@ -24,6 +24,7 @@ from shared_inbox.imap.special_use import discover as special_folders
 from shared_inbox.imap.sync import FolderReport, FolderSync, Progress
 from shared_inbox.net.folder_names import server_name
 from shared_inbox.services.flags import PendingFlags
+from shared_inbox.services.one_connection import TEAM_EVERY, StopOrNudge, idle_wait, shares_connection
 from shared_inbox.services.reconnect import keep_connected
 from shared_inbox.store import Store
 
@@ -48,6 +49,8 @@ class SyncPlan:
     idle_poll: float | None = None  # None: only on servers whose IDLE is lazy; 0: never
     since_days: int | None = None  # the working set: mirror only this many recent days
     find_sent: bool = False  # look the Sent folder up by its special-use flag on the first connection
+    connections: int = 2  # 1: the team exchange shares the INBOX connection (services/one_connection.py)
+    team_every: float = TEAM_EVERY  # with one connection: seconds between team exchanges at most
 
     def with_sent_folder(self, found: str | None) -> SyncPlan:
         """This plan with the Sent folder the server flags (the fallback name when it flags none)."""
@@ -68,6 +71,11 @@ class TeamExchange(Protocol):
     """Team events through the mailbox (services/team.py TeamSync); optional for a sync."""
 
     def exchange(self, client: IMAPClient) -> TeamExchanged: ...
+
+    @property
+    def wakeup(self) -> threading.Event:
+        """Set when a local change wants shipping now; cleared by whoever exchanges next."""
+        ...
 
     def watch(
         self,
@@ -258,7 +266,7 @@ class SyncService:
     ) -> threading.Thread | None:
         """A second connection idles on the events folder: teammates' changes arrive within a second."""
         team = self.team
-        if team is None or not self.plan.idle:
+        if team is None or not self.plan.idle or shares_connection(self.plan.connections, team):
             return None
 
         def run() -> None:
@@ -299,7 +307,11 @@ class SyncService:
         on_state: Callable[[str, str], None],
         healthy: Callable[[], None] = lambda: None,
     ) -> None:
+        team = self.team if shares_connection(self.plan.connections, self.team) else None
+        woken = stop if team is None else StopOrNudge(stop, team.wakeup)
         on_state("syncing", "full")
+        if team is not None:
+            team.wakeup.clear()  # the round's exchange ships what is queued
         on_round(self.run_round(client))
         last_full = time.monotonic()
         idle_ok = self.plan.idle and client.has_capability("IDLE")
@@ -313,9 +325,11 @@ class SyncService:
                 state = self.store.folder_state(self.plan.inbox)
                 since = (state.uidnext, state.highestmodseq) if state else None
                 # A fallback poll ends the wait early: the next wait's SELECT sees what IDLE did not report.
-                wait = min(wait, poll) if poll else wait
+                wait = idle_wait(
+                    min(wait, poll) if poll else wait, None if team is None else self.plan.team_every
+                )
                 renew = self.plan.idle_renew
-                changed = wait_for_change(client, self.plan.inbox, wait, stop, since=since, renew=renew)
+                changed = wait_for_change(client, self.plan.inbox, wait, woken, since=since, renew=renew)
             else:
                 on_state("connected", "polling")
                 stop.wait(30.0)
@@ -326,7 +340,13 @@ class SyncService:
             full = time.monotonic() - last_full >= OTHER_FOLDERS_EVERY or self.pending.load()
             folders = None if full else [self.plan.inbox]
             announce = bool(changed or full)
-            if changed or full:
+            if team is not None:
+                team.wakeup.clear()  # the exchange below (or the round's) ships what is queued
+            if team is not None and not announce:
+                events = _team_events(team, client)
+                if events:
+                    on_round(SyncRound(team_events=events))
+            elif changed or full:
                 on_state("syncing", "full" if full else self.plan.inbox)
                 on_round(self.run_round(client, folders))
                 if full:

@@ -82,6 +82,7 @@ class TeamStatus:
     signed: bool = False  # False: team state is unauthenticated (no team key)
     ignored: IgnoredReport = field(default_factory=lambda: IgnoredReport(0, []))
     sharing_off: str | None = None  # why the last exchange failed; None when it worked
+    connections: int = 2  # IMAP connections this agent holds while syncing ([imap] connections)
 
 
 class _SharingState:
@@ -124,8 +125,10 @@ class TeamSync:
         compact_at: int = COMPACT_AT_MESSAGES,
         keys: TeamKeys = NO_KEY,
         idle_renew: float = IDLE_RENEW_SECONDS,
+        connections: int = 2,
     ) -> None:
         self.queue = ShipQueue(store)
+        self.connections = connections
         self.idle_renew = idle_renew
         self.keys = keys  # signs what we write; decides what we read
         self.me = me
@@ -206,7 +209,13 @@ class TeamSync:
         backlog, ignored = self.queue.backlog(), self.queue.ignored()
         off = self.queue.sharing_off()
         return TeamStatus(
-            self.folder_name, backlog, last_uid, self.keys.signed, ignored, off and clean_line(off)
+            self.folder_name,
+            backlog,
+            last_uid,
+            self.keys.signed,
+            ignored,
+            off and clean_line(off),
+            self.connections,
         )
 
     def _compact(self, folder: EventsFolder) -> CompactReport:
@@ -307,6 +316,11 @@ class TeamSync:
     def nudge(self) -> None:
         """A local change was recorded: ship it soon instead of at the next sync round."""
         self._wake.set()
+
+    @property
+    def wakeup(self) -> threading.Event:
+        """Set by nudge(); whoever exchanges on the watching connection clears it first."""
+        return self._wake
 
     def watch(
         self,
@@ -421,8 +435,15 @@ def team_sync_for(session: Session, env: Mapping[str, str] | None = None) -> Tea
     team = session.config.team
     current, previous = resolve_team_keys(team, os.environ if env is None else env)
     keys = TeamKeys.from_text(current, previous)
-    renew = session.config.imap.idle_renew
-    return TeamSync(session.store, me=team.me, folder=team.events_folder, keys=keys, idle_renew=renew)
+    imap = session.config.imap
+    return TeamSync(
+        session.store,
+        me=team.me,
+        folder=team.events_folder,
+        keys=keys,
+        idle_renew=imap.idle_renew,
+        connections=imap.connections,
+    )
 
 
 def new_team_key() -> str:

@@ -26,10 +26,12 @@ def write_config(
     me: str = "alice@example.com",
     extra: str = "",
     team: str = "",
+    imap: str = "",
 ) -> Path:
     """A config file pointing at a rig mailbox; the password comes from a command.
 
-    `team` holds more [team] keys (a team key source), `extra` more sections at the end.
+    `team` holds more [team] keys (a team key source), `imap` more [imap] keys,
+    `extra` more sections at the end.
     """
     directory.mkdir(parents=True, exist_ok=True)
     if port is None:
@@ -52,6 +54,7 @@ password_command = "printf %s {secret}"
 folders = [{folder_list}]
 sent_folder = "Sent"
 batch_size = {batch_size}
+{imap}
 
 [smtp]
 host = "127.0.0.1"

@@ -10,6 +10,9 @@ teammates' changes still arrive, and ends it at once when a local change wants s
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+
+from shared_inbox.services.team_states import TEAM_OFF, TEAM_ON
 
 TEAM_EVERY = 30.0  # seconds: the longest a teammate's change waits with one connection
 
@@ -37,3 +40,19 @@ def shares_connection(connections: int, team: object | None) -> bool:
 def idle_wait(wait: float, team_every: float | None) -> float:
     """How long one IDLE may last: short enough for teammates' changes when the team shares it."""
     return min(wait, team_every) if team_every is not None else wait
+
+
+class SharingStates:
+    """Team sharing's own states from the exchanges on the shared connection: off (why) once, on when back."""
+
+    def __init__(self, on_state: Callable[[str, str], None]) -> None:
+        self._on_state = on_state
+        self._off: str | None = None
+
+    def after(self, error: str | None) -> None:
+        """Report an exchange's outcome: None when it went through, else why it did not."""
+        if error is not None and error != self._off:
+            self._on_state(TEAM_OFF, f"team sharing off: {error}")
+        elif error is None and self._off is not None:
+            self._on_state(TEAM_ON, "team sharing on")
+        self._off = error

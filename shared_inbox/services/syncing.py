@@ -22,9 +22,16 @@ from shared_inbox.imap.connection import Endpoint, close_quietly, connect_imap, 
 from shared_inbox.imap.idle import IDLE_RENEW_SECONDS, LAZY_IDLE_POLL_SECONDS, lazy_idle, wait_for_change
 from shared_inbox.imap.special_use import discover as special_folders
 from shared_inbox.imap.sync import FolderReport, FolderSync, Progress
+from shared_inbox.mail.sanitize import clean_line
 from shared_inbox.net.folder_names import server_name
 from shared_inbox.services.flags import PendingFlags
-from shared_inbox.services.one_connection import TEAM_EVERY, StopOrNudge, idle_wait, shares_connection
+from shared_inbox.services.one_connection import (
+    TEAM_EVERY,
+    SharingStates,
+    StopOrNudge,
+    idle_wait,
+    shares_connection,
+)
 from shared_inbox.services.reconnect import keep_connected
 from shared_inbox.store import Store
 
@@ -94,6 +101,7 @@ class SyncRound:
     pushed_flags: int = 0
     team_events: list[Event] = field(default_factory=list)  # teammates' events, stored, not yet applied
     alerts: list[str] = field(default_factory=list)  # the server's [ALERT]s, for the user to see
+    team_error: str | None = None  # why the team exchange failed; None when it worked or did not run
 
     @property
     def new_ids(self) -> list[str]:
@@ -204,7 +212,7 @@ class SyncService:
                     if existing is None or name in existing:
                         result.bodies += engine.fetch_bodies(name)
             if self.team is not None:
-                result.team_events = _team_events(self.team, client)
+                result.team_events, result.team_error = _team_events(self.team, client)
             result.alerts = take_alerts(client)
             return result
         finally:
@@ -293,6 +301,15 @@ class SyncService:
 
         keep_connected(self.connect, use, stop, on_state, self._describe, announce=self.plan.endpoint.host)
 
+    def _round_sharing(
+        self, client: IMAPClient, folders: Sequence[str] | None, sharing: SharingStates | None
+    ) -> SyncRound:
+        """A round; with one connection its team exchange also says whether sharing works."""
+        result = self.run_round(client, folders)
+        if sharing is not None:
+            sharing.after(result.team_error)
+        return result
+
     def _idle_poll(self, client: IMAPClient) -> float:
         return _idle_poll_for(self.plan, client)
 
@@ -309,10 +326,11 @@ class SyncService:
     ) -> None:
         team = self.team if shares_connection(self.plan.connections, self.team) else None
         woken = stop if team is None else StopOrNudge(stop, team.wakeup)
+        sharing = SharingStates(on_state)
         on_state("syncing", "full")
         if team is not None:
             team.wakeup.clear()  # the round's exchange ships what is queued
-        on_round(self.run_round(client))
+        on_round(self._round_sharing(client, None, sharing if team is not None else None))
         last_full = time.monotonic()
         idle_ok = self.plan.idle and client.has_capability("IDLE")
         poll = self._idle_poll(client)
@@ -343,12 +361,13 @@ class SyncService:
             if team is not None:
                 team.wakeup.clear()  # the exchange below (or the round's) ships what is queued
             if team is not None and not announce:
-                events = _team_events(team, client)
+                events, error = _team_events(team, client)
+                sharing.after(error)
                 if events:
                     on_round(SyncRound(team_events=events))
             elif changed or full:
                 on_state("syncing", "full" if full else self.plan.inbox)
-                on_round(self.run_round(client, folders))
+                on_round(self._round_sharing(client, folders, sharing if team is not None else None))
                 if full:
                     last_full = time.monotonic()
 
@@ -360,10 +379,10 @@ def _idle_poll_for(plan: SyncPlan, client: IMAPClient) -> float:
     return LAZY_IDLE_POLL_SECONDS if lazy_idle(client) else 0
 
 
-def _team_events(team: TeamExchange, client: IMAPClient) -> list[Event]:
-    """The round's team exchange; its failure is logged and leaves the mail sync's result alone."""
+def _team_events(team: TeamExchange, client: IMAPClient) -> tuple[list[Event], str | None]:
+    """The round's team exchange and why it failed (None: it worked); a failure leaves the mail sync alone."""
     try:
-        return list(team.exchange(client).fetched)
+        return list(team.exchange(client).fetched), None
     except IMAPClientError as exc:
         log.warning("team events could not be exchanged: %s", exc)
-        return []
+        return [], clean_line(f"the IMAP server refused the team events folder: {exc}")

@@ -30,6 +30,7 @@ from shared_inbox.services.inbox import Inbox
 from shared_inbox.services.presence import PresenceOutbox
 from shared_inbox.services.reconnect import keep_connected
 from shared_inbox.services.session import Session
+from shared_inbox.services.team_states import TEAM_OFF, TEAM_ON
 from shared_inbox.store import Store
 from shared_inbox.team.compactor import CompactReport, compact_folder
 from shared_inbox.team.encoding import BATCH_EVENTS, encode_batch
@@ -45,9 +46,6 @@ log = logging.getLogger(__name__)
 COMPACT_AT_MESSAGES = 1000  # compact automatically once the folder holds this many messages
 IDLE_WAIT = 20 * 60.0
 POLL_WAIT = 2.0  # without IDLE
-# The watcher's states, its own and never the mailbox's: sharing can fail while mail syncs fine.
-TEAM_OFF = "team-off"  # detail: "team sharing off: why. Retrying in N s."
-TEAM_ON = "team-on"  # detail: "team sharing on", after it had been off
 
 
 @dataclass

@@ -4,6 +4,7 @@ teammates' changes, new mail and local changes all travel over it."""
 from __future__ import annotations
 
 import queue
+import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,7 +15,8 @@ from typing import Any
 import pytest
 
 from shared_inbox.services.syncing import SyncRound, SyncService
-from tests.integration.support import cli, write_config
+from tests.integration.fault_support import LineReader, mail, start_cli
+from tests.integration.support import cli, list_json, write_config
 from tests.integration.team_support import CAROL, Agent, customer_mail, make_agent, open_agent
 from tests.rig.dovecot import RigMailbox
 
@@ -23,6 +25,7 @@ pytestmark = pytest.mark.integration
 BOUND = 30.0  # a bound on a hang, not a timing assertion
 NEVER = 3600.0  # a team interval no test waits out: what arrives must have come another way
 ONE = "connections = 1"
+EVENTS = "INBOX.SharedInbox.Events"  # Cyrus keeps a user's folders under INBOX.
 
 
 def one_connection_agent(directory: Path, mailbox: RigMailbox, me: str) -> Agent:
@@ -149,3 +152,29 @@ def test_team_status_says_how_many_connections_the_agent_holds(mailbox, tmp_path
     two = write_config(tmp_path / "two", mailbox)
     assert "IMAP connections while syncing: 1" in cli(one, "team", "status").stdout
     assert "IMAP connections while syncing: 2" in cli(two, "team", "status").stdout
+
+
+def test_a_refused_events_folder_turns_team_sharing_off_while_mail_idles(cyrus, tmp_path):
+    box = cyrus.new_mailbox("t")
+    box.deliver(mail(1))
+    with box.imap() as client:
+        client.create_folder(EVENTS)
+    cyrus.set_rights(box.user, EVENTS, "l")  # the folder may be seen but not read or written
+    config = write_config(tmp_path, box, imap=ONE)
+    proc = start_cli(config, "sync", "--watch")
+    reader = LineReader(proc)
+    try:
+        reader.wait_for("[team-off]")
+        reader.wait_for("[idle] INBOX")
+        proc.send_signal(signal.SIGINT)
+        status = proc.wait(timeout=BOUND)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    text = reader.rest()
+    assert status == 0, text
+    assert "[offline]" not in text
+    team_lines = [line for line in text.splitlines() if "[team-off]" in line]
+    assert len(team_lines) == 1, text  # said once, not at every exchange
+    assert "team sharing off: " in team_lines[0] and "Permission denied" in team_lines[0]
+    assert [c["message_ids"] for c in list_json(config)] == [["m1@customer.test"]]

@@ -156,7 +156,8 @@ def sync(args: argparse.Namespace, session: Session) -> int:
     from shared_inbox.services.rule_book import automatic_replies
     from shared_inbox.services.rule_claims import CommandClaims
     from shared_inbox.services.rule_schedule import RuleSchedule
-    from shared_inbox.services.team import TEAM_OFF, TEAM_ON, TeamSync, apply_remote
+    from shared_inbox.services.team import TeamSync, apply_remote
+    from shared_inbox.services.team_states import TEAM_OFF, TEAM_ON
 
     with SyncProgress(quiet=args.quiet) as progress:
         plain = session.sync_service(progress, fetch_bodies=not args.headers_only)

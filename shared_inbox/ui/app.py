@@ -375,7 +375,7 @@ class InboxApp(App[None]):
         self.post_message(SyncStateChanged(state, detail))
 
     def on_sync_state_changed(self, event: SyncStateChanged) -> None:
-        from shared_inbox.services.team import TEAM_OFF, TEAM_ON
+        from shared_inbox.services.team_states import TEAM_OFF, TEAM_ON
 
         if event.state in (TEAM_OFF, TEAM_ON):
             # The team's own state: mail may sync and IDLE fine while sharing is off. When the

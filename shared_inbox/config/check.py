@@ -143,6 +143,7 @@ def effective_settings(config: Config) -> list[tuple[str, str, str]]:
             if "sent" in imap.special_folders
             else f"the folder the server flags \\Sent (else {imap.sent_folder})",
         ),
+        ("imap.connections", imap.connections),
         ("smtp.host", smtp.host),
         ("smtp.port", smtp.port),
         ("smtp.security", smtp.security.value),

@@ -440,7 +440,7 @@ def team_sync_for(session: Session, env: Mapping[str, str] | None = None) -> Tea
         folder=team.events_folder,
         keys=keys,
         idle_renew=imap.idle_renew,
-        connections=imap.connections,
+        connections=imap.connections if imap.idle else 1,  # polling: the team rides along
     )
 
 

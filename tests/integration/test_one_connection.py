@@ -152,6 +152,8 @@ def test_team_status_says_how_many_connections_the_agent_holds(mailbox, tmp_path
     two = write_config(tmp_path / "two", mailbox)
     assert "IMAP connections while syncing: 1" in cli(one, "team", "status").stdout
     assert "IMAP connections while syncing: 2" in cli(two, "team", "status").stdout
+    polling = write_config(tmp_path / "polling", mailbox, imap="idle = false")
+    assert "IMAP connections while syncing: 1" in cli(polling, "team", "status").stdout  # no team watcher
 
 
 def test_a_refused_events_folder_turns_team_sharing_off_while_mail_idles(cyrus, tmp_path):

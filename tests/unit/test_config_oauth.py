@@ -169,6 +169,10 @@ def test_effective_settings_say_where_each_value_came_from() -> None:
     assert rows["imap.host"] == ("outlook.office365.com", "provider microsoft365")
     assert rows["smtp.port"] == ("465", "config file")
     assert rows["smtp.server_saves_sent"] == ("true", "provider microsoft365")
+    assert rows["imap.connections"] == ("2", "default")
+    google = parse_config(ACCOUNT + with_provider("google", TOKEN) + "\n" + TEAM)
+    rows = {key: (value, origin) for key, value, origin in effective_settings(google)}
+    assert rows["imap.connections"] == ("1", "provider google")
     plain = parse_config(
         ACCOUNT + '[imap]\nhost = "i.example"\nusername = "s"\npassword_env = "P"\n'
         '[smtp]\nhost = "s.example"\n' + TEAM

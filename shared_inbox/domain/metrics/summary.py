@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from shared_inbox.domain.business_hours import BusinessCalendar
 from shared_inbox.domain.metrics.attribution import Role
-from shared_inbox.domain.metrics.derived import Derived
+from shared_inbox.domain.metrics.derived import Derived, Positions
 from shared_inbox.domain.metrics.stats import Distribution, distribution
 from shared_inbox.domain.metrics.timeline import active_spans, resolution_in
 from shared_inbox.domain.satisfaction import Rating, score
@@ -106,26 +105,16 @@ def summarise(
     conversations: Sequence[Derived],
     start: datetime,
     end: datetime,
-    measure: BusinessCalendar,
+    positions: Positions,
     now: datetime,
 ) -> Summary:
-    """Figures for [start, end); durations are counted with ``measure`` (business or calendar time)."""
+    """Figures for [start, end); durations are counted by ``positions`` (business or calendar time)."""
 
     def inside(moment: datetime) -> bool:
         return start <= moment < end
 
-    known: dict[datetime, float] = {}  # the period's bounds end many spans: look each moment up once
-
-    def position(moment: datetime) -> float:
-        found = known.get(moment)
-        if found is None:
-            found = known[moment] = measure.position(moment)
-        return found
-
     wait_end = min(end, now)
-
-    def seconds(earlier: datetime, later: datetime) -> float:
-        return position(later) - position(earlier)
+    seconds = positions.seconds
 
     created = customer = replies = notes = 0
     firsts: list[float] = []
@@ -142,7 +131,7 @@ def summarise(
         facts = derived.facts
         if facts.spam:
             continue
-        if facts.created is not None and inside(facts.created):
+        if derived.created is not None and inside(derived.created):
             created += 1
         for message in facts.messages:
             if inside(message.at):

@@ -114,6 +114,8 @@ class Reports:
         policies = config.sla
         ours = config.our_addresses
         bulk = inbox.bulk_starts_clocks
+        table = inbox.messages
+        events = inbox.events_by_conversation()
         built = []
         for conv in inbox.conversations():
             policy = None
@@ -123,8 +125,8 @@ class Reports:
             built.append(
                 conversation_facts(
                     conv,
-                    inbox.messages_of(conv),
-                    inbox.events_of(conv.id),
+                    [table[m] for m in conv.message_ids if m in table],
+                    events.get(conv.id, ()),
                     our_addresses=ours,
                     roster=self.roster,
                     now=now,

@@ -45,6 +45,14 @@ class Derived:
 def derive(facts: ConversationFacts) -> Derived:
     moments = tuple(timeline(facts))
     messages = facts.messages
+    first_customer = first_reply = None
+    for message in messages:
+        if first_customer is None and message.role is Role.CUSTOMER:
+            first_customer = message.at
+        elif first_reply is None and message.role is Role.AGENT:
+            first_reply = message.at
+        if first_customer is not None and first_reply is not None:
+            break
     return Derived(
         facts,
         moments,
@@ -53,8 +61,8 @@ def derive(facts: ConversationFacts) -> Derived:
         tuple(response_turns(facts, moments)),
         created=messages[0].at if messages else None,
         team_started=facts.team_started,
-        first_customer=next((m.at for m in messages if m.role is Role.CUSTOMER), None),
-        first_reply=next((m.at for m in messages if m.role is Role.AGENT), None),
+        first_customer=first_customer,
+        first_reply=first_reply,
     )
 
 

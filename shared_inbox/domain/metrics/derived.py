@@ -30,6 +30,13 @@ class Derived:
     team_started: bool = False
     first_customer: datetime | None = None  # the customer's first message
     first_reply: datetime | None = None  # the team's first reply by a person
+    # Nothing a period counts of it (message, status change, note, rating, promise, SLA
+    # clock) comes earlier: a period ending by then can pass it by. None: nothing at all.
+    earliest: datetime | None = None
+
+    def before(self, moment: datetime) -> bool:
+        """Whether anything of the conversation happened before ``moment``."""
+        return self.earliest is not None and self.earliest < moment
 
     def status_at(self, moment: datetime) -> Status:
         """The status in force just before ``moment``."""
@@ -63,6 +70,22 @@ def derive(facts: ConversationFacts) -> Derived:
         team_started=facts.team_started,
         first_customer=first_customer,
         first_reply=first_reply,
+        earliest=_earliest(facts),
+    )
+
+
+def _earliest(facts: ConversationFacts) -> datetime | None:
+    # Messages, status changes and notes are kept oldest first; the rest are few.
+    return min(
+        [
+            *(message.at for message in facts.messages[:1]),
+            *(at for at, _ in facts.statuses[:1]),
+            *facts.notes[:1],
+            *(rating.at for rating in facts.ratings),
+            *(promise.made for promise in facts.promises),
+            *(clock.started for clock in facts.clocks),
+        ],
+        default=None,
     )
 
 

@@ -260,6 +260,8 @@ def _agents(
     firsts: dict[str, list[float]] = {}
     resolved: dict[str, int] = {}
     for item in derived:
+        if not item.before(end):
+            continue
         facts = item.facts
         for message in facts.messages:
             if message.role is Role.AGENT and start <= message.at < end:

@@ -129,7 +129,7 @@ def summarise(
     requests = 0
     for derived in conversations:
         facts = derived.facts
-        if facts.spam:
+        if facts.spam or not derived.before(end):
             continue
         if derived.created is not None and inside(derived.created):
             created += 1

@@ -271,7 +271,7 @@ def _agents(
         if first is not None and start <= first.reply.at < end:
             seconds = measure.seconds(first.started, first.reply.at)
             firsts.setdefault(first.reply.agent or UNATTRIBUTED, []).append(seconds)
-        resolution = resolution_in(facts, start, end, item.moments)
+        resolution = resolution_in(facts, start, end, item.moments) if len(item.moments) > 1 else None
         if resolution is not None and resolution.resolved:
             agent = assignee_at(facts, resolution.closed) or UNATTRIBUTED
             resolved[agent] = resolved.get(agent, 0) + 1

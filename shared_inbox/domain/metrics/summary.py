@@ -131,19 +131,23 @@ def summarise(
         facts = derived.facts
         if facts.spam or not derived.before(end):
             continue
-        if derived.created is not None and inside(derived.created):
+        if derived.created is not None and start <= derived.created < end:
             created += 1
         for message in facts.messages:
-            if inside(message.at):
+            if start <= message.at < end:
                 customer += message.role is Role.CUSTOMER
                 replies += message.role is Role.AGENT
                 requests += message.asked
-        notes += sum(1 for at in facts.notes if inside(at))
+        if facts.notes:
+            notes += sum(1 for at in facts.notes if inside(at))
         first = derived.first
-        if first is not None and inside(first.reply.at):
+        if first is not None and start <= first.reply.at < end:
             firsts.append(seconds(first.started, first.reply.at))
-        responses.extend(seconds(t.started, t.reply.at) for t in derived.turns if inside(t.reply.at))
-        resolution = resolution_in(facts, start, end, derived.moments)
+        for turn in derived.turns:
+            if start <= turn.reply.at < end:
+                responses.append(seconds(turn.started, turn.reply.at))
+        # One status all along (never closed or pended) has no close to resolve it.
+        resolution = resolution_in(facts, start, end, derived.moments) if len(derived.moments) > 1 else None
         if resolution is not None and resolution.resolved:
             resolved += 1
             replies_resolving += resolution.replies

@@ -15,6 +15,8 @@ import requests
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 
+from shared_inbox.auth.errors import LOGIN_ADVICE as LOGIN_ADVICE
+from shared_inbox.auth.errors import SignInNeeded as SignInNeeded
 from shared_inbox.config.model import OAuthClientConfig
 from shared_inbox.mail.sanitize import clean_line
 from shared_inbox.net.errors import AuthError
@@ -22,11 +24,6 @@ from shared_inbox.net.oauth import TokenUnavailable
 
 HTTP_TIMEOUT = 20.0  # seconds per request to the provider
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
-LOGIN_ADVICE = "run `shared-inbox auth login`"
-
-
-class SignInNeeded(AuthError):
-    """The stored sign-in cannot give tokens any more (revoked, expired, never made)."""
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,16 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from shared_inbox.auth.client import LOGIN_ADVICE, ProviderClient, SignInNeeded, Tokens
+from shared_inbox.auth.errors import LOGIN_ADVICE, SignInNeeded
 from shared_inbox.auth.storage import StorageError, TokenStorage
 from shared_inbox.config.model import Auth, Config, ConnectionConfig
 from shared_inbox.net.oauth import OAuthLogin, TokenUnavailable, oauth_login_for
 from shared_inbox.wallclock import Now, utc_now
+
+if TYPE_CHECKING:  # the HTTP client loads on the first built-in sign-in, not at every start
+    from shared_inbox.auth.client import ProviderClient, Tokens
 
 REFRESH_MARGIN = timedelta(minutes=2)  # before expiry, a token counts as used up
 DEFAULT_LIFETIME = 3600.0  # seconds, when the provider does not say; a rejection refreshes earlier
@@ -93,6 +97,8 @@ def built_in_tokens(config: Config) -> BuiltInTokens:
     client = config.oauth2
     if client is None:
         raise SignInNeeded("No [oauth2] client is configured; add one with the client_id you registered.")
+    from shared_inbox.auth.client import ProviderClient
+
     storage = TokenStorage.for_config(config)
     key = (client, storage.path, storage.keyring_user)
     with _SOURCES_LOCK:

@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_summary_parser(sub)
 
-    from shared_inbox.cli.auth_cmd import add_auth_parser
+    from shared_inbox.cli.auth_args import add_auth_parser
 
     add_auth_parser(sub)
 

@@ -391,6 +391,12 @@ class Inbox:
         return len(self._events_by_conv.get(conv_id, ()))
 
     @_settled
+    def events_by_conversation(self) -> dict[str, tuple[Event, ...]]:
+        """The events of every conversation that has any, at once: for reading them all (reports)."""
+        self._all()
+        return {conv_id: tuple(events) for conv_id, events in self._events_by_conv.items() if events}
+
+    @_settled
     def events_of(self, conv_id: str) -> list[Event]:
         """The events of one conversation (state changes, promises, notes), in arrival order."""
         self._all()

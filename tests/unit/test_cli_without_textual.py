@@ -1,4 +1,4 @@
-"""The scripting commands run without loading the interface toolkit."""
+"""The scripting commands run without loading the interface toolkit, nor the sign-in's HTTP client."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ import json, sys
 from shared_inbox.cli import main
 code = main(sys.argv[1:])
 loaded = sorted(name for name in sys.modules if name.split(".")[0] == "textual")
-print(json.dumps({"code": code, "textual": loaded}), file=sys.stderr)
+http = sorted(name for name in sys.modules if name.split(".")[0] in ("authlib", "requests"))
+print(json.dumps({"code": code, "textual": loaded, "http": http}), file=sys.stderr)
 """
 
 
@@ -42,3 +43,4 @@ def test_json_commands_do_not_import_textual(config_path: Path, command: list[st
     assert report["code"] == 0, done.stderr
     json.loads(done.stdout)  # the command did its work
     assert report["textual"] == []
+    assert report["http"] == []  # a mailbox signed in with a password never needs an OAuth client

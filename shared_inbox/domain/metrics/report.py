@@ -16,14 +16,13 @@ from itertools import accumulate
 
 from shared_inbox.domain.business_hours import BusinessCalendar
 from shared_inbox.domain.metrics.attribution import UNATTRIBUTED, Role
-from shared_inbox.domain.metrics.derived import Derived, derive
+from shared_inbox.domain.metrics.derived import Derived, Positions, derive
 from shared_inbox.domain.metrics.facts import ConversationFacts
 from shared_inbox.domain.metrics.stats import Distribution, distribution
 from shared_inbox.domain.metrics.summary import Summary, summarise
 from shared_inbox.domain.metrics.timeline import (
     assignee_at,
     resolution_in,
-    waiting_since,
 )
 from shared_inbox.domain.model import Status
 from shared_inbox.domain.sla import SlaState, SlaTarget
@@ -125,7 +124,7 @@ def compute_report(
 ) -> Report:
     """The report for ``period``; with ``compare``, the period of the same length before it too."""
     derived = [derive(facts) for facts in conversations if not facts.spam]
-    measure = calendar if business_hours else BusinessCalendar.always_open(calendar.zone)
+    measure = Positions(calendar if business_hours else BusinessCalendar.always_open(calendar.zone))
     hours = "business" if business_hours else "calendar"
     previous = _report(derived, period.previous(), calendar, measure, hours, now, by) if compare else None
     return replace(_report(derived, period, calendar, measure, hours, now, by), previous=previous)
@@ -135,7 +134,7 @@ def _report(
     derived: Sequence[Derived],
     period: Period,
     calendar: BusinessCalendar,
-    measure: BusinessCalendar,
+    measure: Positions,
     hours: str,
     now: datetime,
     by: Breakdown | None,
@@ -179,10 +178,10 @@ def _days(derived: Sequence[Derived], period: Period, calendar: BusinessCalendar
         return bisect.bisect_right(ends, moment) if first <= moment < last else None
 
     for item in derived:
-        facts = item.facts
-        if facts.created is None or facts.created >= last:
+        facts, born = item.facts, item.created
+        if born is None or born >= last:
             continue
-        if (index := day_of(facts.created)) is not None:
+        if (index := day_of(born)) is not None:
             created[index] += 1
         for message in facts.messages:
             if (index := day_of(message.at)) is not None:
@@ -196,7 +195,7 @@ def _days(derived: Sequence[Derived], period: Period, calendar: BusinessCalendar
             if status not in _OPEN:
                 continue
             # Open from `at` (or the creation) until the next change: the day ends inside that stretch.
-            low = bisect.bisect_right(ends, max(at, facts.created))
+            low = bisect.bisect_right(ends, max(at, born))
             following = moments[number + 1][0] if number + 1 < len(moments) else None
             high = len(ends) if following is None else bisect.bisect_right(ends, following)
             if low < high:
@@ -214,24 +213,24 @@ def _busiest(
 ) -> tuple[tuple[int, ...], ...]:
     grid = [[0] * 24 for _ in range(7)]
     for item in derived:
-        created = item.facts.created
-        if created is not None and start <= created < end and not item.facts.team_started:
+        created = item.created
+        if created is not None and start <= created < end and not item.team_started:
             local = calendar.local(created)
             grid[local.weekday()][local.hour] += 1
     return tuple(tuple(row) for row in grid)
 
 
 def _waiting(
-    derived: Sequence[Derived], end: datetime, now: datetime, measure: BusinessCalendar
+    derived: Sequence[Derived], end: datetime, now: datetime, measure: Positions
 ) -> tuple[Waiting, ...]:
     """Conversations still without a first response at the period's end (or now), oldest first."""
     moment = min(end, now)
     found = []
     for item in derived:
-        since = waiting_since(item.facts, moment)
+        since = item.waiting_since(moment)
         if since is None or since >= moment or item.status_at(moment) is not Status.ACTIVE:
             continue
-        age = measure.position(moment) - measure.position(since)
+        age = measure.seconds(since, moment)
         found.append(Waiting(item.facts.id, since, age))
     return tuple(sorted(found, key=lambda w: (w.since, w.conversation_id)))
 
@@ -254,13 +253,15 @@ def _sla_rows(derived: Sequence[Derived], start: datetime, end: datetime) -> tup
 
 
 def _agents(
-    derived: Sequence[Derived], start: datetime, end: datetime, measure: BusinessCalendar
+    derived: Sequence[Derived], start: datetime, end: datetime, measure: Positions
 ) -> tuple[AgentRow, ...]:
     """Replies and first responses go to whoever sent them; resolutions to the assignee at the close."""
     replies: dict[str, int] = {}
     firsts: dict[str, list[float]] = {}
     resolved: dict[str, int] = {}
     for item in derived:
+        if not item.before(end):
+            continue
         facts = item.facts
         for message in facts.messages:
             if message.role is Role.AGENT and start <= message.at < end:
@@ -268,9 +269,9 @@ def _agents(
                 replies[agent] = replies.get(agent, 0) + 1
         first = item.first
         if first is not None and start <= first.reply.at < end:
-            seconds = measure.position(first.reply.at) - measure.position(first.started)
+            seconds = measure.seconds(first.started, first.reply.at)
             firsts.setdefault(first.reply.agent or UNATTRIBUTED, []).append(seconds)
-        resolution = resolution_in(facts, start, end, item.moments)
+        resolution = resolution_in(facts, start, end, item.moments) if len(item.moments) > 1 else None
         if resolution is not None and resolution.resolved:
             agent = assignee_at(facts, resolution.closed) or UNATTRIBUTED
             resolved[agent] = resolved.get(agent, 0) + 1

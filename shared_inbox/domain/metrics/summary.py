@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from shared_inbox.domain.business_hours import BusinessCalendar
 from shared_inbox.domain.metrics.attribution import Role
-from shared_inbox.domain.metrics.derived import Derived
+from shared_inbox.domain.metrics.derived import Derived, Positions
 from shared_inbox.domain.metrics.stats import Distribution, distribution
 from shared_inbox.domain.metrics.timeline import active_spans, resolution_in
 from shared_inbox.domain.satisfaction import Rating, score
@@ -106,26 +105,16 @@ def summarise(
     conversations: Sequence[Derived],
     start: datetime,
     end: datetime,
-    measure: BusinessCalendar,
+    positions: Positions,
     now: datetime,
 ) -> Summary:
-    """Figures for [start, end); durations are counted with ``measure`` (business or calendar time)."""
+    """Figures for [start, end); durations are counted by ``positions`` (business or calendar time)."""
 
     def inside(moment: datetime) -> bool:
         return start <= moment < end
 
-    known: dict[datetime, float] = {}  # the period's bounds end many spans: look each moment up once
-
-    def position(moment: datetime) -> float:
-        found = known.get(moment)
-        if found is None:
-            found = known[moment] = measure.position(moment)
-        return found
-
     wait_end = min(end, now)
-
-    def seconds(earlier: datetime, later: datetime) -> float:
-        return position(later) - position(earlier)
+    seconds = positions.seconds
 
     created = customer = replies = notes = 0
     firsts: list[float] = []
@@ -140,21 +129,25 @@ def summarise(
     requests = 0
     for derived in conversations:
         facts = derived.facts
-        if facts.spam:
+        if facts.spam or not derived.before(end):
             continue
-        if facts.created is not None and inside(facts.created):
+        if derived.created is not None and start <= derived.created < end:
             created += 1
         for message in facts.messages:
-            if inside(message.at):
+            if start <= message.at < end:
                 customer += message.role is Role.CUSTOMER
                 replies += message.role is Role.AGENT
                 requests += message.asked
-        notes += sum(1 for at in facts.notes if inside(at))
+        if facts.notes:
+            notes += sum(1 for at in facts.notes if inside(at))
         first = derived.first
-        if first is not None and inside(first.reply.at):
+        if first is not None and start <= first.reply.at < end:
             firsts.append(seconds(first.started, first.reply.at))
-        responses.extend(seconds(t.started, t.reply.at) for t in derived.turns if inside(t.reply.at))
-        resolution = resolution_in(facts, start, end, derived.moments)
+        for turn in derived.turns:
+            if start <= turn.reply.at < end:
+                responses.append(seconds(turn.started, turn.reply.at))
+        # One status all along (never closed or pended) has no close to resolve it.
+        resolution = resolution_in(facts, start, end, derived.moments) if len(derived.moments) > 1 else None
         if resolution is not None and resolution.resolved:
             resolved += 1
             replies_resolving += resolution.replies

@@ -50,6 +50,8 @@ class Resolution:
 
 def timeline(facts: ConversationFacts) -> list[tuple[datetime, Status]]:
     """Status in force from each moment on, with the reopening customer messages bring."""
+    if not facts.statuses:  # never closed, pended or marked spam: a customer message changes nothing
+        return [(_BEGINNING, Status.ACTIVE)]
     changes = sorted(
         [(at, 1, status) for at, status in facts.statuses]
         + [(m.at, 0, Status.ACTIVE) for m in facts.messages if m.role is Role.CUSTOMER],
@@ -96,7 +98,7 @@ def response_turns(facts: ConversationFacts, moments: Moments | None = None) -> 
     turns = []
     open_since: datetime | None = None
     for message in facts.messages:
-        if open_since is not None and any(open_since <= at <= message.at for at in closes):
+        if closes and open_since is not None and any(open_since <= at <= message.at for at in closes):
             open_since = None
         if message.role is Role.AGENT and open_since is not None:
             turns.append(Turn(open_since, message))

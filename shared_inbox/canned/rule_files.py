@@ -28,6 +28,7 @@ from shared_inbox.canned.rule_file_actions import ACTION_KEYS, check_agents, rea
 from shared_inbox.config.errors import Problem
 from shared_inbox.config.lines import LineIndex
 from shared_inbox.config.reader import Collector, Table, did_you_mean
+from shared_inbox.config.service_levels import read_duration
 from shared_inbox.domain.model import Status
 from shared_inbox.domain.query import Query, QueryError, parse_query
 from shared_inbox.domain.rules import (
@@ -58,7 +59,6 @@ TRIGGER_KEYS = frozenset(
     }
 )
 RULE_KEYS = TRIGGER_KEYS | ACTION_KEYS
-_DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*$")
 _SYNTAX_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 _OPEN = "open"  # `while = "open"`: active or pending
 
@@ -284,20 +284,8 @@ def _status(table: Table, trigger: Trigger | None) -> Status | None:
 
 
 def _duration(table: Table, key: str) -> timedelta | None:
-    """ "2h", "30m", "1h30m" or "3d" (days of 24 counted hours), as in the SLA policies."""
-    text = table.optional_text(key)
-    if text is None:
-        return None
-    match = _DURATION.match(text.lower())
-    if not match or not any(match.groups()):
-        table.problem(key, f"{text!r} is not a duration", 'write e.g. "2h", "30m", "1h30m" or "3d"')
-        return None
-    days, hours, minutes = (int(group or 0) for group in match.groups())
-    span = timedelta(days=days, hours=hours, minutes=minutes)
-    if span <= timedelta():
-        table.problem(key, "must be longer than zero")
-        return None
-    return span
+    """ "2h", "30m", "1h30m" or "3d" (days of 24 counted hours), read as the SLA policies read them."""
+    return read_duration(table, key, '"2h", "30m", "1h30m" or "3d"')
 
 
 def _read(path: Path) -> tuple[str, str]:

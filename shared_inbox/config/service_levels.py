@@ -145,14 +145,16 @@ def _word_set(table: Table, key: str) -> frozenset[str]:
     return frozenset(table.text_list(key, ())) if table.has(key) else frozenset()
 
 
-def read_duration(table: Table, key: str) -> timedelta | None:
-    """ "4h", "30m", "1h30m" or "2d" (days of 24 counted hours); None when absent or wrong."""
+def read_duration(table: Table, key: str, examples: str = '"4h", "30m", "1h30m" or "2d"') -> timedelta | None:
+    """ "4h", "30m", "1h30m" or "2d" (days of 24 counted hours); None when absent or wrong.
+
+    `examples` are what the problem suggests writing instead, in the reader's own terms."""
     text = table.optional_text(key)
     if text is None:
         return None
     match = _DURATION.match(text.lower())
     if not match or not any(match.groups()):
-        table.problem(key, f"{text!r} is not a duration", 'write e.g. "4h", "30m", "1h30m" or "2d"')
+        table.problem(key, f"{text!r} is not a duration", f"write e.g. {examples}")
         return None
     days, hours, minutes = (int(group or 0) for group in match.groups())
     span = timedelta(days=days, hours=hours, minutes=minutes)

@@ -248,6 +248,17 @@ class DeadlineTracker:
         self._judged[conv.id] = (facts, moment, facts.next_turn(moment), deadlines)
         return deadlines
 
+    def next_turn(self, now: datetime) -> datetime | None:
+        """The first instant after ``now`` at which a deadline judged so far may read differently.
+
+        None when none can change with time alone (only a new message or event changes them).
+        """
+        moment = now.astimezone(UTC)
+        return min(
+            (until for *_, until, _ in self._judged.values() if until is not None and until > moment),
+            default=None,
+        )
+
     def due_within(
         self, convs: Iterable[Conversation], now: datetime, window: timedelta
     ) -> list[tuple[Conversation, Deadlines]]:

@@ -26,9 +26,6 @@ from shared_inbox.domain.model import SEEN, Conversation
 from shared_inbox.domain.query import QueryError
 from shared_inbox.services.commands import CommandError
 from shared_inbox.services.flags import mark_messages, mark_read
-from shared_inbox.services.notes import mentioned_conversations
-from shared_inbox.services.ratings import complaints
-from shared_inbox.services.traffic_cop import HeldReplies
 from shared_inbox.ui.dialogs.prompts import TextPrompt
 from shared_inbox.ui.inbox_changes import InboxChange, follow_inbox
 from shared_inbox.ui.keys import bindings_for, shown_key, spec_for
@@ -36,7 +33,8 @@ from shared_inbox.ui.screens.first_screen import ROWS_KEPT, FirstScreen, save_fi
 from shared_inbox.ui.screens.inbox_deadlines import ListDeadlines
 from shared_inbox.ui.screens.inbox_triage import TriageActions, UndoStep, which
 from shared_inbox.ui.screens.regroup_actions import ListRegroup
-from shared_inbox.ui.views import VIEWS, Undo, inverse_commands, partition
+from shared_inbox.ui.view_groups import ViewGroups
+from shared_inbox.ui.views import VIEWS, Undo, inverse_commands
 from shared_inbox.ui.widgets.conversation_list import ConversationList
 from shared_inbox.ui.widgets.list_header import (
     ColumnHeaders,
@@ -112,6 +110,7 @@ class InboxScreen(TriageActions, ListRegroup, ListDeadlines, Screen[None]):
         self._pinned_row: int | None = None
         self._after_pinned: Callable[[], None] | None = None
         self._stale = False  # the inbox changed while the list was hidden
+        self._groups = ViewGroups(session, self.deadlines_of)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="inbox-body"):
@@ -130,6 +129,7 @@ class InboxScreen(TriageActions, ListRegroup, ListDeadlines, Screen[None]):
         sidebar.highlighted = [view.id for view in VIEWS].index(self.view_id)
         self.conversation_list.deadlines = self.deadlines_of
         self.conversation_list.kinds = self.session.inbox.kinds_of
+        self._groups.follow()
         self.reload()
         self.conversation_list.focus()
         follow_inbox(self, self._inbox_changed)
@@ -154,6 +154,7 @@ class InboxScreen(TriageActions, ListRegroup, ListDeadlines, Screen[None]):
             self._stale = True
 
     def on_unmount(self) -> None:
+        self._groups.unfollow()
         self.remember()
 
     def remember(self) -> None:
@@ -173,21 +174,8 @@ class InboxScreen(TriageActions, ListRegroup, ListDeadlines, Screen[None]):
         self._stale = False
         if self._remember_timer is None:
             self._remember_timer = self.set_timer(REMEMBER_AFTER, self.remember)
-        now = self._now()
         inbox = self.session.inbox
-        me = self.session.config.team.me
-        mentioned = mentioned_conversations(inbox, me)
-        held = HeldReplies(self.session.store).conversation_ids()
-        groups = partition(
-            inbox.conversations(),
-            me,
-            now,
-            mentioned=mentioned,
-            deadlines=self.deadlines_of,
-            held=held,
-            delivery_failed=inbox.delivery_failed(),
-            complaints=complaints(inbox),
-        )
+        groups = self._groups.groups(self._now())
         self.counts = {view_id: len(convs) for view_id, convs in groups.items()}
         sidebar = self.query_one("#sidebar", OptionList)
         for index, view in enumerate(VIEWS):

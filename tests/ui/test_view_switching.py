@@ -1,0 +1,93 @@
+"""Switching views reuses the views' groups until the inbox, the clock or the Attention lists move them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import pytest
+from textual.pilot import Pilot
+
+from shared_inbox.domain.model import Conversation
+from shared_inbox.services.session import Session
+from shared_inbox.ui import views
+from shared_inbox.ui.app import InboxApp
+from shared_inbox.ui.views import DeadlinesOf
+from tests.ui.test_app import NOW, drive, inbox_of, session
+
+__all__ = ["session"]  # the fixture, shared with the app tests
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def partitions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many conversations each partition of the whole inbox into views went through."""
+    made: list[int] = []
+    real = views.deadline_groups  # every partition works out the deadline views once
+
+    def counted(convs: Sequence[Conversation], deadlines: DeadlinesOf) -> dict[str, list[Conversation]]:
+        made.append(len(convs))
+        return real(convs, deadlines)
+
+    monkeypatch.setattr(views, "deadline_groups", counted)
+    return made
+
+
+def ids(screen: object) -> list[str]:
+    return [conv.id for conv in inbox_of(screen.app).conversation_list.rows]  # type: ignore[attr-defined]
+
+
+def test_switching_views_does_not_partition_the_inbox_again(session: Session, partitions: list[int]) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        screen = inbox_of(pilot.app)
+        made = len(partitions)
+        await pilot.press("1", "2", "6", "3")
+        assert screen.view_id == "open"
+        assert len(partitions) == made
+        await pilot.press("6")
+        closed = {conv.id for conv in session.inbox.conversations("status:closed")}
+        assert set(ids(screen)) == closed and len(ids(screen)) == screen.counts["closed"]
+
+    drive(InboxApp(session, sync=False, now=lambda: NOW), scenario)
+
+
+def test_a_change_in_the_inbox_shows_in_the_next_view_switched_to(session: Session) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        screen = inbox_of(pilot.app)
+        await pilot.press("6")
+        closed = set(ids(screen))
+        target = next(conv for conv in session.inbox.conversations("status:active"))
+        session.commands.set_status(target.id, "closed")  # as a teammate's change or the CLI would
+        await pilot.press("3", "6")
+        assert set(ids(screen)) == closed | {target.id}
+        assert screen.counts["closed"] == len(closed) + 1
+
+    drive(InboxApp(session, sync=False, now=lambda: NOW), scenario)
+
+
+def test_a_snooze_that_ends_while_the_list_is_shown_puts_the_conversation_back(session: Session) -> None:
+    clock = Clock()
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        screen = inbox_of(pilot.app)
+        target = screen.conversation_list.current
+        assert target is not None
+        session.commands.snooze(target.id, NOW + timedelta(hours=1))
+        await pilot.press("5")
+        assert ids(screen) == [target.id]
+        await pilot.press("3")
+        assert target.id not in ids(screen)
+        clock.now = NOW + timedelta(hours=1, seconds=1)
+        await pilot.press("5")
+        assert ids(screen) == []
+        await pilot.press("3")
+        assert target.id in ids(screen)
+
+    drive(InboxApp(session, sync=False, now=clock), scenario)

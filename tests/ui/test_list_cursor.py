@@ -12,6 +12,7 @@ import pytest
 from rich.color import ColorSystem
 from rich.style import Style
 from textual.pilot import Pilot
+from textual.strip import Strip
 from textual.widgets import OptionList
 
 from shared_inbox.services.session import Session
@@ -83,5 +84,35 @@ def test_the_cursor_row_stands_out_from_unread_neighbours_in_every_theme(
                     for neighbour in (0, 2):
                         where = f"{theme}, {system.name}, focused={focused}, row {neighbour}"
                         assert stands_out(cursor, row_styles(listing, neighbour), system), where
+
+    drive(InboxApp(session, sync=False, now=lambda: NOW), scenario)
+
+
+def test_a_cursor_step_on_screen_redraws_only_the_rows_it_leaves_and_reaches(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: list[int] = []
+    draw = ConversationList.render_line
+
+    def noted(self: ConversationList, y: int) -> Strip:
+        drawn.append(y)
+        return draw(self, y)
+
+    monkeypatch.setattr(ConversationList, "render_line", noted)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        listing = inbox_of(pilot.app).conversation_list
+        await pilot.press("j")
+        await pilot.pause()
+        drawn.clear()
+        await pilot.press("j")
+        await pilot.pause()
+        assert listing.cursor == 2
+        assert sorted(set(drawn)) == [1, 2]
+        drawn.clear()
+        await pilot.press("k")
+        await pilot.pause()
+        assert sorted(set(drawn)) == [1, 2]
+        assert listing.cursor == 1
 
     drive(InboxApp(session, sync=False, now=lambda: NOW), scenario)

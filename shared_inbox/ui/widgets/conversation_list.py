@@ -161,9 +161,14 @@ class ConversationList(ScrollView, can_focus=True):
         target = max(0, min(row, len(self._rows) - 1))
         if target == self.cursor:
             return
+        previous, top = self.cursor, self.scroll_offset.y
         self.cursor = target
         self._follow_cursor()
-        self.refresh()
+        if self.scroll_offset.y == top:  # the same rows on screen: only the two cursor rows change
+            self.refresh_line(previous)
+            self.refresh_line(target)
+        else:
+            self.refresh()
 
     def _follow_cursor(self) -> None:
         self.scroll_to_region(Region(0, self.cursor, max(1, self.size.width), 1), animate=False, force=True)

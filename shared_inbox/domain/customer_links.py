@@ -46,6 +46,11 @@ _EMAIL = re.compile(r"[^\s@<>\"(),;:]{1,64}@[^\s@<>\"(),;:]{1,189}")
 _IN_TEXT = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+")
 
 
+def addresses_in(text: str) -> list[str]:
+    """The addresses written in `text`, lower-cased, in order."""
+    return [match.group(0).lower().rstrip(".") for match in _IN_TEXT.finditer(text)]
+
+
 def link_data(emails: Sequence[str]) -> dict[str, object]:
     """The data of a link event; raises :class:`EventError` when it would be refused."""
     data: dict[str, object] = {"emails": list(dict.fromkeys(e.strip().lower() for e in emails))}
@@ -179,8 +184,7 @@ def suggest_links(
             if other not in skip and same_org and " ".join(other_name.casefold().split()) == wanted:
                 found.setdefault(other, f"same name and organisation ({organisation})")
     for text in texts:
-        for match in _IN_TEXT.finditer(text):
-            other = match.group(0).lower().rstrip(".")
+        for other in addresses_in(text):
             if other not in skip and other in known:
                 found.setdefault(other, "written in the customer's mail")
     return [Suggestion(other, reason) for other, reason in found.items()]

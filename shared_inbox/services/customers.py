@@ -12,7 +12,7 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass, field
 
-from shared_inbox.domain.customer_links import Suggestion, suggest_links
+from shared_inbox.domain.customer_links import Suggestion, addresses_in, suggest_links
 from shared_inbox.domain.model import Conversation
 from shared_inbox.domain.profiles import CustomerRecord
 from shared_inbox.domain.query import CustomerLookup
@@ -80,6 +80,7 @@ class _Index:
     messages_seen: tuple[int, int]  # messages, and merges or splits, when built
     conversation_ids: dict[str, tuple[str, ...]]  # email -> conversation ids
     names: dict[str, str]  # email -> the latest display name seen
+    by_domain: dict[str, tuple[str, ...]]  # domain -> the emails at it
 
 
 _INDEXES: weakref.WeakKeyDictionary[Inbox, _Index] = weakref.WeakKeyDictionary()
@@ -103,8 +104,14 @@ def _build_index(inbox: Inbox) -> _Index:
                 names[meta.sender.email] = meta.sender.name
         for email in emails:
             ids.setdefault(email, []).append(conv.id)
+    by_domain: dict[str, list[str]] = {}
+    for email in ids:
+        by_domain.setdefault(email.rpartition("@")[2], []).append(email)
     return _Index(
-        (len(inbox.messages), inbox.index.regroupings), {e: tuple(c) for e, c in ids.items()}, names
+        (len(inbox.messages), inbox.index.regroupings),
+        {e: tuple(c) for e, c in ids.items()},
+        names,
+        {domain: tuple(emails) for domain, emails in by_domain.items()},
     )
 
 
@@ -153,9 +160,12 @@ SUGGESTION_TEXTS = 20  # the customer's latest messages read for addresses they 
 
 
 def link_suggestions(inbox: Inbox, profile: CustomerProfile) -> list[Suggestion]:
-    """Addresses that may be this customer's too, for the team to link or not."""
+    """Addresses that may be this customer's too, for the team to link or not.
+
+    Only the addresses that can be suggested are looked up (those at the customer's organisation
+    and those written in their mail), not every address the inbox knows.
+    """
     index = _index_for(inbox)
-    known = {address: index.names.get(address, "") for address in index.conversation_ids}
     written = [
         meta
         for conv in profile.conversations
@@ -168,6 +178,9 @@ def link_suggestions(inbox: Inbox, profile: CustomerProfile) -> list[Suggestion]
         if raw is not None:
             body = read_message(raw)
             texts.append("\n".join(s.text for s in body.segments if s.kind == "text"))
+    candidates = set(index.by_domain.get(profile.organisation or "", ()))
+    candidates.update(a for text in texts for a in addresses_in(text) if a in index.conversation_ids)
+    known = {address: index.names.get(address, "") for address in candidates}
     return suggest_links(
         profile.email,
         profile.name,

@@ -248,7 +248,7 @@ def bench_working_set(total: int, base: dict[str, Any] | None, with_mbsync: bool
 
         def judged(key: str, limit: float = math.inf) -> str:
             g = ratio(f[key], base[key]) if base else math.nan
-            own = verdict(f[key], limit) if limit != math.inf else "met"
+            own = verdict(f[key], limit) if limit != math.inf else ("met" if base else "-")
             return "MISSED" if own == "MISSED" or verdict(g, GROWTH_X) == "MISSED" else own
 
         rows = [

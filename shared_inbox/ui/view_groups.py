@@ -4,11 +4,13 @@ Partitioning tens of thousands of conversations into the views, each with its de
 a tenth of a second; switching views, sorting or clearing a search changes none of it. The groups
 are kept until the inbox tells of a change (it does so on whichever thread made it, before the
 change is read), one of the lists the Mentions and Attention views are made of differs, or the
-clock reaches the first moment a snooze ends or a deadline turns (at risk, overdue).
+clock reaches the first moment a snooze ends or a deadline turns (at risk, overdue). Where the
+folders' windows begin is one of those lists' inputs too: it decides which mail is history.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -17,6 +19,7 @@ from shared_inbox.services.deadlines import tracker_for
 from shared_inbox.services.inbox import InboxChange
 from shared_inbox.services.notes import mentioned_conversations
 from shared_inbox.services.ratings import complaints
+from shared_inbox.services.server_history import window_floors
 from shared_inbox.services.traffic_cop import HeldReplies
 from shared_inbox.ui.views import DeadlinesOf, partition
 
@@ -29,9 +32,16 @@ Groups = dict[str, list[Conversation]]
 class ViewGroups:
     """Each view's conversations for the list and the sidebar's counts; see the module's docstring."""
 
-    def __init__(self, session: Session, deadlines: DeadlinesOf) -> None:
+    def __init__(
+        self,
+        session: Session,
+        deadlines: DeadlinesOf,
+        working: Callable[[list[Conversation]], list[Conversation]],
+    ) -> None:
+        """`working`: the conversations that are work, of all of them (history below the window is not)."""
         self.session = session
         self.deadlines = deadlines
+        self.working = working
         self._token = object()  # replaced at every change the inbox tells of
         self._kept: tuple[object, object, datetime, datetime | None, Groups] | None = None
 
@@ -59,6 +69,7 @@ class ViewGroups:
             HeldReplies(self.session.store).conversation_ids(),
             inbox.delivery_failed(),
             complaints(inbox),
+            window_floors(self.session.store),
         )
         kept = self._kept
         if kept is not None:
@@ -66,8 +77,8 @@ class ViewGroups:
             in_time = since <= now and (until is None or now < until)
             if kept_token is token and kept_inputs == inputs and in_time:
                 return groups
-        convs = inbox.conversations()
-        mentioned, held, delivery_failed, complained = inputs
+        convs = self.working(inbox.conversations())
+        mentioned, held, delivery_failed, complained, _floors = inputs
         groups = partition(
             convs,
             me,

@@ -111,7 +111,7 @@ class InboxScreen(TriageActions, ListRegroup, ListDeadlines, ListServerSearch, S
         self._pinned_row: int | None = None
         self._after_pinned: Callable[[], None] | None = None
         self._stale = False  # the inbox changed while the list was hidden
-        self._groups = ViewGroups(session, self.deadlines_of)
+        self._groups = ViewGroups(session, self.deadlines_of, self.working)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="inbox-body"):

@@ -177,11 +177,13 @@ class InboxScreen(TriageActions, ListRegroup, ListDeadlines, ListServerSearch, S
             self._remember_timer = self.set_timer(REMEMBER_AFTER, self.remember)
         inbox = self.session.inbox
         groups = self._groups.groups(self._now())
-        self.counts = {view_id: len(convs) for view_id, convs in groups.items()}
-        sidebar = self.query_one("#sidebar", OptionList)
-        for index, view in enumerate(VIEWS):
-            label = Content.assemble((f"{view.label:<11}", ""), (f"{self.counts[view.id]:>6}", "bold"))
-            sidebar.replace_option_prompt_at_index(index, label)
+        counts = {view_id: len(convs) for view_id, convs in groups.items()}
+        if counts != self.counts:  # a new label lays the sidebar out again: only when a count moved
+            self.counts = counts
+            sidebar = self.query_one("#sidebar", OptionList)
+            for index, view in enumerate(VIEWS):
+                label = Content.assemble((f"{view.label:<11}", ""), (f"{counts[view.id]:>6}", "bold"))
+                sidebar.replace_option_prompt_at_index(index, label)
         self._show_rows(inbox.conversations(self.search_query) if self.search_query else groups[self.view_id])
 
     def _show_rows(self, rows: list[Conversation]) -> None:

@@ -8,6 +8,7 @@ its links' real targets visible (:mod:`shared_inbox.mail.html_text`).
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 
@@ -47,9 +48,21 @@ class ReadMessage:
 
 
 def read_message(raw: bytes) -> ReadMessage:
-    """Read a raw message (as stored in the raw cache). Never raises."""
+    """Read a raw message (as stored in the raw cache). Never raises.
+
+    The latest messages read are kept: opening a conversation reads each body for its preview,
+    its text and the customer's link suggestions, and going back and forth reads them again.
+    """
+    return _read_kept(bytes(raw))
+
+
+READ_KEPT = 64  # messages: a long thread and the customer's latest mail
+
+
+@functools.lru_cache(maxsize=READ_KEPT)
+def _read_kept(raw: bytes) -> ReadMessage:
     try:
-        return _read(bytes(raw))
+        return _read(raw)
     except Exception as exc:  # last line of defence: one bad message must not break the reader
         _log.warning("unreadable message of %d bytes (%s)", len(raw), type(exc).__name__)
         return ReadMessage(

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from shared_inbox.corpus import generate
+from shared_inbox.mail import body
 from shared_inbox.mail.body import MAX_TEXT_CHARS, ReadMessage, raw_source, read_message
 from shared_inbox.mail.charset import decode_text, sniff_html_charset
 from shared_inbox.mail.mime_tree import MAX_DEPTH, read_structure
@@ -18,6 +19,12 @@ from shared_inbox.mail.sanitize import FORBIDDEN_CHARS, has_forbidden
 
 BODY_DIR = Path(__file__).parent.parent / "data" / "eml" / "body"
 EML_DIR = BODY_DIR.parent
+
+
+@pytest.fixture(autouse=True)
+def parse_anew() -> None:
+    """Some tests here swap parts of the parser: no test may be answered from what another read."""
+    body._read_kept.cache_clear()
 
 
 def read_sample(name: str) -> ReadMessage:
@@ -449,3 +456,23 @@ def test_sniff_html_charset() -> None:
         == "koi8-r"
     )
     assert sniff_html_charset(b"<p>charset=utf-8 in text</p>") is None
+
+
+def test_a_message_read_again_is_not_parsed_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared_inbox.mail import body
+
+    raw = (
+        b"From: a@example.com\r\nSubject: kept\r\nMessage-ID: <kept-once@example.com>\r\n\r\nHello there\r\n"
+    )
+    parsed: list[bytes] = []
+    real = body._read
+
+    def counted(data: bytes) -> body.ReadMessage:
+        parsed.append(data)
+        return real(data)
+
+    monkeypatch.setattr(body, "_read", counted)
+    first = read_message(raw)
+    again = read_message(bytearray(raw))
+    assert again == first and "Hello there" in first.text
+    assert len(parsed) == 1

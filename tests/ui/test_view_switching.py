@@ -12,6 +12,7 @@ from shared_inbox.domain.model import Conversation
 from shared_inbox.services.session import Session
 from shared_inbox.ui import views
 from shared_inbox.ui.app import InboxApp
+from shared_inbox.ui.screens.reader import ReaderScreen
 from shared_inbox.ui.views import DeadlinesOf
 from tests.ui.test_app import NOW, drive, inbox_of, session
 
@@ -91,3 +92,27 @@ def test_a_snooze_that_ends_while_the_list_is_shown_puts_the_conversation_back(s
         assert target.id in ids(screen)
 
     drive(InboxApp(session, sync=False, now=clock), scenario)
+
+
+def test_opening_an_unread_conversation_leaves_the_views_for_when_the_list_shows_again(
+    session: Session, partitions: list[int]
+) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        screen = inbox_of(pilot.app)
+        listing = screen.conversation_list
+        index = next(i for i, conv in enumerate(listing.rows) if conv.unread)
+        target = listing.rows[index]
+        listing.move_cursor(index)
+        await pilot.pause()
+        made = len(partitions)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ReaderScreen)
+        assert len(partitions) == made  # marking it read waits for the list to show again
+        await pilot.press("q")
+        await pilot.pause()
+        assert len(partitions) == made + 1
+        shown = next(conv for conv in listing.rows if conv.id == target.id)
+        assert not shown.unread
+
+    drive(InboxApp(session, sync=False, now=lambda: NOW), scenario)

@@ -230,16 +230,12 @@ class InboxScreen(TriageActions, ListRegroup, ListDeadlines, ListServerSearch, S
         from shared_inbox.ui.screens.reader import ReaderScreen, unread_in
 
         unread = unread_in(self.session, event.conversation)
-        conv = self._mark_read(event.conversation)
+        # Marked read (the server follows at the next sync). The reader covers the list, which is
+        # redrawn when it shows again: redrawing it now would only delay the reader.
+        conv = mark_read(self.session.inbox, event.conversation)
+        self._stale = self._stale or conv is not event.conversation
         reader = ReaderScreen(self.session, conv, list_triage=self, unread=unread)
         self.app.push_screen(reader, lambda _: self.reload())
-
-    def _mark_read(self, conv: Conversation) -> Conversation:
-        """Mark the conversation read (the server follows at the next sync); redraw if it was unread."""
-        marked = mark_read(self.session.inbox, conv)
-        if marked is not conv:
-            self.reload()
-        return marked
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide keys whose feature this screen does not offer, instead of showing dead keys."""

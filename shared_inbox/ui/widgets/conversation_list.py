@@ -96,6 +96,7 @@ class ConversationList(ScrollView, can_focus=True):
         self.kinds: Callable[[Conversation], KindSummary] | None = None
         self.columns: list[Column] = []
         self._columns_width = -1
+        self._styles_now: dict[str, Style] | None = None  # while a repaint is under way
 
     # -- data ------------------------------------------------------------------
 
@@ -206,11 +207,38 @@ class ConversationList(ScrollView, can_focus=True):
             self.columns = columns
             self.post_message(self.ColumnsChanged(columns))
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Draw the rows in `crop`, looking each style up once for all of them rather than once a row."""
+        self._styles_now = {}
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._styles_now = None
+
+    def _style(self, name: str) -> Style:
+        """A component class's style; kept for the rest of a repaint while one is under way."""
+        kept = self._styles_now
+        if kept is None:
+            return self.get_component_rich_style(name)
+        style = kept.get(name)
+        if style is None:
+            style = kept[name] = self.get_component_rich_style(name)
+        return style
+
+    def _base_style(self) -> Style:
+        kept = self._styles_now
+        if kept is None:
+            return self.rich_style
+        style = kept.get("")
+        if style is None:
+            style = kept[""] = self.rich_style
+        return style
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         if width != self._columns_width:
             self._lay_out(width)
-        base = self.rich_style
+        base = self._base_style()
         index = int(self.scroll_offset.y) + y
         if index >= len(self._rows):
             return Strip.blank(width, base)
@@ -218,19 +246,19 @@ class ConversationList(ScrollView, can_focus=True):
         style = base
         if index == self.cursor:
             # Laid over the whole row last, so no unread, status or deadline colour can hide it.
-            style = base + self.get_component_rich_style("conversation-list--cursor")
+            style = base + self._style("conversation-list--cursor")
             text.stylize(style)
         return Strip(list(text.render(self.app.console, end=""))).adjust_cell_length(width, style)
 
     def row_text(self, conv: Conversation, width: int, style: Style) -> Text:
         """One row as plain styled text, in the columns `layout(width)` keeps."""
         if conv.unread:
-            style = style + self.get_component_rich_style("conversation-list--unread")
-        dim = style + self.get_component_rich_style("conversation-list--dim")
+            style = style + self._style("conversation-list--unread")
+        dim = style + self._style("conversation-list--dim")
         status = conv.state.status
         status_style = style
         if status is not Status.ACTIVE:
-            status_style = style + self.get_component_rich_style(f"conversation-list--status-{status.value}")
+            status_style = style + self._style(f"conversation-list--status-{status.value}")
         due_text, due_style = self._countdown(conv, style)
         columns = self.columns if width == self._columns_width else layout(width)
         cells: dict[str, tuple[str, Style]] = {
@@ -264,15 +292,15 @@ class ConversationList(ScrollView, can_focus=True):
         """Short notes before the subject: who is viewing it, where our mail bounced, bulk mail."""
         badges: list[tuple[str, Style]] = []
         if present := self.presence.get(conv.id, ""):
-            presence = style + self.get_component_rich_style("conversation-list--presence")
+            presence = style + self._style("conversation-list--presence")
             badges.append((fit(present, min(cell_len(present), width // 3)) + " ", presence))
         summary = self.kinds(conv) if self.kinds is not None else None
         if summary is not None and summary.delivery_failures:
             failed = "✗ " + summary.delivery_failures[-1].describe()
-            warn = style + self.get_component_rich_style("conversation-list--delivery-failed")
+            warn = style + self._style("conversation-list--delivery-failed")
             badges.append((fit(failed, min(cell_len(failed), width * 2 // 3)) + " ", warn))
         elif summary is not None and summary.counts["bulk"] and not summary.counts["customer"]:
-            badges.append(("bulk ", style + self.get_component_rich_style("conversation-list--machine")))
+            badges.append(("bulk ", style + self._style("conversation-list--machine")))
         return badges
 
     @staticmethod
@@ -293,4 +321,4 @@ class ConversationList(ScrollView, can_focus=True):
         if owed.next_due is None:
             return "", style
         name = BADGE_CLASSES.get(owed.urgency, "conversation-list--due")
-        return countdown(owed.next_due, self._now()), style + self.get_component_rich_style(name)
+        return countdown(owed.next_due, self._now()), style + self._style(name)

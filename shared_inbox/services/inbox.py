@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 # Above this many new messages at once, rebuilding everything is cheaper.
 INCREMENTAL_LIMIT = 2000
 REMEMBERED_SEARCHES = 16
+SEARCH_TEXT_BATCH = 500  # conversations whose search text is built under one hold of the lock
 MIN_PREFIX = 4  # the shortest start of a conversation id taken as naming it, as git takes hashes
 _CANDIDATES_SHOWN = 5
 
@@ -138,12 +139,36 @@ class Inbox:
             self.index.take_events(self.events)
             self._conversations = None
             self._changed()
-            # Now, while the caller may hold off the garbage collector (see session.py), rather
-            # than on the first keystroke of the first search.
-            for conv in self._all().values():
-                self._text_of(conv)
+            self._all()
         self._tell(InboxChange(everything=True))
         return self
+
+    @_settled
+    def search_prepared(self) -> bool:
+        """Whether every conversation's search text is built (see `prepare_search`)."""
+        return self._all().keys() <= self._search_texts.keys()
+
+    def prepare_search(self, batch: int = SEARCH_TEXT_BATCH) -> int:
+        """Build the search text of every conversation, `batch` at a time; returns how many were built.
+
+        Run once the list is usable (the app does it in the background), so the first search does
+        not build them all on a keystroke. A search before then builds the texts it needs itself; a
+        reader waits for one batch at most.
+        """
+        with self._settle_lock:
+            self._settle()
+            conv_ids = list(self._all())
+        built = 0
+        for start in range(0, len(conv_ids), batch):
+            with self._settle_lock:
+                self._settle()
+                table, texts = self._all(), self._search_texts
+                for conv_id in conv_ids[start : start + batch]:
+                    conv = table.get(conv_id)  # gone when it merged meanwhile
+                    if conv is not None and conv_id not in texts:
+                        self._text_of(conv)
+                        built += 1
+        return built
 
     def _take_event(self, raw: dict[str, object]) -> Event | None:
         try:

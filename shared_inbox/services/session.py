@@ -92,9 +92,10 @@ def open_session(config: Config, *, now: Now = utc_now) -> Session:
             if isinstance(exc, StoreError):
                 raise SessionUnavailable(str(exc)) from exc
             raise
-    # The loaded mailbox is long-lived: keep the cyclic garbage collector from
-    # walking it again and again (its full passes showed up as 100 ms stalls).
-    gc.freeze()
+        # The loaded mailbox is long-lived: keep the cyclic garbage collector from walking it
+        # again and again (its full passes showed up as 100 ms stalls). Frozen before the
+        # collector is turned back on, or its first pass would walk all of it once more.
+        gc.freeze()
     return Session(config=config, store=store, inbox=inbox, commands=commands)
 
 

@@ -160,13 +160,20 @@ class InboxApp(App[None]):
             self.failure = str(exc)  # printed by the caller once the terminal is restored
             self.call_from_thread(self.exit, None, 1)
             return
-        from shared_inbox.services.customers import customer_profile
-
-        customer_profile(session.inbox, "")  # builds the customer index now, not on the first open
         from shared_inbox.services.deadlines import tracker_for
 
-        tracker_for(session).due_within(session.inbox.conversations(), self._now(), timedelta())  # warms it
+        # The views' counts and the overdue check need every conversation's deadlines at once.
+        tracker_for(session).due_within(session.inbox.conversations(), self._now(), timedelta())
         self.post_message(SessionOpened(session, team))
+
+    @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
+    def _prepare(self) -> None:
+        """Once the live list is up: what the first search and the first reader would otherwise build."""
+        from shared_inbox.services.customers import customer_profile
+
+        inbox = self.session.inbox
+        inbox.prepare_search()
+        customer_profile(inbox, "")  # the customer index
 
     def on_session_opened(self, event: SessionOpened) -> None:
         self._start(event.session, event.team)
@@ -203,6 +210,7 @@ class InboxApp(App[None]):
         self.rule_watch = RuleWatch(self, session, self._now, sender, CommandClaims(session, self.team))
         self.rule_watch.start()
         self.presence.start()
+        self.call_after_refresh(self._prepare)
         if self.sync_enabled:
             self._sync()
             self.set_interval(OUTBOX_CHECK_SECONDS, self._send_due_mail)

@@ -94,6 +94,8 @@ def test_without_a_remembered_list_the_start_says_it_is_opening(tmp_path: Path) 
                 pilot, lambda: isinstance(app.screen, InboxScreen) and app.screen.conversation_list.rows
             )
             assert app.ready and isinstance(app.screen, InboxScreen) and app.screen.conversation_list.rows
+            # Search texts are built once the live list is up, not before it.
+            await until(pilot, app.session.inbox.search_prepared)
 
     try:
         asyncio.run(run())

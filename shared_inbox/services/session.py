@@ -67,6 +67,8 @@ class Session:
     def close(self) -> None:
         """Let running sync loops (told to stop by their owner) finish their writes, then close."""
         self.loops.wait_until_idle(CLOSE_WAIT_SECONDS)
+        if not self.store.closed:
+            self.inbox.keep_state()  # for a quick next open
         self.store.close()
 
     def __enter__(self) -> Session:

@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from shared_inbox.domain.clock import Hlc
+from shared_inbox.domain.events import Event, EventKind, event_to_json
 from shared_inbox.domain.model import Address, MessageMeta
 from shared_inbox.services import inbox_state
 from shared_inbox.services.commands import Commands
@@ -178,4 +180,33 @@ def test_a_kept_state_of_another_shape_is_rebuilt(tmp_path: Path) -> None:
     with Store.open(tmp_path / "store") as store:
         inbox = open_inbox(store)
         assert not inbox.from_kept_state
+        assert seen(inbox) == built_afresh(store)
+
+
+def test_an_event_the_inbox_has_not_taken_keeps_the_state_from_being_kept(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "store") as store:
+        store.upsert_messages(MAIL)
+        inbox = open_inbox(store)
+        conv = inbox.conversation("a1@globex.test")
+        assert conv is not None
+        tagged = Event(
+            id="bob-1", kind=EventKind.TAG, anchor="a1@globex.test", author="bob@example.com", at=NOW,
+            clock=Hlc(int(NOW.timestamp() * 1000), 0, "bob"), data={"tag": "vip"},
+        )  # fmt: skip
+        store.append_event(event_to_json(tagged))  # in the store, not (yet) in the inbox
+        assert not inbox.keep_state()
+    with Store.open(tmp_path / "store") as store:
+        inbox = open_inbox(store)
+        assert not inbox.from_kept_state
+        assert [e.id for e in inbox.events_of(conv.id)] == ["bob-1"]
+
+
+def test_stored_events_this_version_cannot_read_still_let_the_state_be_kept(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "store") as store:
+        store.upsert_messages(MAIL)
+        store.append_event({"id": "from-the-future", "v": 99, "kind": "teleport"})
+        assert open_inbox(store).keep_state()
+    with Store.open(tmp_path / "store") as store:
+        inbox = open_inbox(store)
+        assert inbox.from_kept_state
         assert seen(inbox) == built_afresh(store)

@@ -272,6 +272,9 @@ class Inbox:
 
     def _settle(self) -> None:
         """Take the writes heard since the last read into the index and the conversations."""
+        if not self._heard_new and not self._heard_changed:
+            return  # the common case, asked on every read: no locks to take (a write heard
+            # meanwhile is taken in by the next read, as if it had come a moment later)
         with self._settle_lock:
             with self._heard_lock:
                 if not self._heard_new and not self._heard_changed:

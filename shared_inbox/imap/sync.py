@@ -346,7 +346,8 @@ class FolderSync:
         floor = WindowFloors(self.store).get(folder, uidvalidity)
         if floor is None or floor <= 1:
             return []
-        found = self.client.search([*criteria, "UID", f"1:{floor - 1}"])
+        wide = any(isinstance(c, str) and not c.isascii() for c in criteria)
+        found = self.client.search([*criteria, "UID", f"1:{floor - 1}"], charset="UTF-8" if wide else None)
         known = self.store.uid_map(folder)
         wanted = sorted(uid for uid in found if uid < floor and uid not in known)[-limit:]
         report = FolderReport(folder)

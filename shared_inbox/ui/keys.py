@@ -68,6 +68,7 @@ KEYMAP: tuple[KeySpec, ...] = (
     KeySpec("split", "%", "Split the message at the cursor and its replies off", "reader", "split"),
     KeySpec("toggle_unread", "M", "Mark read or unread", "triage", "toggle_unread"),
     KeySpec("compose", "C", "New conversation", "list", "compose"),
+    KeySpec("search_server", "H", "Search older mail on the server too", "list", "search_server"),
     KeySpec("view_unassigned", "1", "Show Unassigned", "list", "show_view('unassigned')"),
     KeySpec("view_mine", "2", "Show Mine", "list", "show_view('mine')"),
     KeySpec("view_open", "3", "Show All open", "list", "show_view('open')"),

@@ -1,22 +1,20 @@
-"""TUI speed on a large store, measured against the budgets, printed as a table.
+"""TUI speed on large stores, measured against the budgets, printed as tables.
 
-    /work/venv/bin/python tests/bench/bench_tui.py [--messages 50000] [--runs 5] [--cache DIR]
+    .venv/bin/python tests/bench/bench_tui.py [--sizes 10000 50000 200000] [--runs 5] [--cache DIR]
 
-The store is generated once (the corpus generator, parsed by the real header parser,
-bodies in the raw cache, a few thousand team events) and kept under the cache directory,
-so reruns start measuring at once. Measured:
+Each store is generated once (the corpus generator, parsed by the real header parser,
+bodies in the raw cache, team events on a fifth of the conversations) and kept under the
+cache directory, so reruns start measuring at once. Per size:
 
-* first paint: a fresh process started in a pseudo-terminal runs the real `InboxApp`
-  the way `shared-inbox` starts it (sync off): the list kept from the last run is painted
-  while the store opens in a thread. Noted: the first list line drawn with a conversation
-  in it, and the first drawn once the live inbox is in place (keys work from then on),
-  each minus the moment the process was spawned; RSS once the live list is shown. A first
-  start on a store (nothing kept yet) is measured separately.
-* j/k: the app under Pilot, `j` pressed 200 times; "app work" is the time spent in the
-  cursor action plus the screen updates (layout, compositor) that followed it, the wall
-  figure adds Pilot's own waiting.
-* opening a conversation whose bodies are cached: Enter until the reader shows them.
-* search: `Inbox.conversations(query)` in process, and through the list's search.
+* start in a fresh process: the app spawned in a pseudo-terminal the way `shared-inbox`
+  starts it (sync off). Noted: the first list row painted (the list kept from the last run,
+  while the store opens in a thread), and the moment keys act on the live list, each from
+  the spawn; RSS then. Measured with the list remembered and with nothing remembered.
+* in process, under Pilot (see `tui_scenarios`): j/k, opening a cached conversation, search
+  as you type (every prefix of a typed query), switching views.
+
+Then a growth table: each figure at the largest size over the same figure at 50k, which
+must stay within 1.5 x (start-up and memory must not grow with the whole history).
 
 Figures, not pass/fail; nothing here runs in the test suite.
 """
@@ -24,7 +22,6 @@ Figures, not pass/fail; nothing here runs in the test suite.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import fcntl
 import json
 import os
@@ -38,11 +35,8 @@ import tempfile
 import termios
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -53,15 +47,16 @@ from shared_inbox.domain.model import SEEN, Location  # noqa: E402
 from shared_inbox.mail.headers import parse_header_block  # noqa: E402
 from shared_inbox.services.session import open_session  # noqa: E402
 from shared_inbox.store import Store  # noqa: E402
+from tests.bench.tui_scenarios import TERMINAL, in_process  # noqa: E402
 from tests.ui.test_app import CONFIG, ME, NOW, OURS, START  # noqa: E402
 
 BATCH = 500
 EVENT_SHARE = 0.2  # conversations that get team events (assign, close, tag)
-QUERIES = ("refund", "invoice", "from:gmail", "is:unread", "status:closed", "tag:vip", "assignee:me",
-           "customer:example.org -status:closed", "zzz-no-such-word")  # fmt: skip
-BUDGETS_MS = {"first paint": 1000.0, "j/k": 16.0, "open": 100.0, "search": 100.0}
-RSS_BUDGET_MB = 250.0
-TERMINAL = (160, 45)
+BUDGETS_MS = {"first paint": 1000.0, "keys act": 500.0, "j/k": 8.0, "open": 50.0, "search": 50.0,
+              "switch view": 30.0}  # fmt: skip
+RSS_BUDGET_MB = 200.0
+GROWTH_BUDGET = 1.5  # the largest size's figure over the 50k one
+GROWTH_BASE = 50_000
 
 
 # -- the store -------------------------------------------------------------------
@@ -208,121 +203,6 @@ def _drain(fd: int) -> None:
         pass
 
 
-# -- in process, under Pilot -----------------------------------------------------------
-
-
-class Stopwatch:
-    """Sums the time spent inside wrapped methods while armed."""
-
-    def __init__(self) -> None:
-        self.total = 0.0
-        self.armed = False
-
-    def wrap(self, owner: type, name: str) -> None:
-        original = getattr(owner, name)
-        watch = self
-
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            began = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                if watch.armed:
-                    watch.total += time.perf_counter() - began
-
-        setattr(owner, name, timed)
-
-    @contextmanager
-    def lap(self) -> Iterator[None]:
-        self.total, self.armed = 0.0, True
-        try:
-            yield
-        finally:
-            self.armed = False
-
-
-def warm_like_the_app(session: Any) -> None:
-    """What `InboxApp` builds in its store-opening thread before the live list is shown."""
-    from shared_inbox.services.customers import customer_profile
-    from shared_inbox.services.deadlines import tracker_for
-
-    customer_profile(session.inbox, "")
-    tracker_for(session).due_within(session.inbox.conversations(), NOW, timedelta())
-
-
-def in_process(config: Path) -> dict[str, list[float]]:
-    from textual.screen import Screen
-
-    from shared_inbox.ui.app import InboxApp
-    from shared_inbox.ui.screens.inbox import InboxScreen
-    from shared_inbox.ui.screens.reader import MessageView, ReaderScreen
-    from shared_inbox.ui.widgets.conversation_list import ConversationList
-
-    watch = Stopwatch()
-    for name in ("action_cursor_down", "action_cursor_up"):
-        watch.wrap(ConversationList, name)
-    watch.wrap(Screen, "_on_timer_update")
-    figures: dict[str, list[float]] = {}
-
-    with open_session(load_config(config), now=lambda: NOW) as session:
-        warm_like_the_app(session)
-        inbox = session.inbox
-        first, again = [], []
-        for query in QUERIES:
-            for times in (first, again):  # the inbox keeps results until the conversations change
-                began = time.perf_counter()
-                inbox.conversations(query)
-                times.append((time.perf_counter() - began) * 1000)
-        figures["search, Inbox.conversations(q), first time"] = first
-        figures["search, Inbox.conversations(q), repeated"] = again
-        app = InboxApp(session, sync=False, now=lambda: NOW)
-
-        async def scenario() -> None:
-            async with app.run_test(size=TERMINAL) as pilot:
-                await pilot.pause()
-                assert isinstance(app.screen, InboxScreen)
-                screen = app.screen
-                work, wall = [], []
-                for n in range(200):
-                    key = "k" if n % 50 == 49 else "j"
-                    with watch.lap():
-                        began = time.perf_counter()
-                        await pilot.press(key)
-                        await pilot.pause()
-                        wall.append((time.perf_counter() - began) * 1000)
-                    work.append(watch.total * 1000)
-                figures["j/k app work (action + screen update)"] = work
-                figures["j/k wall (incl. Pilot waits)"] = wall
-
-                opened = []
-                for _ in range(10):
-                    began = time.perf_counter()
-                    await pilot.press("enter")
-                    while not (
-                        isinstance(app.screen, ReaderScreen)
-                        and app.screen.query(MessageView)
-                        and all(view.query(".message-body > *") for view in app.screen.query(MessageView))
-                    ):
-                        await pilot.pause()
-                    opened.append((time.perf_counter() - began) * 1000)
-                    await pilot.press("escape")
-                    await pilot.pause()
-                    await pilot.press(*"jjj")
-                figures["open cached conversation"] = opened
-
-                ui = []
-                for query in QUERIES:
-                    began = time.perf_counter()
-                    screen._search(query)
-                    await pilot.pause()
-                    ui.append((time.perf_counter() - began) * 1000)
-                screen.action_clear_search()
-                figures["search through the list"] = ui
-
-        asyncio.run(scenario())
-    return figures
-
-
 # -- report ---------------------------------------------------------------------------
 
 
@@ -330,47 +210,85 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1] if len(values) > 1 else values[0]
 
 
+Figure = tuple[str, float, float, float, str]  # name, median, p95, budget, unit
+
+
+def verdict(median: float, high: float, budget: float) -> str:
+    return "met" if high <= budget else ("median met" if median <= budget else "MISSED")
+
+
+def measure_size(config: Path, runs: int, *, paint: bool, pilot: bool) -> list[Figure]:
+    figures: list[Figure] = []
+
+    def add(name: str, values: list[float], budget: float, unit: str = "ms") -> None:
+        figures.append((name, statistics.median(values), p95(values), budget, unit))
+
+    if paint:
+        cold = [first_paint(config, remembered=False) for _ in range(max(1, runs // 2))]
+        warm = [first_paint(config, remembered=True) for _ in range(runs)]
+        add("first paint (remembered list)", [p["ms"] for p in warm], BUDGETS_MS["first paint"])
+        add("keys act, list remembered", [p["live_ms"] for p in warm], BUDGETS_MS["keys act"])
+        add("keys act, nothing remembered", [p["live_ms"] for p in cold], BUDGETS_MS["keys act"])
+        add("  of which interpreter start", [p["interpreter_ms"] for p in warm], float("nan"))
+        add("RSS with the live list", [p["rss_mb"] for p in warm], RSS_BUDGET_MB, "MB")
+        add("conversations", [p["conversations"] for p in warm], float("nan"), "")
+    if pilot:
+        for name, values in in_process(config, NOW).items():
+            key = next((k for k in BUDGETS_MS if name.startswith(k)), "")
+            budget = BUDGETS_MS[key] if key and "wall" not in name and "Inbox." not in name else float("nan")
+            if name.startswith("open"):
+                budget = BUDGETS_MS["open"]  # what the user waits for: wall time is the figure
+            add(name, values, budget)
+    return figures
+
+
+def print_size(size: int, figures: list[Figure]) -> None:
+    width = max(len(f[0]) for f in figures)
+    print(f"\n== {size:,} messages ==")
+    print(f"{'measure':<{width}}  {'median / p95':>22}  {'budget':>10}  verdict")
+    for name, median, high, budget, unit in figures:
+        shown = f"{median:.1f} / {high:.1f} {unit}".strip() if unit else f"{median:.0f}"
+        limit = f"<= {budget:g} {unit}".strip() if budget == budget else ""
+        judged = verdict(median, high, budget) if budget == budget else ""
+        print(f"{name:<{width}}  {shown:>22}  {limit:>10}  {judged}")
+
+
+def print_growth(base: list[Figure], largest: int, figures: list[Figure]) -> None:
+    """Each figure's median at the largest size over its median at 50k."""
+    before = {f[0]: f[1] for f in base}
+    print(f"\n== growth: {largest:,} messages over {GROWTH_BASE:,} (median over median) ==")
+    width = max(len(f[0]) for f in figures)
+    for name, median, _high, budget, _unit in figures:
+        if name not in before or not before[name] or budget != budget and name != "conversations":
+            continue
+        ratio = median / before[name]
+        judged = "(size of the mailbox)" if name == "conversations" else (
+            "met" if ratio <= GROWTH_BUDGET else "MISSED")  # fmt: skip
+        print(f"{name:<{width}}  {ratio:>6.2f} x  <= {GROWTH_BUDGET:g} x  {judged}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--messages", type=int, default=50_000)
-    parser.add_argument("--runs", type=int, default=5, help="first-paint runs (median reported)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000, 200_000])
+    parser.add_argument("--runs", type=int, default=5, help="start-up runs per size (median reported)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "shared-inbox-bench-tui")
     parser.add_argument("--skip-paint", action="store_true")
     parser.add_argument("--skip-pilot", action="store_true")
     args = parser.parse_args()
 
-    config = build_store(args.cache / str(args.messages), args.messages)
-    print(f"store: {(config.parent / 'built').read_text().strip()} ({config.parent / 'store'})")
-    rows: list[tuple[str, str, str, str]] = []
-
-    def row(name: str, values: list[float], budget: float, unit: str = "ms") -> None:
-        median, high = statistics.median(values), p95(values)
-        verdict = "met" if high <= budget else ("median met" if median <= budget else "MISSED")
-        rows.append((name, f"{median:.1f} / {high:.1f} {unit}", f"<= {budget:g} {unit}", verdict))
-
-    if not args.skip_paint:
-        cold = [first_paint(config, remembered=False) for _ in range(max(1, args.runs // 2))]
-        paints = [first_paint(config, remembered=True) for _ in range(args.runs)]
-        row("first paint from process start", [p["ms"] for p in paints], BUDGETS_MS["first paint"])
-        interpreter = statistics.median(p["interpreter_ms"] for p in paints)
-        rows.append(("  of which interpreter start", f"{interpreter:.0f} ms", "", ""))
-        row("  live list (store open, keys work)", [p["live_ms"] for p in paints], BUDGETS_MS["first paint"])
-        row("first start on a store (nothing kept)", [p["ms"] for p in cold], BUDGETS_MS["first paint"])
-        row("RSS with the live list", [p["rss_mb"] for p in paints], RSS_BUDGET_MB, "MB")
-        print(f"conversations in the live list: {int(paints[0]['conversations'])}")
-    if not args.skip_pilot:
-        budgets: dict[str, float] = {"j/k": BUDGETS_MS["j/k"], "open": BUDGETS_MS["open"],
-                                     "search": BUDGETS_MS["search"]}  # fmt: skip
-        for name, values in in_process(config).items():
-            budget = next(b for key, b in budgets.items() if name.startswith(key))
-            row(name, values, budget)
-
-    width = max(len(r[0]) for r in rows)
-    print(f"\n{'measure':<{width}}  {'median / p95':>20}  {'budget':>12}  verdict")
-    for name, measured, budget, verdict in rows:
-        print(f"{name:<{width}}  {measured:>20}  {budget:>12}  {verdict}")
+    results: dict[int, list[Figure]] = {}
+    for size in args.sizes:
+        config = build_store(args.cache / str(size), size)
+        print(
+            f"store: {(config.parent / 'built').read_text().strip()} ({config.parent / 'store'})", flush=True
+        )
+        results[size] = measure_size(config, args.runs, paint=not args.skip_paint, pilot=not args.skip_pilot)
+        print_size(size, results[size])
+    largest = max(args.sizes)
+    if GROWTH_BASE in results and largest > GROWTH_BASE:
+        print_growth(results[GROWTH_BASE], largest, results[largest])
 
 
 if __name__ == "__main__":

@@ -118,3 +118,37 @@ def test_a_customers_older_mail_comes_from_the_server_on_demand(mailbox, tmp_pat
     assert cli(config, "history", "ann@customer.test").stdout.strip() == (
         "The server holds no older mail of this customer."
     )
+
+
+def test_a_search_asks_the_server_for_older_mail_that_answers_it(mailbox, tmp_path):
+    for n, days_ago, subject, sender in [
+        (1, 400, "Refund for order 12", "ann@customer.test"),
+        (2, 300, "Where is my parcel", "bob@other.test"),
+        (3, 200, "Réclamation: remboursement", "chloé@client.test"),
+        (4, 250, "Refund please", "dan@other.test"),
+        (5, 3, "Password reset", "ann@customer.test"),
+    ]:
+        with _login(mailbox) as client:
+            client.append("INBOX", mail(n, subject, sender), msg_time=NOW - timedelta(days=days_ago))
+    config = write_config(tmp_path, mailbox)
+    config.write_text(config.read_text().replace("[imap]\n", '[imap]\nsync_since = "30d"\n', 1))
+    assert cli(config, "sync", "--once").returncode == 0
+    assert list_json(config, "refund") == []
+
+    # Only what the server can answer is asked of it; the local search applies the rest.
+    fetched = cli(config, "history", "--search", "refund from:ann@customer.test -tag:vip")
+    assert fetched.returncode == 0, fetched.stderr
+    assert fetched.stdout.strip() == "1 older message fetched from the server."
+    assert [c["message_ids"] for c in list_json(config, "refund")] == [["m1@customer.test"]]
+
+    accented = cli(config, "history", "--search", "réclamation")  # not ASCII: searched as UTF-8
+    assert accented.stdout.strip() == "1 older message fetched from the server.", accented.stderr
+    assert cli(config, "history", "--search", "refund from:ann@customer.test").stdout.strip() == (
+        "The server holds no older mail for this search."
+    )
+    local_only = cli(config, "history", "--search", "tag:vip is:unread")
+    assert local_only.returncode == 1
+    assert local_only.stderr.strip().startswith("Nothing in this search can be asked of the server")
+    assert cli(config, "history").returncode == 2
+    stored = sorted(mid for c in list_json(config) for mid in c["message_ids"])
+    assert stored == ["m1@customer.test", "m3@customer.test", "m5@customer.test"]  # not Bob's, not Dan's

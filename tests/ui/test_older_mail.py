@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 from imapclient import IMAPClient
 from textual.pilot import Pilot
+from textual.widgets import OptionList
 
 from shared_inbox.ui.app import InboxApp
 from shared_inbox.ui.screens.reader import ReaderScreen
+from shared_inbox.ui.widgets.customer_panel import CustomerPanel
 from tests.integration.test_sync import mail
 from tests.rig.smtp import SmtpReceiver
 from tests.ui.test_app import until
@@ -43,5 +45,50 @@ def test_h_brings_the_customers_older_conversation_from_the_server(
         await until(pilot, lambda: any("1 older message fetched" in n for n in notifications(app)))
         subjects = {c.subject for c in app.session.inbox.conversations()}
         assert subjects == {"Last year's order", "Broken again"}
+        await pilot.press("escape")
+        await until(pilot, lambda: len(screen.conversation_list.rows) == 2)
+        rows = [c.subject for c in screen.conversation_list.rows]
+        screen.conversation_list.move_cursor(rows.index("Broken again"))
+        await pilot.press("enter")
+        await until(
+            pilot, lambda: isinstance(app.screen, ReaderScreen) and bool(app.screen.query(CustomerPanel))
+        )
+        (option,) = app.screen.query_one(CustomerPanel).query_one(OptionList).options
+        assert "Last year's order" in str(option.prompt)
+        assert str(option.prompt).endswith(" · from the server")
+
+    run_app(config, scenario)
+
+
+def test_h_in_a_search_asks_the_server_and_the_search_line_counts_its_share(
+    tmp_path: Path, mailbox: Any, smtp_receiver: SmtpReceiver
+) -> None:
+    with IMAPClient("127.0.0.1", port=mailbox.port, ssl=False) as client:
+        client.login(mailbox.user, mailbox.password)
+        client.append("INBOX", mail(1, "Refund for last year's order"), msg_time=NOW - timedelta(days=300))
+        client.append("INBOX", mail(2, "Refund again"), msg_time=NOW - timedelta(days=1))
+        client.append("INBOX", mail(3, "Old password question"), msg_time=NOW - timedelta(days=200))
+    config = app_config(tmp_path, mailbox, smtp_receiver)
+    config.write_text(config.read_text().replace("[imap]\n", '[imap]\nsync_since = "90d"\n', 1))
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, InboxApp)
+        screen = inbox_screen(app)
+        await until(pilot, lambda: "idle" in app.status_line and len(screen.conversation_list.rows) == 1)
+        await pilot.press("H")
+        await until(pilot, lambda: any("Search first (/)" in n for n in notifications(app)))
+        await pilot.press("slash", *"refund", "enter")
+        await until(pilot, lambda: screen.search_query == "refund")
+        line = str(screen.query_one("#search-line").render())
+        assert "1 found  ·  H searches older mail on the server" in line
+        await pilot.press("H")
+        await until(pilot, lambda: any("1 older message fetched" in n for n in notifications(app)))
+        await until(pilot, lambda: len(screen.conversation_list.rows) == 2)
+        assert {c.subject for c in screen.conversation_list.rows} == {
+            "Refund for last year's order",
+            "Refund again",
+        }
+        assert "2 found  ·  1 message from the server" in str(screen.query_one("#search-line").render())
 
     run_app(config, scenario)

@@ -34,6 +34,7 @@ from shared_inbox.ui.inbox_changes import InboxChange, follow_inbox
 from shared_inbox.ui.keys import bindings_for, shown_key, spec_for
 from shared_inbox.ui.screens.first_screen import ROWS_KEPT, FirstScreen, save_first_screen
 from shared_inbox.ui.screens.inbox_deadlines import ListDeadlines
+from shared_inbox.ui.screens.inbox_server_search import ListServerSearch
 from shared_inbox.ui.screens.inbox_triage import TriageActions, UndoStep, which
 from shared_inbox.ui.screens.regroup_actions import ListRegroup
 from shared_inbox.ui.views import VIEWS, Undo, inverse_commands, partition
@@ -74,7 +75,7 @@ class StatusBar(Static):
         self.update(Content(line))
 
 
-class InboxScreen(TriageActions, ListRegroup, ListDeadlines, Screen[None]):
+class InboxScreen(TriageActions, ListRegroup, ListDeadlines, ListServerSearch, Screen[None]):
     """Sidebar, list, search line, status bar and footer."""
 
     DEFAULT_CSS = """
@@ -202,7 +203,8 @@ class InboxScreen(TriageActions, ListRegroup, ListDeadlines, Screen[None]):
         line = self.query_one("#search-line", Static)
         line.set_class(bool(self.search_query), "-active")
         if self.search_query:
-            line.update(Content(f"Search: {self.search_query}  ·  {len(rows)} found  ·  Esc clears"))
+            note = self.server_note(rows)
+            line.update(Content(f"Search: {self.search_query}  ·  {len(rows)} found{note}  ·  Esc clears"))
         self._show_title(len(rows))
 
     def _show_title(self, count: int) -> None:

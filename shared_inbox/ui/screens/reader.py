@@ -36,6 +36,7 @@ from shared_inbox.services.customers import customer_profile, link_suggestions
 from shared_inbox.services.flags import mark_read
 from shared_inbox.services.ratings import ratings_of
 from shared_inbox.services.replies import Replies
+from shared_inbox.services.server_history import conversations_from_the_server
 from shared_inbox.ui.dialogs.prompts import TextPrompt
 from shared_inbox.ui.keys import bindings_for
 from shared_inbox.ui.screens.composer import ComposerScreen
@@ -173,7 +174,8 @@ class ReaderScreen(
                 for fact in ratings_of(self.session.inbox, other)
             ]
             suggested = link_suggestions(self.session.inbox, profile) if profile else []
-            panel = CustomerPanel(profile, conv.id, self.zone, suggested, ratings=given)
+            older = conversations_from_the_server(self.session, profile.conversations) if profile else set()
+            panel = CustomerPanel(profile, conv.id, self.zone, suggested, ratings=given, from_server=older)
             panel.display = self.panel_shown
             yield panel
         yield StatusBar()

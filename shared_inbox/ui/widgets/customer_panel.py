@@ -10,7 +10,7 @@ list is an OptionList: Enter or a click opens one in place of the current conver
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import tzinfo
 
 from rich.cells import cell_len
@@ -91,8 +91,10 @@ def ratings_summary(ratings: Sequence[Rating]) -> str:
     return "Rated: " + ", ".join(f"{count} {words}" for count, words in counts if count)
 
 
-def conversation_option(conv: Conversation, zone: tzinfo | None = None) -> Content:
-    """Subject on the first line, status and date of last activity on the second."""
+def conversation_option(
+    conv: Conversation, zone: tzinfo | None = None, *, from_server: bool = False
+) -> Content:
+    """Subject on the first line; status, date of last activity and where it came from on the second."""
     when = conv.last_activity.astimezone(zone).strftime("%d %b %Y") if conv.last_activity else "no date"
     return Content.assemble(
         plain(conv.subject or "(no subject)"),
@@ -100,6 +102,7 @@ def conversation_option(conv: Conversation, zone: tzinfo | None = None) -> Conte
         (conv.state.status.value, "$accent"),
         " · ",
         (when, "$text-muted"),
+        (" · from the server", "$text-muted") if from_server else "",
     )
 
 
@@ -118,8 +121,10 @@ class CustomerPanel(VerticalScroll):
         zone: tzinfo | None = None,
         suggestions: Sequence[Suggestion] = (),
         ratings: Sequence[Rating] = (),
+        from_server: Collection[str] = (),
     ) -> None:
         super().__init__(id="customer-panel", can_focus=False)
+        self.from_server = frozenset(from_server)  # ids of conversations fetched from below the window
         self.profile = profile
         self.ratings = tuple(ratings)  # every rating the customer gave, in any conversation
         self.current_id = current_id
@@ -161,7 +166,12 @@ class CustomerPanel(VerticalScroll):
             Content(f"Other conversations: {len(others)}"), id="customer-count", classes="panel-title"
         )
         if others:
-            options = [Option(conversation_option(conv, self.zone), id=conv.id) for conv in others]
+            options = [
+                Option(
+                    conversation_option(conv, self.zone, from_server=conv.id in self.from_server), id=conv.id
+                )
+                for conv in others
+            ]
             yield OptionList(*options, id="customer-conversations")
 
     def _addresses(self, profile: CustomerProfile) -> ComposeResult:

@@ -10,6 +10,7 @@ Layout of a store directory (all files 0600, directories 0700):
     settings.json   small key/value settings (tables.py)
     events.log      the team's events, checksummed JSON lines (eventlog.py)
     raw/            raw mail, a Maildir keyed by a hash of the Message-ID (raw.py)
+    derived-*.bin   state derived from messages and events, kept for a quick open (derived.py)
 
 Every method that changes state has made the change durable (fsync'd) when it
 returns, and a crash at any instant leaves a store that opens and holds every

@@ -270,7 +270,7 @@ def summary(result: SyncRound, session: Session) -> str:
     parts = [f"{new} new", f"{flags} flag changes", f"{gone} removed", f"{result.bodies} bodies cached"]
     if result.team_events:
         parts.append(f"{len(result.team_events)} teammate changes")
-    line = "Synced: " + ", ".join(parts) + f"; {len(session.inbox.conversations())} conversations."
+    line = "Synced: " + ", ".join(parts) + f"; {session.inbox.count()} conversations."
     if resets:
         line += f" Re-read after a UIDVALIDITY change: {', '.join(resets)}."
     return line

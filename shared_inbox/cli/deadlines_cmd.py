@@ -16,6 +16,7 @@ from typing import Any
 from shared_inbox.display.text import countdown, fit, inert
 from shared_inbox.domain.model import Conversation
 from shared_inbox.services.deadlines import DeadlineItem, Deadlines, ItemKind, tracker_for
+from shared_inbox.services.server_history import working_conversations
 from shared_inbox.services.session import Session
 
 EXIT_OK = 0
@@ -75,7 +76,7 @@ def deadline_fields(session: Session, conv: Conversation, now: datetime) -> dict
 
 def run_due(args: argparse.Namespace, session: Session) -> int:
     now = datetime.now(UTC)
-    found = tracker_for(session).due_within(session.inbox.conversations(), now, args.within)
+    found = tracker_for(session).due_within(working_conversations(session.inbox), now, args.within)
     if args.json:
         rows = [
             {"id": conv.id, "subject": conv.subject, "urgency": owed.urgency.value, **deadlines_json(owed)}

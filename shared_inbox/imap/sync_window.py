@@ -41,6 +41,10 @@ class WindowFloors:
             return entry[1]
         return None  # never set, or the folder was renumbered (UIDVALIDITY changed)
 
+    def any(self) -> bool:
+        """Whether any folder was ever given a window."""
+        return bool(self._all())
+
     def put(self, folder: str, uidvalidity: int, floor: int) -> None:
         floors = self._all()
         floors[folder] = [uidvalidity, max(1, floor)]

@@ -425,6 +425,18 @@ class Inbox:
         return text
 
     @_settled
+    def count(self) -> int:
+        """How many conversations there are, without assembling them when they are not yet.
+
+        A sync's closing line needs only the number; assembling 16k conversations for it
+        added about 40 MB to the peak memory of `sync --once` at 50k messages.
+        """
+        if self._conversations is not None:
+            return len(self._conversations)
+        table = self.messages
+        return sum(1 for ids in self.index.conversations().values() if any(m in table for m in ids))
+
+    @_settled
     def conversation(self, ref: str) -> Conversation | None:
         """Find a conversation by its id, an old id it merged from, or a Message-ID in it."""
         table = self._all()

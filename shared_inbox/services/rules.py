@@ -30,6 +30,7 @@ from shared_inbox.services.commands import CommandError, Commands
 from shared_inbox.services.rule_command_run import CommandOutcome, conversation_json, run_rule_command
 from shared_inbox.services.rule_commands import RuleCommands, ran_event_id
 from shared_inbox.services.rule_facts import conversation_facts, team_view
+from shared_inbox.services.server_history import history_conversations
 
 __all__ = ["AutoReplySender", "ClaimVerdict", "CommandClaimer", "RuleOutcome", "RuleRunner", "Which"]
 
@@ -175,7 +176,11 @@ class RuleRunner:
 
     def _candidates(self, oldest: datetime, waits: bool) -> Iterable[Conversation]:
         """Conversations that can hold an occurrence: recently active ones, and all open ones for waits."""
-        for conv in self.inbox.conversations():
+        convs = self.inbox.conversations()
+        history = history_conversations(self.inbox, convs)  # fetched from the archive: not work
+        for conv in convs:
+            if conv.id in history:
+                continue
             if (waits and conv.state.status in _OPEN) or self._recent(conv, oldest):
                 yield conv
 

@@ -25,7 +25,9 @@ from shared_inbox.imap.sync_window import WindowFloors
 from shared_inbox.net.errors import MailServerError
 
 if TYPE_CHECKING:
+    from shared_inbox.services.inbox import Inbox
     from shared_inbox.services.session import Session
+    from shared_inbox.store import Store
 
 # Enough for years of one customer's mail; a search that finds more takes the newest.
 MAX_MESSAGES = 500
@@ -48,7 +50,8 @@ class HistoryResult:
         count = len(self.new_ids)
         if count == 0:
             return f"The server holds no older mail {self.subject}."
-        return f"{count} older message{'s' if count != 1 else ''} fetched from the server."
+        found = f"{count} older message{'s' if count != 1 else ''} fetched from the server."
+        return found + (" Those are the newest; ask again for older ones." if count >= MAX_MESSAGES else "")
 
 
 def fetch_customer_history(session: Session, addresses: Sequence[str]) -> HistoryResult:
@@ -115,26 +118,57 @@ def from_the_server(session: Session, messages: Iterable[MessageMeta]) -> set[st
     """Ids of the messages that lie below their folder's window: brought in on demand."""
     if session.config.imap.sync_since_days is None:
         return set()
-    window = WindowFloors(session.store)
+    below = _below_window(session.store)
+    return {meta.message_id for meta in messages if below(meta)}
+
+
+def conversations_from_the_server(session: Session, convs: Iterable[Conversation]) -> set[str]:
+    """Ids of the conversations whose every message was brought in from below the window."""
+    return set(history_conversations(session.inbox, convs))
+
+
+def history_conversations(inbox: Inbox, convs: Iterable[Conversation]) -> frozenset[str]:
+    """The conversations made only of mail fetched on demand from below the window: history.
+
+    They answer searches and fill the customer's history, but they are not work: the views,
+    deadlines and rules leave them out, however long ago they were left unanswered. A reply
+    that arrives later, inside the window, makes the conversation work again.
+    """
+    if not WindowFloors(inbox.store).any():
+        return frozenset()  # no window was ever kept: nothing was fetched from below one
+    below = _below_window(inbox.store)
+    messages = inbox.messages
+    found = []
+    for conv in convs:
+        ids = conv.message_ids
+        # Newest first: a conversation with recent mail is known to be work after one look.
+        if all((meta := messages.get(mid)) is not None and below(meta) for mid in reversed(ids)):
+            found.append(conv.id)
+    return frozenset(found)
+
+
+def working_conversations(inbox: Inbox) -> list[Conversation]:
+    """Every conversation that is work: all but the history fetched from below the window."""
+    convs = inbox.conversations()
+    history = history_conversations(inbox, convs)
+    return [conv for conv in convs if conv.id not in history] if history else convs
+
+
+def _below_window(store: Store) -> Callable[[MessageMeta], bool]:
+    """Whether a message lies below its folder's window floor (floors read once)."""
+    window = WindowFloors(store)
     floors: dict[tuple[str, int], int | None] = {}
-    found = set()
-    for meta in messages:
+
+    def below(meta: MessageMeta) -> bool:
+        if not meta.locations:
+            return False
         for loc in meta.locations:
             key = (loc.folder, loc.uidvalidity)
             if key not in floors:
                 floors[key] = window.get(*key)
             floor = floors[key]
-            if floor is not None and loc.uid < floor:
-                found.add(meta.message_id)
-                break
-    return found
+            if floor is None or loc.uid >= floor:
+                return False
+        return True
 
-
-def conversations_from_the_server(session: Session, convs: Iterable[Conversation]) -> set[str]:
-    """Ids of the conversations whose every message was brought in from below the window."""
-    convs = list(convs)
-    inbox = session.inbox
-    brought = from_the_server(session, (m for conv in convs for m in inbox.messages_of(conv)))
-    if not brought:
-        return set()
-    return {conv.id for conv in convs if all(m in brought for m in conv.message_ids)}
+    return below

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 FILE_MODE = 0o600
@@ -63,10 +64,18 @@ def atomic_write(path: Path, data: bytes) -> None:
     The bytes go to a temporary file in the same directory, are fsync'd, renamed
     over the target, and the directory is fsync'd so the rename itself survives.
     """
+    atomic_write_with(path, lambda fd: write_all(fd, data))
+
+
+def atomic_write_with(path: Path, fill: Callable[[int], None]) -> None:
+    """As `atomic_write`, with `fill` writing the new content to the file descriptor it is given.
+
+    For content too large to hold twice in memory: the writer can produce it piece by piece.
+    """
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         os.fchmod(fd, FILE_MODE)
-        write_all(fd, data)
+        fill(fd)
         os.fsync(fd)
     except BaseException:
         os.close(fd)

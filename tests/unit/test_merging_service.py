@@ -170,3 +170,20 @@ def test_a_teammates_merge_waits_for_the_mail_it_names(tmp_path: Path) -> None:
         [conv] = inbox.conversations()
         assert conv.id == A and conv.message_ids == ["a1@home.test", "a2@home.test", "b1@home.test"]
         assert inbox.conversation(B) is conv
+
+
+def test_the_count_of_conversations_follows_merges_and_splits_without_assembling_them(tmp_path: Path) -> None:
+    fill(tmp_path / "store")
+    with Store.open(tmp_path / "store") as store:
+        inbox, commands = open_inbox(store)
+        merging.merge(inbox, commands, [A, B])
+        merging.split(inbox, commands, "n1@home.test")
+        expected = len(inbox.conversations())
+        assert expected == 2
+        # A sync's worth of new mail: the count comes from the threads, not from assembling them all.
+        many = [mail(f"x{n}@elsewhere.test", 100 + n) for n in range(2500)]
+        store.upsert_messages(many)
+        assert inbox.count() == expected + 2500
+        assert inbox._conversations is None
+        assert len(inbox.conversations()) == expected + 2500
+        assert inbox.count() == expected + 2500

@@ -11,7 +11,7 @@ import pytest
 
 from shared_inbox.domain.business_hours import BusinessCalendar
 from shared_inbox.domain.events import Event, event_from_json
-from shared_inbox.domain.model import Address, MessageKind, MessageMeta, Status
+from shared_inbox.domain.model import Address, Location, MessageKind, MessageMeta, Status
 from shared_inbox.domain.notes import reduce_notes
 from shared_inbox.domain.promise_events import reduce_promises
 from shared_inbox.domain.rules import Assignment, AssignMode, Rule, RuleActions, Trigger
@@ -286,3 +286,40 @@ def test_a_command_another_copy_claimed_is_not_run_here(commands: Commands, tmp_
         commands, new_conversation(rule.actions, "third"), claims=Claimer(ClaimVerdict(True))
     ).run(NOW)
     assert outcome.problems == () and marker.exists()
+
+
+def test_history_fetched_from_below_the_window_is_no_work_for_waiting_rules(tmp_path: Path) -> None:
+    from shared_inbox.imap.sync_window import WindowFloors
+    from shared_inbox.services.server_history import history_conversations
+
+    store = Store.open(tmp_path / "store")
+    old = ARRIVED - timedelta(days=400)
+    store.upsert_messages(
+        [
+            MessageMeta("recent@globex.test", "Refund for order 42", ANN, (SUPPORT,), (), ARRIVED,
+                        received=ARRIVED, locations=(Location("INBOX", 7, 120),)),
+            MessageMeta("archive@globex.test", "Order 7 never came", ANN, (SUPPORT,), (), old,
+                        received=old, locations=(Location("INBOX", 7, 5),)),
+            MessageMeta("revived@globex.test", "Still broken", ANN, (SUPPORT,), (), old,
+                        received=old, locations=(Location("INBOX", 7, 6),)),
+            MessageMeta("reply@globex.test", "Re: Still broken", ANN, (SUPPORT,), (), ARRIVED,
+                        in_reply_to=("revived@globex.test",), references=("revived@globex.test",),
+                        received=ARRIVED, locations=(Location("INBOX", 7, 121),)),
+        ]
+    )  # fmt: skip
+    inbox = Inbox(store, our_addresses=frozenset({SUPPORT.email}), me=TEAM[0]).load()
+    commands = Commands(inbox, author=TEAM[0], now=lambda: NOW)
+    wait = Rule(
+        name="wait", trigger=Trigger.UNASSIGNED, actions=RuleActions(tags=("late",)), after=timedelta(hours=2)
+    )
+    try:
+        assert history_conversations(inbox, inbox.conversations()) == frozenset()  # no window: all is work
+        WindowFloors(store).put("INBOX", 7, 100)
+        (archive,) = history_conversations(inbox, inbox.conversations())
+        assert (
+            inbox.conversation(archive).subject == "Order 7 never came"
+        )  # a later reply made the other work
+        acted = runner(commands, wait).run(ARRIVED + timedelta(hours=3), Which.TIME)
+        assert sorted(outcome.subject for outcome in acted) == ["Refund for order 42", "Still broken"]
+    finally:
+        store.close()

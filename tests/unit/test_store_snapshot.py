@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +14,8 @@ import pytest
 from shared_inbox.domain.model import SEEN, Address, DeliveryFailure, Location, MessageKind, MessageMeta
 from shared_inbox.store import Store
 from shared_inbox.store.messages import MESSAGES_NAME, MessageShards
-from shared_inbox.store.snapshot import SNAPSHOT_NAME
+from shared_inbox.store.snapshot import _MAGIC as MAGIC
+from shared_inbox.store.snapshot import SNAPSHOT_NAME, read_snapshot, write_snapshot
 
 BASE = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
@@ -145,3 +148,42 @@ def test_an_unchanged_store_does_not_rewrite_its_snapshot(path):
     with Store.open(path, shard_size=8, create=False) as store:
         assert store.message_count() == 30
     assert (snapshot_of(path).stat().st_mtime_ns, snapshot_of(path).stat().st_ino) == before
+
+
+def test_saving_the_snapshot_never_holds_all_of_it_in_memory_at_once(tmp_path):
+    rows = [(number, [(i + 1, make_meta(number * 40 + i)) for i in range(40)]) for number in range(200)]
+    target = tmp_path / SNAPSHOT_NAME
+    tracemalloc.start()
+    try:
+        write_snapshot(target, b"digest", rows)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # One shard at a time: as one blob, the file's content (and a copy with the header) peaked above its size.
+    assert peak < target.stat().st_size / 4
+    shards = read_snapshot(target, b"digest")
+    assert shards is not None and [number for number, _ in shards] == list(range(200))
+
+
+def test_a_snapshot_missing_a_shard_is_not_trusted_even_with_a_good_checksum(tmp_path, caplog):
+    target = tmp_path / SNAPSHOT_NAME
+    write_snapshot(target, b"digest", [(0, [(1, make_meta(0))]), (1, [(1, make_meta(1))])])
+    data = target.read_bytes()
+    head = len(MAGIC) + 20
+    payload = data[head:]
+    first = 8 + int.from_bytes(payload[:8], "little")
+    second = first + 8 + int.from_bytes(payload[first : first + 8], "little")
+    cut = payload[:second]  # the header and the first shard; the second is gone
+    target.write_bytes(MAGIC + hashlib.sha1(cut).digest() + cut)
+    with caplog.at_level(logging.WARNING):
+        assert read_snapshot(target, b"digest") is None
+    assert "incomplete" in caplog.text
+
+
+def test_a_snapshot_of_the_earlier_format_is_passed_over_quietly_and_replaced(path, monkeypatch, caplog):
+    snapshot_of(path).write_bytes(b"shared-inbox messages snapshot 1\n" + bytes(20) + b"whatever")
+    read = shards_read(monkeypatch)
+    with caplog.at_level(logging.WARNING), Store.open(path, shard_size=8, create=False) as store:
+        assert read and store.message_count() == 30
+    assert "snapshot" not in caplog.text
+    assert snapshot_of(path).read_bytes().startswith(MAGIC)

@@ -180,7 +180,7 @@ class InboxScreen(TriageActions, ListRegroup, ListDeadlines, ListServerSearch, S
         mentioned = mentioned_conversations(inbox, me)
         held = HeldReplies(self.session.store).conversation_ids()
         groups = partition(
-            inbox.conversations(),
+            self.working(inbox.conversations()),
             me,
             now,
             mentioned=mentioned,

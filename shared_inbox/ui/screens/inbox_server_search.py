@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING
 from textual import work
 
 from shared_inbox.domain.model import Conversation
-from shared_inbox.services.server_history import HistoryResult, from_the_server, search_server
+from shared_inbox.services.server_history import (
+    HistoryResult,
+    from_the_server,
+    history_conversations,
+    search_server,
+)
 from shared_inbox.ui.keys import shown_key
 
 if TYPE_CHECKING:
@@ -45,6 +50,11 @@ class ListServerSearch:
         result = search_server(self.session, query)
         severity = "warning" if result.problem else "information"
         self.app.call_from_thread(self.app.notify, result.describe(), severity=severity, markup=False)
+
+    def working(self, convs: list[Conversation]) -> list[Conversation]:
+        """The views' conversations: history fetched from below the window is found by search only."""
+        history = history_conversations(self.session.inbox, convs)
+        return [conv for conv in convs if conv.id not in history] if history else convs
 
     def server_note(self, rows: list[Conversation]) -> str:
         """What the search line adds when the store keeps a window: the server's share, and the key."""

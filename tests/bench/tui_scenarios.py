@@ -72,6 +72,7 @@ def warm_like_the_app(session: Any, now: datetime) -> None:
 
     customer_profile(session.inbox, "")
     tracker_for(session).due_within(session.inbox.conversations(), now, timedelta())
+    session.inbox.prepare_search()  # the app builds the search texts once the live list is up
 
 
 def in_process(config: Path, now: datetime) -> dict[str, list[float]]:

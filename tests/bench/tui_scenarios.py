@@ -66,7 +66,7 @@ class Stopwatch:
 
 
 def warm_like_the_app(session: Any, now: datetime) -> None:
-    """What `InboxApp` builds in its store-opening thread before the live list is shown."""
+    """What `InboxApp` builds while the store opens (deadlines) and once the live list is up (the rest)."""
     from shared_inbox.services.customers import customer_profile
     from shared_inbox.services.deadlines import tracker_for
 

@@ -23,6 +23,7 @@ from shared_inbox.imap.header_batches import fetched_row, normalise_flags, parse
 from shared_inbox.imap.qresync import QuickSelect, select_quickly
 from shared_inbox.imap.second_look import distinct_identity, identify_by_text, read_bounces, stored_identity
 from shared_inbox.imap.sync_window import WindowFloors, count_from, uids_from, window_floor, window_start
+from shared_inbox.imap.uid_search import search_uids
 from shared_inbox.mail.headers import WANTED_HEADERS
 from shared_inbox.store import FolderState, Store
 
@@ -165,18 +166,22 @@ class FolderSync:
         uidvalidity, uidnext, exists = selected
         since = window_start(self.since_days, datetime.now(UTC))
         floor = window_floor(
-            self.client, WindowFloors(self.store), (folder, uidvalidity, uidnext), known, since
+            self.client, WindowFloors(self.store), (folder, uidvalidity, uidnext, exists), known, since
         )
         if isinstance(floor, list):
             return known, floor  # the first sync of a window: what arrived inside it
         above = {u: m for u, m in known.items() if u >= floor} if floor > 1 else known
         highest = max(known, default=0)
-        new_uids = [u for u in self.client.search(["UID", f"{highest + 1}:*"]) if u > highest]
+        new_uids = [u for u in search_uids(self.client, ["UID", f"{highest + 1}:*"], exists) if u > highest]
         windowed = floor > 1
         on_server = count_from(self.client, floor, exists) if windowed else exists
         if len(above) + len(new_uids) == on_server:
             return known, new_uids
-        server_uids = uids_from(self.client, floor) if windowed else set(self.client.search("ALL"))
+        server_uids = (
+            uids_from(self.client, floor, exists)
+            if windowed
+            else set(search_uids(self.client, ["ALL"], exists))
+        )
         gone = [u for u in above if u not in server_uids]
         if gone:
             self.store.remove_locations(folder, gone)
@@ -347,7 +352,10 @@ class FolderSync:
         if floor is None or floor <= 1:
             return []
         wide = any(isinstance(c, str) and not c.isascii() for c in criteria)
-        found = self.client.search([*criteria, "UID", f"1:{floor - 1}"], charset="UTF-8" if wide else None)
+        exists = int(selected.get(b"EXISTS", 0))
+        found = search_uids(
+            self.client, [*criteria, "UID", f"1:{floor - 1}"], exists, charset="UTF-8" if wide else None
+        )
         known = self.store.uid_map(folder)
         wanted = sorted(uid for uid in found if uid < floor and uid not in known)[-limit:]
         report = FolderReport(folder)

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 from imapclient import IMAPClient
 
+from shared_inbox.imap.uid_search import search_uids
 from shared_inbox.store import Store
 
 FLOORS_KEY = "sync.window_floors"  # {folder: [uidvalidity, lowest UID mirrored in full]}
@@ -58,9 +59,9 @@ def window_start(days: int | None, now: datetime) -> date | None:
     return (now - timedelta(days=days)).date()
 
 
-def uids_since(client: IMAPClient, since: date) -> list[int]:
+def uids_since(client: IMAPClient, since: date, exists: int) -> list[int]:
     """UIDs of the selected folder's messages that arrived on or after `since`."""
-    return sorted(client.search(["SINCE", since]))
+    return sorted(search_uids(client, ["SINCE", since], exists))
 
 
 def count_from(client: IMAPClient, floor: int, exists: int) -> int | None:
@@ -74,29 +75,29 @@ def count_from(client: IMAPClient, floor: int, exists: int) -> int | None:
     return exists - seq + 1 if isinstance(seq, int) else None
 
 
-def uids_from(client: IMAPClient, floor: int) -> set[int]:
-    """Every UID >= `floor` in the selected folder."""
-    return set(client.search(["UID", f"{floor}:*"]))
+def uids_from(client: IMAPClient, floor: int, exists: int) -> set[int]:
+    """Every UID >= `floor` in the selected folder (of `exists` messages)."""
+    return set(search_uids(client, ["UID", f"{floor}:*"], exists))
 
 
 def window_floor(
     client: IMAPClient,
     floors: WindowFloors,
-    where: tuple[str, int, int],
+    where: tuple[str, int, int, int],
     known: Mapping[int, str],
     since: date | None,
 ) -> int | list[int]:
-    """The lowest UID of `where` (folder, UIDVALIDITY, UIDNEXT) mirrored in full: 1 without a
+    """The lowest UID of `where` (folder, UIDVALIDITY, UIDNEXT, EXISTS) mirrored in full: 1 without a
     window. On the first sync of a window, the UIDs inside it instead (their lowest is the floor)."""
     if since is None:
         return 1
-    folder, uidvalidity, uidnext = where
+    folder, uidvalidity, uidnext, exists = where
     floor = floors.get(folder, uidvalidity)
     if floor is not None:
         return floor
     if known:  # a store that mirrored more before the window was set keeps it all
         floors.put(folder, uidvalidity, min(known))
         return min(known)
-    uids = uids_since(client, since)
+    uids = uids_since(client, since, exists)
     floors.put(folder, uidvalidity, min(uids, default=uidnext))
     return uids

@@ -195,7 +195,9 @@ class Inbox:
             key = inbox_state.state_key(self.store, self._settings)
             with self._heard_lock:  # a write heard after settling is in the key but not the state
                 heard = bool(self._heard_new or self._heard_changed)
-            if key is None or key == self._kept_key or heard:
+            if key is None or key == self._kept_key or heard or self._conversations is None:
+                # Nor is anything derived only to be kept: a `sync --once` that never needed the
+                # conversations would add their assembly and pickling (~50 MB at 50k) to its peak.
                 return False
             table = self.messages
             if len(self._event_ids) + self._malformed != self.store.event_count() or not all(

@@ -210,3 +210,14 @@ def test_stored_events_this_version_cannot_read_still_let_the_state_be_kept(tmp_
         inbox = open_inbox(store)
         assert inbox.from_kept_state
         assert seen(inbox) == built_afresh(store)
+
+
+def test_conversations_never_assembled_are_not_assembled_only_to_be_kept(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "store") as store:
+        inbox = open_inbox(store)  # an empty store, as before a first sync
+        store.upsert_messages([mail(f"n{n}@x.test", f"Question {n}", n) for n in range(2500)])
+        assert inbox.count() == 2500  # what `sync --once` asks: counted from the threads
+        assert not inbox.keep_state()
+        assert inbox._conversations is None  # noqa: SLF001
+        assert len(inbox.conversations()) == 2500
+        assert inbox.keep_state()  # assembled for a reader: kept for the next open

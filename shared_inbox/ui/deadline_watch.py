@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from shared_inbox.display.text import inert
 from shared_inbox.services.commands import CommandError
 from shared_inbox.services.deadlines import DeadlineItem, ItemKind, tracker_for
+from shared_inbox.services.server_history import working_conversations
 from shared_inbox.ui.widgets.conversation_list import ConversationList
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ def overdue_now(session: Session, now: datetime) -> set[tuple[str, str]]:
 
     It judges every conversation, so it also leaves the tracker warm for the views' counts.
     """
-    overdue = tracker_for(session).overdue_items(session.inbox.conversations(), now)
+    overdue = tracker_for(session).overdue_items(working_conversations(session.inbox), now)
     return {(conv.id, item.key) for conv, item in overdue}
 
 
@@ -60,7 +61,7 @@ class DeadlineWatch:
     def check(self) -> None:
         now = self.now()
         reopened = self._reopen_follow_ups(now)
-        convs = self.session.inbox.conversations()
+        convs = working_conversations(self.session.inbox)  # history fetched from the archive owes nothing
         fresh = [
             (conv, item)
             for conv, item in self.tracker.overdue_items(convs, now)

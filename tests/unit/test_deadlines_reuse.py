@@ -74,3 +74,14 @@ def test_a_new_event_replaces_the_kept_judgement(store: Store) -> None:
     after = world.tracker.of(world.conv, T0 + timedelta(minutes=10))
     assert after is not before and after.next_due == T0 + timedelta(hours=1)
     assert after.urgency is Urgency.AT_RISK  # the promise is due within DUE_SOON
+
+
+def test_the_next_turn_is_the_first_moment_a_judged_deadline_can_flip(store: Store) -> None:
+    world = World(store, (FAST,))
+    assert world.tracker.next_turn(T0) is None  # nothing judged yet
+    world.tracker.of(world.conv, T0 + timedelta(minutes=10))
+    assert world.tracker.next_turn(T0 + timedelta(minutes=10)) == FAST_RISK
+    world.tracker.of(world.conv, FAST_RISK)
+    assert world.tracker.next_turn(FAST_RISK) == FAST_DUE + TICK
+    world.tracker.of(world.conv, FAST_DUE + TICK)
+    assert world.tracker.next_turn(FAST_DUE + TICK) is None  # overdue stays overdue

@@ -86,6 +86,10 @@ class Event:
             object.__setattr__(self, "kind", EventKind(self.kind))
         object.__setattr__(self, "data", MappingProxyType(dict(self.data)))
 
+    def __reduce__(self) -> tuple[type[Event], tuple[object, ...]]:
+        """Pickled through its constructor: its read-only `data` view cannot be pickled as it is."""
+        return (Event, (self.id, self.kind, self.anchor, self.author, self.at, self.clock, dict(self.data)))
+
 
 # -- JSON --------------------------------------------------------------------
 

@@ -29,6 +29,14 @@ class MergedIndex:
         self._fold: Regrouping | None = Regrouping()
         self.regroupings = 0  # merge, split and undo events taken: what changes groups besides mail
 
+    def __getstate__(self) -> dict[str, object]:
+        """Kept without the message table (the store's) and the fold (redone when first asked)."""
+        return {**self.__dict__, "_messages": {}, "_fold": None}
+
+    def attach(self, messages: Mapping[str, MessageMeta]) -> None:
+        """Read through `messages` again after being kept and read back."""
+        self._messages = messages
+
     # -- feeding -----------------------------------------------------------------
 
     def add(self, meta: MessageMeta) -> None:

@@ -128,6 +128,10 @@ class Customer:
     def display(self) -> str:
         return f"{self.name} <{self.email}>" if self.name else self.email
 
+    def __reduce__(self) -> tuple[type[Customer], tuple[str, str]]:
+        """Pickled through its constructor, several times quicker to read back than field by field."""
+        return (Customer, (self.email, self.name))
+
 
 @dataclass(slots=True)
 class ConversationState:
@@ -137,6 +141,10 @@ class ConversationState:
     assignee: str | None = None
     tags: frozenset[str] = frozenset()
     snoozed_until: datetime | None = None
+
+    def __reduce__(self) -> tuple[type[ConversationState], tuple[object, ...]]:
+        """Pickled through its constructor: no dict of fields to build and drop per object."""
+        return (ConversationState, (self.status, self.assignee, self.tags, self.snoozed_until))
 
 
 @dataclass(slots=True)
@@ -151,3 +159,8 @@ class Conversation:
     last_activity: datetime | None = None
     last_customer_message: datetime | None = None
     unread: int = 0
+
+    def __reduce__(self) -> tuple[type[Conversation], tuple[object, ...]]:
+        """Pickled through its constructor (see `ConversationState.__reduce__`)."""
+        fields = (self.customer, self.state, self.last_activity, self.last_customer_message, self.unread)
+        return (Conversation, (self.id, self.subject, self.message_ids, *fields))

@@ -51,12 +51,14 @@ class ReplySubjectLinks:
         self.joined: set[str] = set()  # replies that joined their conversation by subject
         self._customers: dict[str, str] = {}  # message id -> customer address, for reused ids
         self._reused: dict[str, list[str]] = {}  # a reused Message-ID -> the renamed messages
+        self._addresses: dict[str, str] = {}  # one string per customer address, not one per message
 
     def note_identity(self, meta: MessageMeta) -> None:
         """Remember whose message an id names, so a reused id can be told apart (see `resolve`)."""
         mid = meta.message_id
         base, mark, _rest = mid.partition(DUPLICATE_MARK)
-        self._customers[mid] = customer_address(meta).lower()
+        customer = customer_address(meta).lower()
+        self._customers[mid] = self._addresses.setdefault(customer, customer)
         if mark:
             self._reused.setdefault(base, []).append(mid)
 

@@ -352,7 +352,10 @@ class FolderSync:
         if floor is None or floor <= 1:
             return []
         wide = any(isinstance(c, str) and not c.isascii() for c in criteria)
-        found = self.client.search([*criteria, "UID", f"1:{floor - 1}"], charset="UTF-8" if wide else None)
+        exists = int(selected.get(b"EXISTS", 0))
+        found = search_uids(
+            self.client, [*criteria, "UID", f"1:{floor - 1}"], exists, charset="UTF-8" if wide else None
+        )
         known = self.store.uid_map(folder)
         wanted = sorted(uid for uid in found if uid < floor and uid not in known)[-limit:]
         report = FolderReport(folder)

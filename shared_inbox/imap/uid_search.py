@@ -23,13 +23,15 @@ def slice_size() -> int:
     return max(1, (limit - _LINE_OVERHEAD) // _UID_BYTES)
 
 
-def search_uids(client: IMAPClient, criteria: list[object], exists: int) -> list[int]:
+def search_uids(
+    client: IMAPClient, criteria: list[object], exists: int, charset: str | None = None
+) -> list[int]:
     """UIDs of the selected folder (of `exists` messages when selected) that match `criteria`."""
     step = slice_size()
     if exists <= step:
-        return list(client.search(criteria))
+        return list(client.search(criteria, charset=charset))
     found: list[int] = []
     for low in range(1, exists + 1, step):
         high = "*" if low + step > exists else str(low + step - 1)
-        found.extend(client.search([f"{low}:{high}", *criteria]))
+        found.extend(client.search([f"{low}:{high}", *criteria], charset=charset))
     return found

@@ -25,6 +25,7 @@ from shared_inbox.domain.message_kinds import KindSummary, summarise
 from shared_inbox.domain.model import Conversation, MessageKind, MessageMeta, Status
 from shared_inbox.domain.query import parse_query, search_text
 from shared_inbox.domain.threading import ThreadIndex
+from shared_inbox.services import inbox_state
 from shared_inbox.store import Store
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 # Above this many new messages at once, rebuilding everything is cheaper.
 INCREMENTAL_LIMIT = 2000
 REMEMBERED_SEARCHES = 16
+SEARCH_TEXT_BATCH = 500  # conversations whose search text is built under one hold of the lock
 MIN_PREFIX = 4  # the shortest start of a conversation id taken as naming it, as git takes hashes
 _CANDIDATES_SHOWN = 5
 
@@ -98,6 +100,18 @@ class Inbox:
             reply_window=reply_window,
         )
         self.index = MergedIndex(threads, store.message_table())  # threading plus the team's merges
+        # What the derived state depends on besides the store (see inbox_state.py).
+        self._settings = (
+            sorted(our_addresses),
+            subject_merge,
+            subject_merge_window,
+            reply_subjects,
+            reply_window,
+            bulk_starts_clocks,
+        )
+        self._kept_key: bytes | None = None  # the key of the state kept beside the store, when it is this
+        self.from_kept_state = False  # whether `load` took the kept state back rather than building it
+        self._malformed = 0  # stored events that could not be read
         self.events: list[Event] = []
         self._event_ids: set[str] = set()
         self._conversations: dict[str, Conversation] | None = None
@@ -126,30 +140,118 @@ class Inbox:
         return self.store.message_table()
 
     def load(self) -> Inbox:
+        """Build everything from the store, or take back the state kept when it was last closed."""
         with self._settle_lock:
             with self._heard_lock:  # what is stored now is read below
                 self._heard_new.clear()
                 self._heard_changed.clear()
-            metas = list(self.messages.values())
-            self._bounces = {m.message_id for m in metas if m.kind is MessageKind.BOUNCE}
-            self.index.add_many(metas)
-            for raw in self.store.events():
-                self._take_event(raw)
-            self.index.take_events(self.events)
-            self._conversations = None
-            self._changed()
-            # Now, while the caller may hold off the garbage collector (see session.py), rather
-            # than on the first keystroke of the first search.
-            for conv in self._all().values():
-                self._text_of(conv)
+            key = inbox_state.state_key(self.store, self._settings)
+            if key is None or not self._take_back(key):
+                self._build()
+            self._all()
         self._tell(InboxChange(everything=True))
         return self
+
+    def _build(self) -> None:
+        metas = list(self.messages.values())
+        self._bounces = {m.message_id for m in metas if m.kind is MessageKind.BOUNCE}
+        self.index.add_many(metas)
+        for raw in self.store.events():
+            self._take_event(raw)
+        self.index.take_events(self.events)
+        self._conversations = None
+        self._changed()
+
+    def _take_back(self, key: bytes) -> bool:
+        """Take the kept state when it was kept under `key`; False to build it instead."""
+        state = self.store.load_derived(inbox_state.NAME, key, inbox_state.load_state)
+        if state is None or len(state) != 6:
+            return False
+        index, events, malformed, conversations, events_by_conv, bounces = state
+        shapes = (
+            (index, MergedIndex),
+            (events, list),
+            (malformed, int),
+            (conversations, dict),
+            (events_by_conv, dict),
+            (bounces, set),
+        )
+        if not all(isinstance(part, kind) for part, kind in shapes):
+            return False
+        index.attach(self.store.message_table())
+        self.index, self.events, self._malformed = index, events, malformed
+        self._event_ids = {event.id for event in events}
+        self._conversations, self._events_by_conv, self._bounces = conversations, events_by_conv, bounces
+        self._changed()
+        self._kept_key = key
+        self.from_kept_state = True
+        return True
+
+    def keep_state(self) -> bool:
+        """Keep the derived state beside the store for the next open; False when there is no need
+        (kept already) or it cannot be trusted to match the store (then the next open rebuilds)."""
+        with self._settle_lock:
+            self._settle()
+            key = inbox_state.state_key(self.store, self._settings)
+            with self._heard_lock:  # a write heard after settling is in the key but not the state
+                heard = bool(self._heard_new or self._heard_changed)
+            if key is None or key == self._kept_key or heard or self._conversations is None:
+                # Nor is anything derived only to be kept: a `sync --once` that never needed the
+                # conversations would add their assembly and pickling (~50 MB at 50k) to its peak.
+                return False
+            table = self.messages
+            if len(self._event_ids) + self._malformed != self.store.event_count() or not all(
+                mid in self.index for mid in table
+            ):
+                return False  # an event or a message the inbox has not taken (or the other way round)
+            state = (
+                self.index,
+                self.events,
+                self._malformed,
+                self._all(),
+                self._events_by_conv,
+                self._bounces,
+            )
+            payload = inbox_state.dump_state(state)
+            if payload is None or inbox_state.state_key(self.store, self._settings) != key:
+                return False  # the store changed meanwhile
+            self.store.save_derived(inbox_state.NAME, key, payload)
+            self._kept_key = key
+            return True
+
+    @_settled
+    def search_prepared(self) -> bool:
+        """Whether every conversation's search text is built (see `prepare_search`)."""
+        return self._all().keys() <= self._search_texts.keys()
+
+    def prepare_search(self, batch: int = SEARCH_TEXT_BATCH) -> int:
+        """Build the search text of every conversation, `batch` at a time; returns how many were built.
+
+        Run once the list is usable (the app does it in the background), so the first search does
+        not build them all on a keystroke. A search before then builds the texts it needs itself; a
+        reader waits for one batch at most.
+        """
+        with self._settle_lock:
+            self._settle()
+            conv_ids = list(self._all())
+        built = 0
+        for start in range(0, len(conv_ids), batch):
+            with self._settle_lock:
+                self._settle()
+                table, texts = self._all(), self._search_texts
+                for conv_id in conv_ids[start : start + batch]:
+                    conv = table.get(conv_id)  # gone when it merged meanwhile
+                    if conv is not None and conv_id not in texts:
+                        self._text_of(conv)
+                        built += 1
+        return built
 
     def _take_event(self, raw: dict[str, object]) -> Event | None:
         try:
             event = event_from_json(raw)
         except EventError as exc:
             log.warning("ignoring a malformed event in the store: %s", exc)
+            self._malformed += 1
             return None
         if event.id in self._event_ids:
             return None
@@ -172,6 +274,9 @@ class Inbox:
 
     def _settle(self) -> None:
         """Take the writes heard since the last read into the index and the conversations."""
+        if not self._heard_new and not self._heard_changed:
+            return  # the common case, asked on every read: no locks to take (a write heard
+            # meanwhile is taken in by the next read, as if it had come a moment later)
         with self._settle_lock:
             with self._heard_lock:
                 if not self._heard_new and not self._heard_changed:

@@ -67,6 +67,8 @@ class Session:
     def close(self) -> None:
         """Let running sync loops (told to stop by their owner) finish their writes, then close."""
         self.loops.wait_until_idle(CLOSE_WAIT_SECONDS)
+        if not self.store.closed:
+            self.inbox.keep_state()  # for a quick next open
         self.store.close()
 
     def __enter__(self) -> Session:
@@ -92,9 +94,10 @@ def open_session(config: Config, *, now: Now = utc_now) -> Session:
             if isinstance(exc, StoreError):
                 raise SessionUnavailable(str(exc)) from exc
             raise
-    # The loaded mailbox is long-lived: keep the cyclic garbage collector from
-    # walking it again and again (its full passes showed up as 100 ms stalls).
-    gc.freeze()
+        # The loaded mailbox is long-lived: keep the cyclic garbage collector from walking it
+        # again and again (its full passes showed up as 100 ms stalls). Frozen before the
+        # collector is turned back on, or its first pass would walk all of it once more.
+        gc.freeze()
     return Session(config=config, store=store, inbox=inbox, commands=commands)
 
 

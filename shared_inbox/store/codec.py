@@ -102,6 +102,9 @@ class MetaDecoder:
         self._addresses: dict[tuple[str, str], Address] = {}
         self._flag_sets: dict[tuple[str, ...], frozenset[str]] = {}
         self._folders: dict[str, str] = {}
+        # Message-IDs met in `from_compact`: a reply names its parents by the same string object
+        # as their own entries, instead of a copy per mention (several megabytes on a big store).
+        self._ids: dict[str, str] = {}
 
     def decode(self, doc: Doc) -> MessageMeta:
         """Raises CodecError naming the first bad field."""
@@ -158,7 +161,12 @@ class MetaDecoder:
         (mid, subject, sender, to, cc, date, in_reply_to, references, token, reply_to,
          flags, size, locations, outgoing, has_attachments, synthetic_id, notes, received,
          kind, failures, bounced) = row  # fmt: skip
-        pair, folders = self._pair, self._folders
+        pair, folders, same = self._pair, self._folders, self._ids.setdefault
+        mid = same(mid, mid)
+        if in_reply_to:
+            in_reply_to = tuple([same(ref, ref) for ref in in_reply_to])
+        if references:
+            references = tuple([same(ref, ref) for ref in references])
         flag_set = self._flag_sets.get(flags)
         if flag_set is None:
             flag_set = self._flag_sets[flags] = frozenset(flags)
@@ -185,6 +193,10 @@ class MetaDecoder:
             tuple([DeliveryFailure(*failure) for failure in failures]) if failures else (),
             bounced,
         )
+
+    def forget_ids(self) -> None:
+        """Drop the Message-IDs kept for sharing, once a whole snapshot is read."""
+        self._ids = {}
 
     def _pair(self, key: tuple[str, str]) -> Address:
         address = self._addresses.get(key)

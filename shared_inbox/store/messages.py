@@ -94,6 +94,7 @@ class MessageShards:
         self._decoder = MetaDecoder()
         self._hot: OrderedDict[_Shard, None] = OrderedDict()
         self._snapshot_current = False  # whether snapshot.bin matches the shards (see snapshot.py)
+        self._digest: bytes | None = None  # of the shard files as they are, once computed
         self.listeners: list[MessagesWritten] = []
         # The one copy in memory of every message, read-only to others; entries are replaced, never changed.
         self.table: Mapping[str, MessageMeta] = MappingProxyType(self._metas)
@@ -128,7 +129,8 @@ class MessageShards:
         """Fill the indexes from snapshot.bin when it matches the shards; False to read them instead."""
         if not numbered:
             return False
-        snapshot = read_snapshot(self.directory / SNAPSHOT_NAME, shards_digest(numbered))
+        self._digest = shards_digest(numbered)
+        snapshot = read_snapshot(self.directory / SNAPSHOT_NAME, self._digest)
         if snapshot is None or [number for number, _ in snapshot] != [number for number, _ in numbered]:
             return False
         decode = self._decoder.from_compact
@@ -147,6 +149,8 @@ class MessageShards:
             log.warning("the messages snapshot does not fit this version (%s); reading the shards", exc)
             self._forget_all()
             return False
+        finally:
+            self._decoder.forget_ids()
         self._snapshot_current = True
         return True
 
@@ -167,12 +171,18 @@ class MessageShards:
             rows[shard].append((shard.doc_ids[mid], meta))
         shards: list[ShardRows] = [(shard.number, rows[shard]) for shard in self._shards]
         try:
-            digest = shards_digest([(shard.number, shard.path) for shard in self._shards])
+            digest = self.digest()
             write_snapshot(self.directory / SNAPSHOT_NAME, digest, shards)
         except OSError as exc:
             log.warning("could not save the messages snapshot (%s); the next start reads the shards", exc)
             return
         self._snapshot_current = True
+
+    def digest(self) -> bytes:
+        """A digest of the shard files as they are now: what the messages in memory were read from."""
+        if self._digest is None:
+            self._digest = shards_digest([(shard.number, shard.path) for shard in self._shards])
+        return self._digest
 
     # -- reads -----------------------------------------------------------------
 
@@ -274,6 +284,7 @@ class MessageShards:
             plan.setdefault(shard, _ShardChange()).inserts.extend(docs[mid] for mid in take)
             shard = self._new_shard() if to_insert else None
         self._snapshot_current = False
+        self._digest = None
         written: list[str] = []
         try:
             for shard, change in plan.items():

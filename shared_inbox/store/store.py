@@ -10,6 +10,7 @@ Layout of a store directory (all files 0600, directories 0700):
     settings.json   small key/value settings (tables.py)
     events.log      the team's events, checksummed JSON lines (eventlog.py)
     raw/            raw mail, a Maildir keyed by a hash of the Message-ID (raw.py)
+    derived-*.bin   state derived from messages and events, kept for a quick open (derived.py)
 
 Every method that changes state has made the change durable (fsync'd) when it
 returns, and a crash at any instant leaves a store that opens and holds every
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import hashlib
 import logging
 import os
 import threading
@@ -29,9 +31,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
+from typing import Any, BinaryIO, Concatenate, ParamSpec, Protocol, TypeVar
 
 from shared_inbox.domain.model import MessageMeta
+from shared_inbox.store.derived import derived_path, read_derived, write_derived
 from shared_inbox.store.errors import (
     StoreCorrupt,
     StoreError,
@@ -277,6 +280,29 @@ class Store:
     @_serialized
     def has_event(self, event_id: str) -> bool:
         return event_id in self._events
+
+    # -- derived state ----------------------------------------------------------
+
+    @_serialized
+    def contents_digest(self) -> bytes:
+        """A digest of every stored message and event: changes whenever either changes."""
+        digest = hashlib.sha1(self._messages.digest(), usedforsecurity=False)
+        digest.update(self._events.path.read_bytes())
+        return digest.digest()
+
+    @_serialized
+    def load_derived(self, name: str, key: bytes, read: Callable[[BinaryIO], R]) -> R | None:
+        """`read(file)` of the state kept with `save_derived` under the same name and key, else None."""
+        return read_derived(derived_path(self.path, name), key, read)
+
+    @_serialized
+    def save_derived(self, name: str, key: bytes, payload: bytes) -> None:
+        """Keep state derived from the store (a cache); a failure to write is only logged."""
+        self._writable()
+        try:
+            write_derived(derived_path(self.path, name), key, payload)
+        except OSError as exc:
+            log.warning("could not keep %s (%s); the next start derives it again", name, exc)
 
     # -- raw mail --------------------------------------------------------------
 

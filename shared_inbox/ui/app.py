@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
@@ -57,10 +57,11 @@ class SyncStateChanged(Message):
 class SessionOpened(Message):
     """The store and inbox finished opening in the background."""
 
-    def __init__(self, session: Session, team: TeamSync) -> None:
+    def __init__(self, session: Session, team: TeamSync, overdue: set[tuple[str, str]]) -> None:
         super().__init__()
         self.session = session
         self.team = team
+        self.overdue = overdue  # what is overdue already, not to be announced
 
 
 class SyncRoundDone(Message):
@@ -160,18 +161,26 @@ class InboxApp(App[None]):
             self.failure = str(exc)  # printed by the caller once the terminal is restored
             self.call_from_thread(self.exit, None, 1)
             return
+        from shared_inbox.ui.deadline_watch import overdue_now
+
+        # The views' counts and the overdue check need every conversation's deadlines at once.
+        self.post_message(SessionOpened(session, team, overdue_now(session, self._now())))
+
+    @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
+    def _prepare(self) -> None:
+        """Once the live list is up: what the first search and the first reader would otherwise build."""
         from shared_inbox.services.customers import customer_profile
 
-        customer_profile(session.inbox, "")  # builds the customer index now, not on the first open
-        from shared_inbox.services.deadlines import tracker_for
-
-        tracker_for(session).due_within(session.inbox.conversations(), self._now(), timedelta())  # warms it
-        self.post_message(SessionOpened(session, team))
+        inbox = self.session.inbox
+        inbox.prepare_search()
+        customer_profile(inbox, "")  # the customer index
 
     def on_session_opened(self, event: SessionOpened) -> None:
-        self._start(event.session, event.team)
+        self._start(event.session, event.team, event.overdue)
 
-    def _start(self, session: Session, team: TeamSync | None = None) -> None:
+    def _start(
+        self, session: Session, team: TeamSync | None = None, overdue: set[tuple[str, str]] | None = None
+    ) -> None:
         from shared_inbox.services.replies import Replies
         from shared_inbox.services.rule_book import automatic_replies
         from shared_inbox.services.rule_claims import CommandClaims
@@ -197,12 +206,13 @@ class InboxApp(App[None]):
         else:
             self.push_screen(screen)
         self._update_status()
-        self.deadline_watch = DeadlineWatch(self, session, self._now, self._refresh_screens)
+        self.deadline_watch = DeadlineWatch(self, session, self._now, self._refresh_screens, overdue)
         self.deadline_watch.start()
         sender = automatic_replies(session, self.replies, self.team)
         self.rule_watch = RuleWatch(self, session, self._now, sender, CommandClaims(session, self.team))
         self.rule_watch.start()
         self.presence.start()
+        self.call_after_refresh(self._prepare)
         if self.sync_enabled:
             self._sync()
             self.set_interval(OUTBOX_CHECK_SECONDS, self._send_due_mail)

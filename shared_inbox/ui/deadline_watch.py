@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from shared_inbox.display.text import inert
 from shared_inbox.services.commands import CommandError
 from shared_inbox.services.deadlines import DeadlineItem, ItemKind, tracker_for
+from shared_inbox.services.server_history import working_conversations
 from shared_inbox.ui.widgets.conversation_list import ConversationList
 
 if TYPE_CHECKING:
@@ -26,19 +27,33 @@ CHECK_SECONDS = 30.0
 NOTIFY_AT_MOST = 3  # shown one by one before they are summed up
 
 
+def overdue_now(session: Session, now: datetime) -> set[tuple[str, str]]:
+    """(conversation id, item key) of everything overdue at `now`: listed at start, never announced.
+
+    It judges every conversation, so it also leaves the tracker warm for the views' counts.
+    """
+    overdue = tracker_for(session).overdue_items(working_conversations(session.inbox), now)
+    return {(conv.id, item.key) for conv, item in overdue}
+
+
 class DeadlineWatch:
     """The app's overdue check; `check()` runs on the timer and may be called directly."""
 
     def __init__(
-        self, app: App[None], session: Session, now: Callable[[], datetime], refresh: Callable[[], None]
+        self,
+        app: App[None],
+        session: Session,
+        now: Callable[[], datetime],
+        refresh: Callable[[], None],
+        overdue: set[tuple[str, str]] | None = None,
     ) -> None:
+        """`overdue`: what `overdue_now` found at start, when it ran already (off the UI thread)."""
         self.app = app
         self.session = session
         self.now = now
         self.refresh = refresh  # redraws the list and the reader after a change
         self.tracker = tracker_for(session)
-        overdue = self.tracker.overdue_items(session.inbox.conversations(), now())
-        self.announced = {(conv.id, item.key) for conv, item in overdue}
+        self.announced = overdue if overdue is not None else overdue_now(session, now())
 
     def start(self) -> None:
         self.app.set_interval(CHECK_SECONDS, self.check)
@@ -46,7 +61,7 @@ class DeadlineWatch:
     def check(self) -> None:
         now = self.now()
         reopened = self._reopen_follow_ups(now)
-        convs = self.session.inbox.conversations()
+        convs = working_conversations(self.session.inbox)  # history fetched from the archive owes nothing
         fresh = [
             (conv, item)
             for conv, item in self.tracker.overdue_items(convs, now)

@@ -66,12 +66,13 @@ class Stopwatch:
 
 
 def warm_like_the_app(session: Any, now: datetime) -> None:
-    """What `InboxApp` builds in its store-opening thread before the live list is shown."""
+    """What `InboxApp` builds while the store opens (deadlines) and once the live list is up (the rest)."""
     from shared_inbox.services.customers import customer_profile
     from shared_inbox.services.deadlines import tracker_for
 
     customer_profile(session.inbox, "")
     tracker_for(session).due_within(session.inbox.conversations(), now, timedelta())
+    session.inbox.prepare_search()  # the app builds the search texts once the live list is up
 
 
 def in_process(config: Path, now: datetime) -> dict[str, list[float]]:

@@ -80,3 +80,24 @@ def test_a_folder_bigger_than_one_answer_line_is_mirrored_and_follows_expunges(
         again = _sync(mailbox, store, since_days)
         assert set(store.uid_map("INBOX")) == mirrored - set(deleted)
         assert again.expunged == len(mirrored & set(deleted))
+
+
+def test_older_mail_asked_of_a_big_archive_comes_in_slices(mailbox, tmp_path, monkeypatch):
+    now = datetime.now(UTC)
+    old = [_raw(n, now - timedelta(days=60, minutes=n)) for n in range(OLD)]
+    recent = [_raw(n, now - timedelta(minutes=COUNT - n)) for n in range(OLD, OLD + 20)]
+    mailbox.bulk_seed(old + recent)
+    with Store.open(tmp_path / "store") as store:
+        assert _sync(mailbox, store, 30).new == 20
+        monkeypatch.setattr(imaplib, "_MAXLINE", 600)  # a search naming 200 UIDs is about 700 bytes
+        client = _login(mailbox)
+        engine = FolderSync(
+            client, store, our_addresses=frozenset({"support@example.com"}), sent_folder="Sent", since_days=30
+        )
+        try:
+            fetched = engine.fetch_older("INBOX", ["FROM", "customer.test"], 500)
+        finally:
+            engine.close()
+            client.logout()
+        assert len(fetched) == OLD
+        assert len(store.uid_map("INBOX")) == OLD + 20

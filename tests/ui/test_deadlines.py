@@ -264,3 +264,34 @@ def test_f_in_the_reader_sets_a_follow_up(timed: Session) -> None:
         assert [p.follow_up for p in reduce_promises(events)] == [FollowUp.AT]
 
     drive(InboxApp(timed, sync=False, now=lambda: NOW), scenario)
+
+
+def test_history_fetched_from_below_the_window_is_never_announced_overdue(
+    timed: Session, clock: Clock
+) -> None:
+    from shared_inbox.imap.sync_window import WindowFloors
+    from shared_inbox.services.server_history import history_conversations
+
+    inbox = timed.inbox
+    first = min(inbox.messages.values(), key=lambda meta: meta.locations[0].uid)
+    target = inbox.conversation(first.message_id)
+    assert target is not None
+    timed.commands.set_promise(target.id, "Send the old refund form", NOW + timedelta(hours=1))
+    floors: dict[str, int] = {}
+    for mid in target.message_ids:
+        for loc in inbox.messages[mid].locations:
+            floors[loc.folder] = max(floors.get(loc.folder, 1), loc.uid + 1)
+    for folder, floor in floors.items():
+        WindowFloors(timed.store).put(folder, 1, floor)
+    assert target.id in history_conversations(inbox, inbox.conversations())
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, InboxApp)
+        clock.now = NOW + timedelta(hours=2)
+        app.deadline_watch.check()
+        await pilot.pause()
+        assert not any("Send the old refund form" in n for n in notices(pilot))
+        assert target.id not in {c.id for c in inbox_of(app).conversation_list.rows}
+
+    drive(InboxApp(timed, sync=False, now=clock), scenario)

@@ -94,6 +94,8 @@ def test_without_a_remembered_list_the_start_says_it_is_opening(tmp_path: Path) 
                 pilot, lambda: isinstance(app.screen, InboxScreen) and app.screen.conversation_list.rows
             )
             assert app.ready and isinstance(app.screen, InboxScreen) and app.screen.conversation_list.rows
+            # Search texts are built once the live list is up, not before it.
+            await until(pilot, app.session.inbox.search_prepared)
 
     try:
         asyncio.run(run())
@@ -218,3 +220,32 @@ def assigned(session: Session, conv_id: str) -> str | None:
     conv = session.inbox.conversation(conv_id)
     assert conv is not None
     return conv.state.assignee
+
+
+def test_what_is_overdue_when_the_mailbox_opens_in_the_background_is_listed_not_announced(
+    tmp_path: Path,
+) -> None:
+    from datetime import timedelta
+
+    fill_store(tmp_path / "store", 40)
+    config = make_config(tmp_path)
+    with open_session(config, now=lambda: NOW) as session:
+        late = session.inbox.conversations("status:active")[3]
+        session.commands.set_promise(late.id, "Call back", NOW - timedelta(hours=5))
+    release = threading.Event()
+    release.set()
+    app = start_slowly(config, release)
+
+    async def run() -> None:
+        async with app.run_test(size=(160, 40)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, InboxScreen) and app.ready)
+            assert isinstance(app.screen, InboxScreen) and app.screen.counts["overdue"] == 1
+            app.deadline_watch.check()
+            await pilot.pause()
+            assert not [n for n in app._notifications if "Call back" in str(n.message)]  # noqa: SLF001
+
+    try:
+        asyncio.run(run())
+    finally:
+        if app.ready:
+            app.session.close()

@@ -78,3 +78,21 @@ def test_the_inbox_search_follows_new_messages_and_events(tmp_path: Path) -> Non
         commands.tag(found.id, "vip")
         assert [c.id for c in inbox.conversations("parcel tag:vip")] == [found.id]
         assert [c.subject for c in inbox.conversations("login")] == ["Login"]
+
+
+def test_a_search_before_the_texts_are_prepared_finds_what_one_after_finds(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "store") as store:
+        store.upsert_messages(
+            [mail(f"m{i}@globex.test", f"Parcel {i}" if i % 2 else f"Invoice {i}", i) for i in range(7)]
+        )
+        inbox = Inbox(store, our_addresses=frozenset({SUPPORT.email}), me="alice@example.com").load()
+        before = [c.id for c in inbox.conversations("parcel")]
+        assert len(before) == 3
+        fresh = Inbox(store, our_addresses=frozenset({SUPPORT.email}), me="alice@example.com").load()
+        assert not fresh.search_prepared()
+        assert fresh.prepare_search(batch=2) == 7  # every conversation, two at a time
+        assert fresh.search_prepared() and fresh.prepare_search() == 0  # nothing left to build
+        assert [c.id for c in fresh.conversations("parcel")] == before
+        store.upsert_messages([mail("n1@globex.test", "Parcel late", 9)])
+        assert not fresh.search_prepared()
+        assert len(fresh.conversations("parcel")) == 4  # a new conversation's text is built when asked

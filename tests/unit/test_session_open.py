@@ -22,3 +22,19 @@ def test_a_store_in_use_is_session_unavailable_with_the_stores_reason(tmp_path: 
     assert isinstance(caught.value, StoreError)  # the command line's one catch still covers it
     with open_session(config) as session:  # nothing was left locked
         assert session.inbox.conversations() == []
+
+
+def test_a_session_keeps_its_inbox_at_close_and_the_next_one_takes_it_back(tmp_path: Path) -> None:
+    from tests.unit.test_inbox_state import MAIL
+
+    path = tmp_path / "config.toml"
+    path.write_text(CONFIG.format(store=tmp_path / "store", extra=""), encoding="utf-8")
+    path.chmod(0o600)
+    config = load_config(path, {})
+    with open_session(config) as session:
+        session.store.upsert_messages(MAIL)
+        built = [(c.id, c.message_ids) for c in session.inbox.conversations()]
+        assert not session.inbox.from_kept_state
+    with open_session(config) as session:
+        assert session.inbox.from_kept_state
+        assert [(c.id, c.message_ids) for c in session.inbox.conversations()] == built

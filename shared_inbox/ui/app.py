@@ -20,7 +20,7 @@ from textual.reactive import reactive
 from shared_inbox.display.text import inert
 from shared_inbox.domain.model import MessageKind
 from shared_inbox.ui.inbox_changes import InboxChange, InboxChanged, InboxFeed
-from shared_inbox.ui.keys import KeySpec, bindings_for, effective_keys, split_keys
+from shared_inbox.ui.keys import KeySpec, bindings_for, effective_keys, spec_for, split_keys
 from shared_inbox.ui.palette import KeyActionsProvider, ThemesProvider
 from shared_inbox.ui.screens.first_screen import load_first_screen
 from shared_inbox.ui.screens.start import StartScreen, replay_keys
@@ -115,7 +115,10 @@ class InboxApp(App[None]):
         self.failure: str | None = None  # why the app could not start, if it could not
         self.own_themes: list[str] = []  # shipped and the user's, as the palette offers them
         keys = effective_keys(self.config.keys)
-        self.set_keymap(keys)
+        # Only what differs from the bindings' own keys: Textual applies the keymap to every
+        # binding of the focus chain whenever it looks the chain up (each key press, each focus
+        # change); a keymap naming every id made that a few milliseconds each time.
+        self.set_keymap({key_id: key for key_id, key in keys.items() if key != spec_for(key_id).key})
         # The footer docks the palette key found under this key: the one the user bound.
         self.COMMAND_PALETTE_BINDING = split_keys(keys["palette"])[0]  # type: ignore[misc]
 

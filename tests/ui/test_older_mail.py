@@ -24,21 +24,35 @@ pytestmark = pytest.mark.integration
 NOW = datetime.now(UTC)
 
 
+def windowed_mailbox(
+    tmp_path: Path, mailbox: Any, smtp_receiver: SmtpReceiver, mails: dict[str, int]
+) -> Path:
+    """The mailbox holding `mails` (subject -> days ago) and an app config keeping 90 days of it."""
+    with IMAPClient("127.0.0.1", port=mailbox.port, ssl=False) as client:
+        client.login(mailbox.user, mailbox.password)
+        for n, (subject, days) in enumerate(mails.items(), start=1):
+            client.append("INBOX", mail(n, subject), msg_time=NOW - timedelta(days=days))
+    config = app_config(tmp_path, mailbox, smtp_receiver)
+    config.write_text(config.read_text().replace("[imap]\n", '[imap]\nsync_since = "90d"\n', 1))
+    return config
+
+
+async def until_synced(pilot: Pilot[None], rows: int) -> tuple[InboxApp, Any]:
+    """The app and its inbox screen, once the first sync shows `rows` conversations."""
+    app = pilot.app
+    assert isinstance(app, InboxApp)
+    screen = inbox_screen(app)
+    await until(pilot, lambda: "idle" in app.status_line and len(screen.conversation_list.rows) == rows)
+    return app, screen
+
+
 def test_h_brings_the_customers_older_conversation_from_the_server(
     tmp_path: Path, mailbox: Any, smtp_receiver: SmtpReceiver
 ) -> None:
-    with IMAPClient("127.0.0.1", port=mailbox.port, ssl=False) as client:
-        client.login(mailbox.user, mailbox.password)
-        client.append("INBOX", mail(1, "Last year's order"), msg_time=NOW - timedelta(days=300))
-        client.append("INBOX", mail(2, "Broken again"), msg_time=NOW - timedelta(days=1))
-    config = app_config(tmp_path, mailbox, smtp_receiver)
-    config.write_text(config.read_text().replace("[imap]\n", '[imap]\nsync_since = "90d"\n', 1))
+    config = windowed_mailbox(tmp_path, mailbox, smtp_receiver, {"Last year's order": 300, "Broken again": 1})
 
     async def scenario(pilot: Pilot[None]) -> None:
-        app = pilot.app
-        assert isinstance(app, InboxApp)
-        screen = inbox_screen(app)
-        await until(pilot, lambda: "idle" in app.status_line and len(screen.conversation_list.rows) == 1)
+        app, screen = await until_synced(pilot, 1)
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ReaderScreen))
         await pilot.press("H")
@@ -62,19 +76,11 @@ def test_h_brings_the_customers_older_conversation_from_the_server(
 def test_h_in_a_search_asks_the_server_and_the_search_line_counts_its_share(
     tmp_path: Path, mailbox: Any, smtp_receiver: SmtpReceiver
 ) -> None:
-    with IMAPClient("127.0.0.1", port=mailbox.port, ssl=False) as client:
-        client.login(mailbox.user, mailbox.password)
-        client.append("INBOX", mail(1, "Refund for last year's order"), msg_time=NOW - timedelta(days=300))
-        client.append("INBOX", mail(2, "Refund again"), msg_time=NOW - timedelta(days=1))
-        client.append("INBOX", mail(3, "Old password question"), msg_time=NOW - timedelta(days=200))
-    config = app_config(tmp_path, mailbox, smtp_receiver)
-    config.write_text(config.read_text().replace("[imap]\n", '[imap]\nsync_since = "90d"\n', 1))
+    mails = {"Refund for last year's order": 300, "Refund again": 1, "Old password question": 200}
+    config = windowed_mailbox(tmp_path, mailbox, smtp_receiver, mails)
 
     async def scenario(pilot: Pilot[None]) -> None:
-        app = pilot.app
-        assert isinstance(app, InboxApp)
-        screen = inbox_screen(app)
-        await until(pilot, lambda: "idle" in app.status_line and len(screen.conversation_list.rows) == 1)
+        app, screen = await until_synced(pilot, 1)
         await pilot.press("H")
         await until(pilot, lambda: any("Search first (/)" in n for n in notifications(app)))
         await pilot.press("slash", *"refund", "enter")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from textual.pilot import Pilot
@@ -15,16 +15,9 @@ from shared_inbox.ui.app import InboxApp
 from shared_inbox.ui.screens.reader import ReaderScreen
 from shared_inbox.ui.views import DeadlinesOf
 from tests.ui.test_app import NOW, drive, inbox_of, session
+from tests.ui.test_deadlines import Clock
 
 __all__ = ["session"]  # the fixture, shared with the app tests
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

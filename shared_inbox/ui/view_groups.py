@@ -46,9 +46,13 @@ class ViewGroups:
         self._kept: tuple[object, object, datetime, datetime | None, Groups] | None = None
 
     def follow(self) -> None:
-        """Start hearing of the inbox's changes (while the list is mounted)."""
+        """Start hearing of the inbox's changes (while the list is mounted).
+
+        First among the listeners: another one (the screen's own) may have the list read the
+        groups at once, and must then find them marked stale already.
+        """
         if self._heard not in self.session.inbox.listeners:
-            self.session.inbox.listeners.append(self._heard)
+            self.session.inbox.listeners.insert(0, self._heard)
 
     def unfollow(self) -> None:
         if self._heard in self.session.inbox.listeners:

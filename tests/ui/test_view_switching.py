@@ -9,6 +9,7 @@ import pytest
 from textual.pilot import Pilot
 
 from shared_inbox.domain.model import Conversation
+from shared_inbox.services.deadlines import tracker_for
 from shared_inbox.services.session import Session
 from shared_inbox.ui import views
 from shared_inbox.ui.app import InboxApp
@@ -109,3 +110,24 @@ def test_opening_an_unread_conversation_leaves_the_views_for_when_the_list_shows
         assert not shown.unread
 
     drive(InboxApp(session, sync=False, now=lambda: NOW), scenario)
+
+
+def test_a_listener_that_reads_the_views_at_once_finds_the_new_mail(session: Session) -> None:
+    """The screen's own listener may have the list read the groups before any other listener ran."""
+    from shared_inbox.domain.model import Address, MessageMeta
+    from shared_inbox.ui.view_groups import ViewGroups
+
+    groups = ViewGroups(session, lambda conv: tracker_for(session).of(conv, NOW), lambda convs: convs)
+    seen: list[int] = []
+    session.inbox.listeners.append(lambda change: seen.append(len(groups.groups(NOW)["open"])))
+    groups.follow()  # as the screen does on mounting, after its own listener
+    before = len(groups.groups(NOW)["open"])
+    customer = Address("Cy New", "cy@shop.test")
+    session.store.upsert_messages(
+        [
+            MessageMeta(
+                "fresh@shop.test", "Refund please", customer, (Address("", "support@example.com"),), (), NOW
+            )
+        ]
+    )
+    assert seen[-1] == before + 1

@@ -10,13 +10,12 @@ Callers get plain domain objects.
 
 from __future__ import annotations
 
-import bisect
 import functools
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Concatenate, ParamSpec, TypeVar
 
 from shared_inbox.domain.conversations import assemble, assemble_one, group_events
@@ -27,6 +26,7 @@ from shared_inbox.domain.model import Conversation, MessageKind, MessageMeta, St
 from shared_inbox.domain.query import parse_query, search_text
 from shared_inbox.domain.threading import ThreadIndex
 from shared_inbox.services import inbox_state
+from shared_inbox.services.activity_order import ActivityOrder
 from shared_inbox.store import Store
 
 log = logging.getLogger(__name__)
@@ -119,8 +119,7 @@ class Inbox:
         self._events_by_conv: dict[str, list[Event]] = {}
         # The list asks for the same ordering and the same search several times per
         # keystroke or change; both are kept until the conversations change.
-        self._ordered: list[Conversation] | None = None
-        self._order_keys: list[tuple[bool, datetime, str]] = []  # `_by_activity` of each, in order
+        self._order = ActivityOrder()
         self._results: dict[str, list[Conversation]] = {}
         # conversation id -> its free-text search text, dropped when the conversation is rebuilt
         self._search_texts: dict[str, str] = {}
@@ -306,7 +305,7 @@ class Inbox:
         self._events_by_conv = group_events(self.index, self.events)
         live = self.index.conversations()
         for stale in [cid for cid in self._conversations if cid not in live]:
-            self._reorder(self._conversations.pop(stale), None)
+            self._order.move(self._conversations.pop(stale), None)
             self._search_texts.pop(stale, None)
         touched = {self.index.conversation_of(meta.message_id) for meta in fresh}
         for conv_id in touched:
@@ -372,7 +371,7 @@ class Inbox:
 
     def _changed(self) -> None:
         """Everything may have changed: the ordering is sorted afresh when next asked for."""
-        self._ordered = None
+        self._order.forget()
         self._queries_changed()
 
     def _queries_changed(self) -> None:
@@ -387,34 +386,12 @@ class Inbox:
         metas = [self.messages[m] for m in self.index.members(conv_id) if m in self.messages]
         if not metas or self.index.resolve(conv_id) != conv_id:  # gone, or merged into another
             self._conversations.pop(conv_id, None)
-            self._reorder(old, None)
+            self._order.move(old, None)
             return
         events = self._events_by_conv.get(conv_id, ())
         new = assemble_one(conv_id, metas, events, self.our_addresses, bulk_counts=self.bulk_starts_clocks)
         self._conversations[conv_id] = new
-        self._reorder(old, new)
-
-    def _reorder(self, old: Conversation | None, new: Conversation | None) -> None:
-        """Move one conversation within the kept ordering instead of sorting them all again.
-
-        Sorting 16k conversations took ~20 ms (~100 ms at 66k) after every change a list
-        shows, such as each triage key; a change touches one or a few of them.
-        """
-        ordered, keys = self._ordered, self._order_keys
-        if ordered is None:
-            return
-        if old is not None:
-            key = _by_activity(old)
-            at = bisect.bisect_left(keys, key)
-            if at == len(keys) or keys[at] != key or ordered[at] is not old:
-                self._ordered = None  # not where it should be: sort afresh when next asked
-                return
-            del keys[at], ordered[at]
-        if new is not None:
-            key = _by_activity(new)
-            at = bisect.bisect_left(keys, key)
-            keys.insert(at, key)
-            ordered.insert(at, new)
+        self._order.move(old, new)
 
     # -- reads ---------------------------------------------------------------
 
@@ -436,18 +413,15 @@ class Inbox:
     @_settled
     def conversations(self, query: str = "") -> list[Conversation]:
         """Conversations matching `query`, the one waiting longest first."""
-        table = self._all()
-        if self._ordered is None:
-            self._ordered = sorted(table.values(), key=_by_activity)
-            self._order_keys = [_by_activity(conv) for conv in self._ordered]
+        ordered = self._order.fill(self._all().values())
         if not query.strip():
-            return list(self._ordered)
+            return list(ordered)
         found = self._results.get(query)
         if found is None:
             from shared_inbox.services.customers import customer_lookup  # it builds on this module
 
             q = parse_query(query, me=self.me, customer_lookup=customer_lookup(self))
-            found = q.select(self._ordered, self.messages_of, self._text_of)
+            found = q.select(ordered, self.messages_of, self._text_of)
             if len(self._results) >= REMEMBERED_SEARCHES:
                 self._results.clear()
             self._results[query] = found
@@ -551,11 +525,3 @@ class Inbox:
         """The events of one conversation (state changes, promises, notes), in arrival order."""
         self._all()
         return list(self._events_by_conv.get(conv_id, ()))
-
-
-def _by_activity(conv: Conversation) -> tuple[bool, datetime, str]:
-    """Oldest activity first; the id keeps conversations of the same second in one order on every run."""
-    return (conv.last_activity is None, conv.last_activity or _EPOCH, conv.id)
-
-
-_EPOCH = datetime.min.replace(tzinfo=UTC)

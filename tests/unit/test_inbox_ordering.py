@@ -9,8 +9,9 @@ from pathlib import Path
 
 from shared_inbox.domain.model import Address, MessageMeta
 from shared_inbox.services import merging
+from shared_inbox.services.activity_order import by_activity
 from shared_inbox.services.commands import CommandError, Commands
-from shared_inbox.services.inbox import Inbox, _by_activity
+from shared_inbox.services.inbox import Inbox
 from shared_inbox.store import Store
 
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
@@ -64,10 +65,10 @@ def test_every_change_leaves_the_order_a_fresh_sort_would_give(tmp_path: Path) -
             else:
                 with contextlib.suppress(CommandError):  # the first message cannot be split off
                     merging.split(inbox, commands, rng.choice(conv.message_ids))
-            kept_before = inbox._ordered is not None  # noqa: SLF001
+            kept_before = inbox._order.ordered is not None  # noqa: SLF001
             shown = inbox.conversations()
             resorted += not kept_before
-            assert [c.id for c in shown] == [c.id for c in sorted(shown, key=_by_activity)]
+            assert [c.id for c in shown] == [c.id for c in sorted(shown, key=by_activity)]
             assert {c.id for c in shown} == {c.id for c in inbox._all().values()}  # noqa: SLF001
             assert all(inbox.conversation(c.id) is c for c in shown)  # the current objects, not stale ones
         assert resorted < 60  # most changes moved one conversation instead of sorting all
